@@ -1,0 +1,402 @@
+"""HTTP transport for one registry: pooling, timeouts, retries, TLS and logging.
+
+Every request goes through `HttpClient.send`, which retries transient
+failures (connect errors, resets, timeouts, 429, 502, 503, 504) with
+exponential backoff and full jitter, honours Retry-After, bounds the number of
+requests in flight, and turns every failure into an engine error. Logs carry
+method, URL, status and duration, never a header value.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import ssl
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import trio
+
+from engine._version import __version__
+from engine.auth import RegistryAuth
+from engine.config import NetworkConfig
+from engine.endpoint import Endpoint
+from engine.errors import (
+    AuthenticationError,
+    ConfigurationError,
+    ContentError,
+    NetworkError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    RegistryErrorDetail,
+    RequestTimeout,
+    RexError,
+    ServerError,
+    ValidationError,
+)
+from engine.headers import parse_retry_after, parse_www_authenticate
+
+__all__ = ["HttpClient", "RetryPolicy", "redact_url"]
+
+logger = logging.getLogger(__name__)
+
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+_SENSITIVE_PARAMS = frozenset({"token", "access_token", "refresh_token", "password", "secret"})
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+def redact_url(url: httpx.URL | str) -> str:
+    """A URL fit for a log: no user info, no token-like query values."""
+    u = httpx.URL(url)
+    if u.userinfo:
+        u = u.copy_with(username=None, password=None)
+    if any(k.lower() in _SENSITIVE_PARAMS for k in u.params):
+        params = [
+            (k, "***" if k.lower() in _SENSITIVE_PARAMS else v) for k, v in u.params.multi_items()
+        ]
+        u = u.copy_with(params=params)
+    return str(u)
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """How transient failures are retried; `sleep` is injectable for tests."""
+
+    retries: int = 3
+    base: float = 0.5
+    cap: float = 20.0
+    max_retry_after: float = 60.0
+    sleep: Sleep = field(default=trio.sleep)
+    rng: random.Random = field(default_factory=random.Random)
+
+    def backoff(self, attempt: int) -> float:
+        """Full jitter: uniform in [0, min(cap, base * 2**attempt)]."""
+        return self.rng.uniform(0, min(self.cap, self.base * (2**attempt)))
+
+
+def _details(response: httpx.Response) -> tuple[RegistryErrorDetail, ...]:
+    """The registry's `errors[]` from a JSON error body, if there is one."""
+    try:
+        body = json.loads(response.content[:65536])
+        errors = body.get("errors") if isinstance(body, dict) else None
+        if not isinstance(errors, list):
+            return ()
+        return tuple(
+            RegistryErrorDetail(str(e.get("code", "")), str(e.get("message", "")))
+            for e in errors[:5]
+            if isinstance(e, dict)
+        )
+    except (ValueError, UnicodeDecodeError, httpx.ResponseNotRead):
+        return ()
+
+
+def _ssl_context(
+    endpoint: Endpoint, network: NetworkConfig, skip_verify: bool, ca_file: str | None
+) -> ssl.SSLContext | bool:
+    if endpoint.scheme == "http":
+        return False  # nothing to verify; skips loading the CA bundle at start-up
+    if skip_verify or not network.verify_tls:
+        return False
+    if ca_file:
+        try:
+            return ssl.create_default_context(cafile=ca_file)
+        except (OSError, ssl.SSLError) as exc:
+            raise ConfigurationError(
+                f"cannot load CA file {ca_file}: {exc.strerror or exc}",
+                hint="Point ca_file at a readable PEM bundle.",
+            ) from exc
+    return True
+
+
+class HttpClient:
+    """One pooled `httpx.AsyncClient` for one registry, with retries and error mapping."""
+
+    def __init__(
+        self,
+        endpoint: Endpoint,
+        *,
+        network: NetworkConfig | None = None,
+        auth: RegistryAuth | None = None,
+        skip_verify: bool = False,
+        ca_file: str | None = None,
+        retry: RetryPolicy | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        network = network or NetworkConfig()
+        self.endpoint = endpoint
+        self.auth = auth
+        self.retry = retry or RetryPolicy(
+            retries=network.retry_attempts,
+            base=network.backoff_base,
+            cap=network.backoff_max,
+            max_retry_after=network.max_retry_after,
+        )
+        self._limiter = trio.CapacityLimiter(max(1, network.concurrency))
+        self._client = httpx.AsyncClient(
+            base_url=endpoint.base_url,
+            timeout=httpx.Timeout(network.timeout),
+            limits=httpx.Limits(
+                max_connections=network.concurrency,
+                max_keepalive_connections=network.concurrency,
+            ),
+            verify=_ssl_context(endpoint, network, skip_verify, ca_file),
+            follow_redirects=True,
+            headers={"User-Agent": network.user_agent or f"rex-tui/{__version__}"},
+            transport=transport,
+            trust_env=True,
+        )
+        self.requests_sent = 0
+
+    @property
+    def host(self) -> str:
+        return self.endpoint.host
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def send(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        what: str = "",
+        max_bytes: int | None = None,
+    ) -> httpx.Response:
+        """Send and read the whole body (a broken body is retried); raise unless < 400.
+
+        With `max_bytes`, a response whose Content-Length is larger is refused
+        before its body is read.
+        """
+        async with self._limiter:
+            return await self._send_with_retries(
+                method, url, headers, what, read_body=True, max_bytes=max_bytes
+            )
+
+    @asynccontextmanager
+    async def open(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        what: str = "",
+    ) -> AsyncIterator[httpx.Response]:
+        """A streamed response (headers read, body not yet) after retries and checks."""
+        async with self._limiter:
+            response = await self._send_with_retries(
+                method, url, headers, what, read_body=False, max_bytes=None
+            )
+            try:
+                yield response
+            finally:
+                await response.aclose()
+
+    def body_error(self, exc: httpx.HTTPError, request: httpx.Request) -> NetworkError:
+        """The engine error for a body that broke off or stalled."""
+        path = request.url.path
+        if isinstance(exc, httpx.TimeoutException):
+            error: NetworkError = RequestTimeout(
+                f"{self.host} stopped answering while sending {path}", registry=self.host
+            )
+        else:
+            error = NetworkError(
+                f"connection to {self.host} broke while reading {path}: {_describe(exc)}",
+                registry=self.host,
+            )
+        error.__cause__ = exc
+        return error
+
+    async def _send_with_retries(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str] | None,
+        what: str,
+        *,
+        read_body: bool,
+        max_bytes: int | None,
+    ) -> httpx.Response:
+        attempt = 0
+        while True:
+            request = self._client.build_request(method, url, headers=headers)
+            outcome = await self._attempt(request, what, read_body=read_body, max_bytes=max_bytes)
+            if isinstance(outcome, httpx.Response):
+                return outcome
+            failure, transient = outcome
+            delay = self._retry_delay(failure, attempt) if transient else None
+            if delay is None:
+                raise failure
+            attempt += 1
+            logger.warning(
+                "retrying %s %s (%d/%d) in %.2fs: %s",
+                method,
+                request.url.path,
+                attempt,
+                self.retry.retries,
+                delay,
+                failure.message,
+            )
+            await self.retry.sleep(delay)
+
+    async def _attempt(
+        self, request: httpx.Request, what: str, *, read_body: bool, max_bytes: int | None
+    ) -> httpx.Response | tuple[RexError, bool]:
+        """One try: the response, or the error and whether it is worth retrying."""
+        started = time.perf_counter()
+        auth = self.auth or httpx.USE_CLIENT_DEFAULT
+        try:
+            response = await self._client.send(request, auth=auth, stream=True)
+        except httpx.TimeoutException as exc:
+            error: RexError = RequestTimeout(
+                f"{self.host} did not answer {request.method} {request.url.path} in time",
+                registry=self.host,
+            )
+            error.__cause__ = exc
+            return error, True
+        except (httpx.TransportError, ssl.SSLError) as exc:
+            error = self._network_error(exc, request)
+            error.__cause__ = exc
+            return error, _transient(exc)
+        except httpx.HTTPError as exc:
+            error = NetworkError(
+                f"request to {self.host} failed: {_describe(exc)}", registry=self.host
+            )
+            error.__cause__ = exc
+            return error, False
+        self.requests_sent += 1
+        logger.debug(
+            "%s %s -> %d in %.1f ms",
+            request.method,
+            redact_url(request.url),
+            response.status_code,
+            (time.perf_counter() - started) * 1000,
+        )
+        if response.status_code < 400 and not read_body:
+            return response
+        if response.status_code < 400 and max_bytes is not None:
+            length = response.headers.get("content-length", "")
+            if length.isascii() and length.isdigit() and int(length) > max_bytes:
+                await response.aclose()
+                return ContentError(
+                    f"{what or request.url.path} from {self.host} is {int(length):,} bytes, "
+                    f"over the {max_bytes:,}-byte limit",
+                    registry=self.host,
+                ), False
+        try:
+            await response.aread()
+        except httpx.HTTPError as exc:
+            await response.aclose()
+            return self.body_error(exc, request), True
+        if response.status_code < 400:
+            return response
+        return self._status_error(response, what), response.status_code in RETRY_STATUSES
+
+    def _retry_delay(self, failure: RexError, attempt: int) -> float | None:
+        if attempt >= self.retry.retries:
+            return None
+        if isinstance(failure, RateLimitError) and failure.retry_after is not None:
+            if failure.retry_after > self.retry.max_retry_after:
+                return None
+            return failure.retry_after
+        return self.retry.backoff(attempt)
+
+    def _network_error(self, exc: Exception, request: httpx.Request) -> NetworkError:
+        if isinstance(exc, ssl.SSLError) or "CERTIFICATE" in str(exc).upper():
+            return NetworkError(
+                f"TLS handshake with {self.host} failed: {_describe(exc)}",
+                hint="Set ca_file for this registry, or skip_verify / --no-verify-tls "
+                "if you trust the network.",
+                registry=self.host,
+            )
+        if isinstance(exc, httpx.ConnectError):
+            return NetworkError(
+                f"failed to connect to registry at {self.endpoint}: {_describe(exc)}",
+                hint="Is the registry running? Check the URL, port and proxy settings.",
+                registry=self.host,
+            )
+        return NetworkError(
+            f"connection to {self.host} failed during {request.method} {request.url.path}: "
+            f"{_describe(exc)}",
+            registry=self.host,
+        )
+
+    def _status_error(self, response: httpx.Response, what: str) -> RexError:
+        status = response.status_code
+        details = _details(response)
+        codes = {d.code for d in details}
+        subject = what or response.request.url.path
+        common: dict[str, Any] = {"status": status, "registry": self.host, "details": details}
+        if status == 401:
+            creds = self.auth.credentials if self.auth else None
+            if creds is not None and _insufficient_scope(response):
+                return PermissionDeniedError(
+                    f"access to {subject} on {self.host} denied for user '{creds.username}'",
+                    **common,
+                )
+            if creds is not None:
+                return AuthenticationError(
+                    f"authentication failed for {self.host}: invalid username or password",
+                    hint="Use 'rex registry login' to update credentials.",
+                    **common,
+                )
+            return AuthenticationError(
+                f"{self.host} requires authentication for {subject}",
+                hint="Log in with 'rex registry login', or add credentials to "
+                "~/.docker/config.json.",
+                **common,
+            )
+        if status == 403:
+            return PermissionDeniedError(
+                f"access to {subject} on {self.host} is forbidden", **common
+            )
+        if status == 404:
+            if "NAME_UNKNOWN" in codes:
+                return NotFoundError(
+                    f"repository not found in registry {self.host}: {subject}", **common
+                )
+            return NotFoundError(f"{subject} not found in registry {self.host}", **common)
+        if status == 429:
+            try:
+                retry_after = parse_retry_after(response.headers.get("retry-after"))
+            except ValidationError:
+                retry_after = None
+            error = RateLimitError(f"{self.host} is rate-limiting requests (HTTP 429)", **common)
+            error.retry_after = retry_after
+            return error
+        if status >= 500:
+            return ServerError(f"{self.host} failed with HTTP {status} on {subject}", **common)
+        return ServerError(
+            f"{self.host} refused {subject} with HTTP {status}",
+            hint="The request was not accepted; run with -vv for details.",
+            **common,
+        )
+
+
+def _insufficient_scope(response: httpx.Response) -> bool:
+    try:
+        challenges = parse_www_authenticate(response.headers.get_list("www-authenticate"))
+    except ValidationError:
+        return False
+    return any(c.get("error") == "insufficient_scope" for c in challenges)
+
+
+def _transient(exc: Exception) -> bool:
+    """Worth retrying: the connection failed or broke, not the request's fault."""
+    if isinstance(exc, ssl.SSLError) or "CERTIFICATE" in str(exc).upper():
+        return False
+    return isinstance(exc, (httpx.NetworkError, httpx.RemoteProtocolError, httpx.ProxyError))
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    if "Connection refused" in text or "Errno 111" in text:
+        return "connection refused"
+    return text.splitlines()[0][:200]

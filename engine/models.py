@@ -1,0 +1,120 @@
+"""High-level results: plain dataclasses that serialise to the seeds' JSON shapes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from engine import oci
+from engine.registry import Manifest
+
+__all__ = ["ImageInfo", "PlatformManifest", "isoformat"]
+
+
+def isoformat(when: datetime | None) -> str | None:
+    """RFC 3339 in UTC with a trailing Z, as the seeds print timestamps."""
+    if when is None:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+@dataclass(frozen=True, slots=True)
+class PlatformManifest:
+    """One entry of an index: which platform, and the manifest that serves it."""
+
+    platform: str
+    digest: str
+    size: int
+    media_type: str
+
+
+@dataclass(frozen=True, slots=True)
+class ImageInfo:
+    """Everything `rex image NAME:TAG` shows: the manifest, the config and what follows."""
+
+    reference: str
+    registry: str
+    repository: str
+    tag: str | None
+    digest: str
+    """Digest of what the reference names: the index for a multi-platform image."""
+    manifest: Manifest
+    """The top-level manifest or index as fetched."""
+    image: Manifest
+    """The single-platform manifest shown (the same as `manifest` for one platform)."""
+    platform: str | None
+    """The platform whose config and layers are shown."""
+    platform_manifests: tuple[PlatformManifest, ...]
+    config: oci.ImageConfig
+    raw_config: bytes
+
+    @property
+    def media_type(self) -> str:
+        return self.manifest.media_type
+
+    @property
+    def manifest_type(self) -> str:
+        return oci.manifest_type_name(self.manifest.media_type)
+
+    @property
+    def is_multi_platform(self) -> bool:
+        return self.manifest.is_index
+
+    @property
+    def image_manifest(self) -> oci.ImageManifest:
+        parsed = self.image.parsed
+        assert isinstance(parsed, oci.ImageManifest)  # inspect() guarantees it
+        return parsed
+
+    @property
+    def platforms(self) -> tuple[str, ...]:
+        if self.platform_manifests:
+            return tuple(p.platform for p in self.platform_manifests)
+        return (self.platform,) if self.platform else ()
+
+    @property
+    def layers(self) -> tuple[oci.Descriptor, ...]:
+        return self.image_manifest.layers
+
+    @property
+    def config_digest(self) -> str:
+        return self.image_manifest.config.digest
+
+    @property
+    def size(self) -> int:
+        """Bytes to pull the shown image: config plus compressed layers."""
+        return self.image_manifest.total_size
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return dict(self.config.config.labels)
+
+    @property
+    def created(self) -> datetime | None:
+        return self.config.created
+
+    def to_dict(self) -> dict[str, Any]:
+        """The `rex image NAME:TAG -f json` shape of seed 001 section 2.5."""
+        cfg = self.config.config
+        return {
+            "reference": self.reference,
+            "digest": self.digest,
+            "manifest_type": self.manifest_type,
+            "size": self.size,
+            "platforms": list(self.platforms),
+            "config": {
+                "entrypoint": list(cfg.entrypoint or ()),
+                "cmd": list(cfg.cmd or ()),
+                "env": list(cfg.env),
+                "working_dir": cfg.working_dir or "",
+                "user": cfg.user or "",
+                "exposed_ports": list(cfg.exposed_ports),
+                "volumes": list(cfg.volumes),
+            },
+            "layers": [{"digest": d.digest, "size": d.size} for d in self.layers],
+            "labels": self.labels,
+            "created": isoformat(self.created),
+        }

@@ -1,0 +1,340 @@
+"""The OCI Distribution API of one registry: ping, catalog, tags, manifests, blobs, referrers."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from urllib.parse import quote
+
+import httpx
+
+from engine import oci
+from engine.client import HttpClient
+from engine.digest import Digest, DigestVerifier, compute
+from engine.errors import (
+    AuthenticationError,
+    ContentError,
+    NotFoundError,
+    ServerError,
+    ValidationError,
+)
+from engine.headers import parse_link_next
+
+__all__ = ["BlobHead", "Manifest", "ManifestHead", "PingResult", "RegistryClient"]
+
+logger = logging.getLogger(__name__)
+
+MAX_PAGE_SIZE = 1000
+"""Distribution refuses n > 1000 unless configured otherwise."""
+_FALLBACK_PAGE_SIZE = 100
+_MAX_LIST_BYTES = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class PingResult:
+    registry: str
+    status: str
+    """"online" or "auth required"."""
+    api_version: str | None
+    elapsed_ms: float
+
+
+@dataclass(frozen=True, slots=True)
+class ManifestHead:
+    digest: str
+    media_type: str
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    """A manifest or index as fetched: its digest, raw bytes and parsed form."""
+
+    digest: str
+    media_type: str
+    body: bytes
+    parsed: oci.ImageManifest | oci.ImageIndex
+
+    @property
+    def is_index(self) -> bool:
+        return isinstance(self.parsed, oci.ImageIndex)
+
+
+@dataclass(frozen=True, slots=True)
+class BlobHead:
+    digest: str
+    size: int
+
+
+def _content_type(response: httpx.Response) -> str:
+    return response.headers.get("content-type", "").split(";")[0].strip()
+
+
+class RegistryClient:
+    """Distribution API calls for one registry, over one `HttpClient`."""
+
+    def __init__(self, http: HttpClient) -> None:
+        self.http = http
+
+    @property
+    def host(self) -> str:
+        return self.http.host
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    # -- version check ---------------------------------------------------
+
+    async def ping(self) -> PingResult:
+        """GET /v2/: online, or online but asking for credentials we lack."""
+        started = time.perf_counter()
+        status = "online"
+        api_version: str | None = None
+        try:
+            response = await self.http.send("GET", "/v2/", what="the registry API (/v2/)")
+            api_version = response.headers.get("docker-distribution-api-version")
+        except AuthenticationError:
+            if self.http.auth is not None and self.http.auth.credentials is not None:
+                raise
+            status = "auth required"
+        return PingResult(self.host, status, api_version, (time.perf_counter() - started) * 1000)
+
+    # -- listings ----------------------------------------------------------
+
+    async def iter_catalog(self, page_size: int = MAX_PAGE_SIZE) -> AsyncIterator[list[str]]:
+        """Repository names page by page, lazily."""
+        async for page in self._pages("/v2/_catalog", "repositories", page_size, "the catalog"):
+            yield page
+
+    async def catalog(self, *, limit: int | None = None) -> list[str]:
+        names: list[str] = []
+        async for page in self.iter_catalog():
+            names.extend(page)
+            if limit is not None and len(names) >= limit:
+                return names[:limit]
+        return names
+
+    async def iter_tags(
+        self, repository: str, page_size: int = MAX_PAGE_SIZE
+    ) -> AsyncIterator[list[str]]:
+        path = f"/v2/{repository}/tags/list"
+        async for page in self._pages(path, "tags", page_size, f"repository '{repository}'"):
+            yield page
+
+    async def tags(self, repository: str) -> list[str]:
+        tags: list[str] = []
+        async for page in self.iter_tags(repository):
+            tags.extend(page)
+        return tags
+
+    async def _pages(
+        self, path: str, key: str, page_size: int, what: str
+    ) -> AsyncIterator[list[str]]:
+        n = max(1, min(page_size, MAX_PAGE_SIZE))
+        url: str | None = f"{path}?n={n}"
+        seen: set[str] = set()
+        while url is not None:
+            try:
+                response = await self.http.send("GET", url, what=what, max_bytes=_MAX_LIST_BYTES)
+            except ServerError as exc:
+                codes = {d.code for d in exc.details}
+                if exc.status == 400 and "PAGINATION_NUMBER_INVALID" in codes and n > 1:
+                    n = min(n // 2, _FALLBACK_PAGE_SIZE)
+                    logger.info("%s refused page size, retrying with n=%d", self.host, n)
+                    url = f"{path}?n={n}" + (f"&last={quote(max(seen))}" if seen else "")
+                    continue
+                raise
+            items = self._list_field(response, key, what)
+            fresh = [item for item in items if item not in seen]
+            seen.update(fresh)
+            if fresh:
+                yield fresh
+            url = self._next_page(response, path, n, items, fresh)
+
+    def _list_field(self, response: httpx.Response, key: str, what: str) -> list[str]:
+        try:
+            body = json.loads(response.content)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise ContentError(
+                f"{self.host} sent invalid JSON for {what}", registry=self.host
+            ) from exc
+        items = body.get(key) if isinstance(body, dict) else None
+        if items is None and isinstance(body, dict):
+            return []  # Distribution answers "tags": null once every tag is deleted
+        if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+            raise ContentError(f"{self.host} sent a malformed list for {what}", registry=self.host)
+        return items
+
+    def _next_page(
+        self, response: httpx.Response, path: str, n: int, items: list[str], fresh: list[str]
+    ) -> str | None:
+        try:
+            target = parse_link_next(response.headers.get("link"))
+        except ValidationError as exc:
+            raise ContentError(
+                f"{self.host} sent a malformed Link header", registry=self.host
+            ) from exc
+        if target is not None:
+            if not fresh:
+                return None  # a registry repeating itself would otherwise loop forever
+            next_url = response.request.url.join(target)
+            if next_url.host != response.request.url.host:
+                raise ContentError(
+                    f"{self.host} pointed pagination at another host ({next_url.host})",
+                    registry=self.host,
+                )
+            return str(next_url.raw_path, "ascii")
+        # No Link: a full page from a registry that pages without Link asks for more
+        # with `last`; one that ignores `n` sends nothing new and we stop.
+        if len(items) >= n and fresh:
+            return f"{path}?n={n}&last={quote(items[-1])}"
+        return None
+
+    # -- manifests ---------------------------------------------------------
+
+    async def get_manifest(self, repository: str, reference: str) -> Manifest:
+        """GET a manifest or index by tag or digest; its digest is always verified."""
+        what = _manifest_label(repository, reference)
+        response = await self.http.send(
+            "GET",
+            f"/v2/{repository}/manifests/{reference}",
+            headers={"Accept": oci.MANIFEST_ACCEPT},
+            what=what,
+            max_bytes=oci.MAX_MANIFEST_BYTES,
+        )
+        body = response.content
+        if len(body) > oci.MAX_MANIFEST_BYTES:
+            raise ContentError(f"{what} is over the 4 MiB manifest limit", registry=self.host)
+        digest = self._manifest_digest(response, reference, body, what)
+        parsed = oci.parse_manifest(body, _content_type(response))
+        return Manifest(digest, parsed.media_type, body, parsed)
+
+    def _manifest_digest(
+        self, response: httpx.Response, reference: str, body: bytes, what: str
+    ) -> str:
+        if ":" in reference:
+            verifier = DigestVerifier(Digest.parse(reference))
+            verifier.update(body)
+            verifier.verify(what=what)
+            return reference
+        computed = str(compute(body))
+        claimed = response.headers.get("docker-content-digest")
+        if claimed and claimed.startswith("sha256:") and claimed != computed:
+            raise ContentError(
+                f"digest mismatch for {what}: the registry says {claimed}, the body is {computed}",
+                registry=self.host,
+            )
+        return computed
+
+    async def head_manifest(self, repository: str, reference: str) -> ManifestHead:
+        """HEAD a manifest: resolves a tag to its digest without the body."""
+        what = _manifest_label(repository, reference)
+        response = await self.http.send(
+            "HEAD",
+            f"/v2/{repository}/manifests/{reference}",
+            headers={"Accept": oci.MANIFEST_ACCEPT},
+            what=what,
+        )
+        digest = response.headers.get("docker-content-digest")
+        if not digest:
+            # Some registries omit it on HEAD: the body is authoritative.
+            manifest = await self.get_manifest(repository, reference)
+            return ManifestHead(manifest.digest, manifest.media_type, len(manifest.body))
+        try:
+            Digest.parse(digest)
+        except ValidationError as exc:
+            raise ContentError(
+                f"{self.host} sent an invalid digest for {what}", registry=self.host
+            ) from exc
+        size = response.headers.get("content-length", "0")
+        return ManifestHead(digest, _content_type(response), int(size) if size.isdigit() else 0)
+
+    # -- blobs -------------------------------------------------------------
+
+    async def head_blob(self, repository: str, digest: str) -> BlobHead:
+        Digest.parse(digest)
+        response = await self.http.send(
+            "HEAD", f"/v2/{repository}/blobs/{digest}", what=f"blob {digest} in {repository}"
+        )
+        size = response.headers.get("content-length", "0")
+        return BlobHead(digest, int(size) if size.isdigit() else 0)
+
+    async def get_blob(self, repository: str, digest: str, *, max_bytes: int) -> bytes:
+        """A small blob (an image config) in memory, digest-verified."""
+        verifier = DigestVerifier(Digest.parse(digest))
+        what = f"blob {digest} in {repository}"
+        response = await self.http.send(
+            "GET", f"/v2/{repository}/blobs/{digest}", what=what, max_bytes=max_bytes
+        )
+        verifier.update(response.content)
+        verifier.verify(what=what)
+        return response.content
+
+    async def copy_blob(
+        self,
+        repository: str,
+        digest: str,
+        write: Callable[[bytes], Awaitable[None]],
+        *,
+        chunk_size: int = 1 << 16,
+    ) -> int:
+        """Stream a blob of any size into `write`; raise after the last chunk on a mismatch.
+
+        Memory stays constant; a caller must discard what it wrote when this raises.
+        """
+        verifier = DigestVerifier(Digest.parse(digest))
+        what = f"blob {digest} in {repository}"
+        async with self.http.open("GET", f"/v2/{repository}/blobs/{digest}", what=what) as resp:
+            try:
+                async for chunk in resp.aiter_bytes(chunk_size):
+                    verifier.update(chunk)
+                    await write(chunk)
+            except httpx.HTTPError as exc:
+                raise self.http.body_error(exc, resp.request) from exc
+        verifier.verify(what=what)
+        return verifier.size
+
+    # -- referrers -----------------------------------------------------------
+
+    async def referrers(
+        self, repository: str, digest: str, *, artifact_type: str | None = None
+    ) -> list[oci.Descriptor]:
+        """Manifests whose `subject` is `digest`: the referrers API, else the tag schema."""
+        parsed = Digest.parse(digest)
+        index: oci.ImageIndex | None = None
+        try:
+            response = await self.http.send(
+                "GET",
+                f"/v2/{repository}/referrers/{digest}",
+                headers={"Accept": oci.OCI_INDEX},
+                what=f"referrers of {digest}",
+                max_bytes=oci.MAX_MANIFEST_BYTES,
+            )
+            found = oci.parse_manifest(response.content, _content_type(response))
+            if isinstance(found, oci.ImageIndex):
+                index = found
+        except (NotFoundError, ServerError, ContentError) as exc:
+            logger.debug(
+                "referrers API unavailable on %s (%s); using the tag schema", self.host, exc.message
+            )
+        if index is None:
+            fallback = f"{parsed.algorithm}-{parsed.hex}"
+            try:
+                manifest = await self.get_manifest(repository, fallback)
+            except NotFoundError:
+                return []
+            if not isinstance(manifest.parsed, oci.ImageIndex):
+                return []
+            index = manifest.parsed
+        found_list = list(index.manifests)
+        if artifact_type is not None:
+            found_list = [d for d in found_list if d.artifact_type == artifact_type]
+        return found_list
+
+
+def _manifest_label(repository: str, reference: str) -> str:
+    sep = "@" if ":" in reference else ":"
+    return f"manifest {repository}{sep}{reference}"
