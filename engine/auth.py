@@ -185,10 +185,12 @@ class RegistryAuth(httpx.Auth):
             if service:
                 form["service"] = service
             return httpx.Request("POST", realm, data=form, extensions=extensions)
-        params = [("service", service)] if service else []
+        params: list[tuple[str, str | int | float | bool | None]] = []
+        if service:
+            params.append(("service", service))
         params += [("scope", s) for s in scopes]
         headers = {"Authorization": _basic_header(creds)} if creds is not None else {}
-        url = realm.copy_merge_params(httpx.QueryParams(params)) if params else realm
+        url = realm.copy_merge_params(params) if params else realm
         return httpx.Request("GET", url, headers=headers, extensions=extensions)
 
     def _may_send_credentials(self, realm: httpx.URL) -> bool:

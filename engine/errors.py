@@ -40,7 +40,13 @@ __all__ = [
     "RexError",
     "ServerError",
     "ValidationError",
+    "shown",
 ]
+
+
+def shown(value: str, limit: int = 80) -> str:
+    """`value` quoted for an error message, cut to `limit` characters."""
+    return repr(value if len(value) <= limit else value[: limit - 3] + "...")
 
 
 @dataclass(frozen=True, slots=True)

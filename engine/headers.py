@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from engine.errors import ValidationError
+from engine.errors import ValidationError, shown
 
 __all__ = ["Challenge", "parse_link_next", "parse_retry_after", "parse_www_authenticate"]
 
@@ -85,8 +85,7 @@ class _Scanner:
 
 
 def _bad(what: str, text: str) -> ValidationError:
-    shown = text if len(text) <= 80 else text[:77] + "..."
-    return ValidationError(f"malformed {what} header: {shown!r}")
+    return ValidationError(f"malformed {what} header: {shown(text)}")
 
 
 def _parse_params(scan: _Scanner, header: str) -> dict[str, str] | None:

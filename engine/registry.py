@@ -70,7 +70,8 @@ class BlobHead:
 
 
 def _content_type(response: httpx.Response) -> str:
-    return response.headers.get("content-type", "").split(";")[0].strip()
+    value: str = response.headers.get("content-type", "")
+    return value.split(";")[0].strip()
 
 
 class RegistryClient:

@@ -7,9 +7,9 @@ from collections.abc import Callable
 
 import httpx
 import pytest
-from engine.credentials import Credentials
 
 from engine.auth import RegistryAuth, TokenCache, scope_for_path
+from engine.credentials import Credentials
 from engine.errors import AuthenticationError
 
 REGISTRY = "127.0.0.1:5000"
