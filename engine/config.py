@@ -1,15 +1,25 @@
-"""Settings the engine runs with: network behaviour and the configured registries.
+"""Settings the engine and the app run with: output, network, cache, TUI and registries.
 
 This module holds plain typed values only; reading and writing the TOML file
-lives with the configuration file support, so the engine can be embedded with
-settings built in code.
+lives in `engine.settings`, so the engine can be embedded with settings built
+in code. Every default here is the documented default of the config file.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["Config", "NetworkConfig", "RegistryConfig"]
+__all__ = [
+    "CacheBehavior",
+    "CacheConfig",
+    "CacheLimits",
+    "CacheTTL",
+    "Config",
+    "NetworkConfig",
+    "OutputConfig",
+    "RegistryConfig",
+    "TuiConfig",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +37,20 @@ class RegistryConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class OutputConfig:
+    """How results are printed (`[output]`)."""
+
+    format: str = "pretty"
+    """pretty, json or yaml; the app may pick yaml for a pipe while this is a default."""
+    color: str = "auto"
+    """auto, always or never."""
+    quiet: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class NetworkConfig:
+    """How requests are made (`[network]`)."""
+
     timeout: float = 30.0
     retry_attempts: int = 3
     """Retries after the first try, for transient failures only."""
@@ -42,12 +65,75 @@ class NetworkConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class CacheTTL:
+    """Seconds each kind of entry stays fresh (`[cache.ttl]`)."""
+
+    catalog: int = 300
+    tags: int = 300
+    manifest: int = 86400
+    config: int = 86400
+
+
+@dataclass(frozen=True, slots=True)
+class CacheLimits:
+    """Bounds that trigger eviction (`[cache.limits]`)."""
+
+    memory_entries: int = 1000
+    memory_size_mb: int = 100
+    disk_entries: int = 10000
+    disk_size_mb: int = 1024
+    max_age_days: int = 30
+    """Disk entries older than this are pruned whatever their kind."""
+
+
+@dataclass(frozen=True, slots=True)
+class CacheBehavior:
+    """What a read may return (`[cache.behavior]`)."""
+
+    consistency: str = "weak"
+    """weak, strong or eventual; strong never returns expired data."""
+    serve_stale: bool = True
+    """Show stale data at once and refresh it in the background."""
+
+
+@dataclass(frozen=True, slots=True)
+class CacheConfig:
+    """The response cache (`[cache]`)."""
+
+    enabled: bool = True
+    ttl: CacheTTL = field(default_factory=CacheTTL)
+    limits: CacheLimits = field(default_factory=CacheLimits)
+    behavior: CacheBehavior = field(default_factory=CacheBehavior)
+    dir: str | None = None
+    """None means the platform's user cache directory."""
+
+
+@dataclass(frozen=True, slots=True)
+class TuiConfig:
+    """The full-screen interface (`[tui]`)."""
+
+    theme: str = "dark"
+    """A bundled theme or one the user added under the config directory."""
+    vim_bindings: bool = True
+    layout: str = "auto"
+    """auto (by terminal width), columns (panes side by side) or stacked."""
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
+    """Everything rex runs with; built in code or by `engine.settings.load`."""
+
     network: NetworkConfig = field(default_factory=NetworkConfig)
     registries: tuple[RegistryConfig, ...] = ()
     current: str | None = None
-    """Name of the registry used when a reference names none."""
+    """The registry used when a reference names none: a configured registry's name,
+    or, when it comes from REX_REGISTRY or --registry, possibly a URL or host."""
     default_registry: str = "localhost:5000"
+    """Used when nothing is current (the seeds' Zot default)."""
+    output: OutputConfig = field(default_factory=OutputConfig)
+    cache: CacheConfig = field(default_factory=CacheConfig)
+    tui: TuiConfig = field(default_factory=TuiConfig)
 
     def find_registry(self, name: str) -> RegistryConfig | None:
+        """The configured registry called `name`, if any."""
         return next((r for r in self.registries if r.name == name), None)

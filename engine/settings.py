@@ -1,0 +1,412 @@
+"""Loading the configuration (defaults < file < environment < flags) and editing the file.
+
+The file is TOML at `default_config_path()`; its keys are `engine.settings_schema.KEYS`.
+Environment variables (seeds section 2.9), where "set" means non-empty:
+
+    REX_CONFIG          the config file instead of the default path
+    REX_REGISTRY        registries.current: a configured name, or a registry URL/host
+    REX_OUTPUT_FORMAT   output.format
+    REX_COLOR           output.color; wins over NO_COLOR
+    NO_COLOR            when set, output.color = never (no-color.org)
+    REX_TIMEOUT         network.timeout, a positive number of seconds
+    REX_NO_VERIFY_TLS   when set, network.verify_tls = false
+    REX_NO_CACHE        when set, cache.enabled = false and consistency = strong
+    REX_CACHE_DIR       cache.dir
+
+Decisions where the seeds leave room:
+
+- REX_REGISTRY overrides the file's `current`, like every other variable; one
+  line of the seeds says the reverse, but the precedence order they and the
+  design state everywhere else wins. `Config.current` then holds what was given,
+  which may be a URL or host rather than a name; `Rex.registry_config` accepts
+  either, and a configured registry at that host keeps its settings.
+- `--no-cache` / REX_NO_CACHE "bypass the cache and force strong consistency":
+  both `cache.enabled = false` (nothing read or written) and
+  `cache.behavior.consistency = strong` are set (`NO_CACHE`), so code that
+  looks at either behaves the same.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, is_dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from engine.config import Config, RegistryConfig
+from engine.endpoint import Endpoint
+from engine.errors import ConfigurationError, ValidationError, shown
+from engine.reference import validate_repository
+from engine.settings_file import (
+    REGISTRY_NAME,
+    REGISTRY_NAME_HINT,
+    Document,
+    edit_document,
+    read_document,
+    registry_entry,
+    registry_url,
+    validate_document,
+)
+from engine.settings_schema import KEYS, Key, SchemaMismatch, lookup, value_of
+
+__all__ = [
+    "KEYS",
+    "NO_CACHE",
+    "LoadedConfig",
+    "add_registry",
+    "add_repository",
+    "default_config_path",
+    "flag_overrides",
+    "get_value",
+    "load",
+    "remove_registry",
+    "remove_repository",
+    "set_current_registry",
+    "set_value",
+]
+
+NO_CACHE: Mapping[str, object] = {"cache.enabled": False, "cache.behavior.consistency": "strong"}
+"""What --no-cache and REX_NO_CACHE set."""
+
+
+def default_config_path(env: Mapping[str, str] | None = None) -> Path:
+    """REX_CONFIG, else `$XDG_CONFIG_HOME/rex/config.toml`, else the platform's config dir."""
+    env = os.environ if env is None else env
+    if env.get("REX_CONFIG"):
+        return Path(env["REX_CONFIG"]).expanduser()
+    # platformdirs reads os.environ only; honouring the given mapping keeps tests hermetic.
+    xdg = env.get("XDG_CONFIG_HOME", "").strip()
+    if xdg:
+        return Path(xdg).expanduser() / "rex" / "config.toml"
+    return platformdirs.user_config_path("rex", appauthor=False) / "config.toml"
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedConfig:
+    """A `Config` with the file it came from and the origin of every value."""
+
+    config: Config
+    path: Path
+    origins: Mapping[str, str]
+    """Dotted key -> "file", "env:VAR" or "flag"; keys left at their default are absent."""
+    file_exists: bool = False
+
+    def origin(self, key: str) -> str:
+        """One of "default", "file", "env:REX_..." or "flag"."""
+        return self.origins.get(lookup(key).name, "default")
+
+    def items(self) -> list[tuple[str, object, str]]:
+        """(key, value, origin) for every key, sections in the seeds' order."""
+        return [(name, get_value(self, name), self.origin(name)) for name in KEYS]
+
+
+def load(
+    path: Path | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
+    overrides: Mapping[str, object] | None = None,
+) -> LoadedConfig:
+    """Build the configuration: defaults < file < environment < `overrides` (the flags).
+
+    `path` is --config; None means REX_CONFIG or the default path, and only a
+    missing file at the default path is fine. `overrides` maps dotted keys to
+    values, typed or as text; a None value means the flag was not given.
+    """
+    env = os.environ if env is None else env
+    explicit = path is not None or bool(env.get("REX_CONFIG"))
+    path = path if path is not None else default_config_path(env)
+    doc, text = read_document(path, required=explicit)
+    found = validate_document(doc, text, path)
+    values: dict[str, object] = dict(found.values)
+    origins = dict.fromkeys(found.values, "file")
+    names = [r.name for r in found.registries]
+    for name, (value, origin) in _from_env(env, names).items():
+        values[name], origins[name] = value, origin
+    for name, value in (overrides or {}).items():
+        if value is not None:
+            values[name] = _flag_value(lookup(name), value, names)
+            origins[name] = "flag"
+    config = replace(_fill(Config(), "", values), registries=found.registries)
+    return LoadedConfig(config, path, origins, file_exists=path.is_file())
+
+
+def _fill(section: Any, prefix: str, values: Mapping[str, object]) -> Any:
+    # Walks the dataclass tree so a key added to engine.config needs no code here.
+    changes: dict[str, object] = {}
+    for item in fields(section):
+        name = "registries.current" if prefix + item.name == "current" else prefix + item.name
+        current = getattr(section, item.name)
+        if is_dataclass(current):
+            changes[item.name] = _fill(current, name + ".", values)
+        elif name in values:
+            changes[item.name] = values[name]
+    return replace(section, **changes)
+
+
+def _from_env(env: Mapping[str, str], names: list[str]) -> dict[str, tuple[object, str]]:
+    found: dict[str, tuple[object, str]] = {}
+
+    def parse(var: str, name: str) -> None:
+        raw = env.get(var, "")
+        if raw.strip():
+            key = KEYS[name]
+            try:
+                found[name] = (key.parse(raw), f"env:{var}")
+            except SchemaMismatch as exc:
+                hint = f"Unset {var} or give it {key.expected()}."
+                raise ValidationError(f"{var}: {exc}", hint=hint) from None
+
+    if env.get("NO_COLOR"):
+        found["output.color"] = ("never", "env:NO_COLOR")
+    parse("REX_COLOR", "output.color")
+    parse("REX_OUTPUT_FORMAT", "output.format")
+    parse("REX_TIMEOUT", "network.timeout")
+    parse("REX_CACHE_DIR", "cache.dir")
+    if env.get("REX_NO_VERIFY_TLS"):
+        found["network.verify_tls"] = (False, "env:REX_NO_VERIFY_TLS")
+    if env.get("REX_NO_CACHE"):
+        found.update({name: (value, "env:REX_NO_CACHE") for name, value in NO_CACHE.items()})
+    registry = env.get("REX_REGISTRY", "").strip()
+    if registry:
+        found["registries.current"] = (
+            _registry_choice(registry, names, "REX_REGISTRY"),
+            "env:REX_REGISTRY",
+        )
+    return found
+
+
+def _flag_value(key: Key, value: object, names: list[str]) -> object:
+    source = key.flag or key.name
+    if key.name == "registries.current":
+        if not isinstance(value, str):
+            raise ValidationError(f"{source}: expected a registry name or URL")
+        return _registry_choice(value.strip(), names, source)
+    try:
+        return key.parse(value) if isinstance(value, str) else key.check(value)
+    except SchemaMismatch as exc:
+        raise ValidationError(f"{source}: {exc}", hint=key.description) from None
+
+
+def _registry_choice(value: str, names: list[str], source: str) -> str:
+    """`value` if it names a configured registry or looks like a registry's address."""
+    if value in names:
+        return value
+    if "@" in value:
+        raise ValidationError(f"{source}: the registry holds credentials", hint=_LOGIN)
+    # Docker's rule for "is this a host": a dot, a port, or localhost. Anything
+    # else is a registry name, most likely a typo of a configured one.
+    if "." in value or ":" in value or value.lower() == "localhost":
+        try:
+            Endpoint.parse(value, insecure=True)
+            return value
+        except (ValidationError, ConfigurationError) as exc:
+            raise ValidationError(f"{source}: {exc.message}", hint=exc.hint) from None
+    raise ValidationError(
+        f"{source}: no registry called {shown(value)}", hint=_did_you_mean(value, names)
+    )
+
+
+_LOGIN = "Give the registry without credentials and run 'rex registry login' once."
+
+
+def _did_you_mean(value: str, names: list[str]) -> str:
+    close = difflib.get_close_matches(value, names, n=1)
+    if close:
+        return f"Did you mean {close[0]}?"
+    if names:
+        return "Configured registries: " + ", ".join(names) + "."
+    return "Add it with 'rex registry init NAME URL', or give a URL."
+
+
+def flag_overrides(
+    *,
+    registry: str | None = None,
+    output_format: str | None = None,
+    color: str | None = None,
+    quiet: bool = False,
+    timeout: float | str | None = None,
+    no_verify_tls: bool = False,
+    no_cache: bool = False,
+    cache_dir: str | None = None,
+) -> dict[str, object]:
+    """`load`'s overrides from the global command-line options; --no-color is color="never"."""
+    given: dict[str, object] = {
+        "registries.current": registry,
+        "output.format": output_format,
+        "output.color": color,
+        "output.quiet": True if quiet else None,
+        "network.timeout": timeout,
+        "network.verify_tls": False if no_verify_tls else None,
+        "cache.dir": cache_dir,
+    }
+    if no_cache:
+        given.update(NO_CACHE)
+    return {name: value for name, value in given.items() if value is not None}
+
+
+def get_value(loaded: LoadedConfig, key: str) -> object:
+    """The effective value of dotted `key`; an unknown key is a ValidationError."""
+    return value_of(loaded.config, lookup(key).name)
+
+
+def set_value(path: Path, key: str, raw: str) -> object:
+    """Parse `raw` by `key`'s type, store it in the file at `path` and return it.
+
+    An empty `raw` unsets an optional key. The file is rewritten with tomli-w:
+    every other key and table is kept, but comments and formatting are lost.
+    """
+    spec = lookup(key)
+    try:
+        value = spec.parse(raw)
+    except SchemaMismatch as exc:
+        raise ValidationError(f"{spec.name}: {exc}", hint=spec.description) from None
+    if spec.name == "registries.current":
+        set_current_registry(path, value if isinstance(value, str) else None)
+        return value
+    # Whole seconds stay integers in the file, as people write them.
+    stored = int(value) if isinstance(value, float) and value.is_integer() else value
+    *parents, leaf = spec.name.split(".")
+
+    def change(doc: Document) -> None:
+        table = doc
+        for depth, part in enumerate(parents, 1):
+            child = table.setdefault(part, {})
+            if not isinstance(child, dict):
+                dotted = ".".join(parents[:depth])
+                raise ConfigurationError(
+                    f"{path}: {dotted} is not a table", hint=f"Make it a [{dotted}] section."
+                )
+            table = child
+        if stored is None:
+            table.pop(leaf, None)
+        else:
+            table[leaf] = stored
+
+    edit_document(path, change)
+    return value
+
+
+def _registries(doc: Document, path: Path) -> tuple[Document, list[Document]]:
+    """The [registries] table and its list, created when missing."""
+    table = doc.setdefault("registries", {})
+    entries = table.setdefault("list", []) if isinstance(table, dict) else None
+    if not isinstance(table, dict) or not isinstance(entries, list):
+        raise ConfigurationError(
+            f"{path}: registries is not a [registries] table with [[registries.list]] entries",
+            hint="Fix the [registries] section of the file.",
+        )
+    return table, entries
+
+
+def _entry(entries: list[Document], name: str) -> Document:
+    for entry in entries:
+        if isinstance(entry, dict) and entry.get("name") == name:
+            return entry
+    names = [str(e.get("name")) for e in entries if isinstance(e, dict)]
+    raise ValidationError(f"no registry called {shown(name)}", hint=_did_you_mean(name, names))
+
+
+def _tidy(doc: Document, table: Document, entries: list[Document]) -> None:
+    # Leave no empty [registries] behind when the last registry goes.
+    if not entries:
+        table.pop("list", None)
+    if not table:
+        doc.pop("registries", None)
+
+
+def add_registry(path: Path, registry: RegistryConfig, *, set_current: bool = False) -> None:
+    """Add `registry` to the file (never with credentials); a taken name is a ValidationError."""
+    if not REGISTRY_NAME.fullmatch(registry.name):
+        raise ValidationError(
+            f"invalid registry name {shown(registry.name)}",
+            hint=REGISTRY_NAME_HINT,
+        )
+    try:
+        url = registry_url(registry.url, insecure=registry.insecure)
+    except ConfigurationError as exc:
+        raise ValidationError(exc.message, hint=exc.hint) from None
+    for repo in registry.repositories:
+        validate_repository(repo)
+    entry = registry_entry(replace(registry, url=url))
+
+    def change(doc: Document) -> None:
+        table, entries = _registries(doc, path)
+        if any(isinstance(e, dict) and e.get("name") == registry.name for e in entries):
+            raise ValidationError(
+                f"a registry called {registry.name!r} already exists",
+                hint="Pick another name, or remove it first with 'rex registry remove'.",
+            )
+        entries.append(entry)
+        if set_current:
+            table["current"] = registry.name
+
+    edit_document(path, change)
+
+
+def remove_registry(path: Path, name: str) -> RegistryConfig:
+    """Remove the registry called `name` and return it; if it was current, none is."""
+
+    def change(doc: Document) -> RegistryConfig:
+        table, entries = _registries(doc, path)
+        entry = _entry(entries, name)
+        alone = validate_document({"registries": {"list": [entry]}}, "", path)
+        entries.remove(entry)
+        if table.get("current") == name:
+            del table["current"]
+        _tidy(doc, table, entries)
+        return alone.registries[0]
+
+    return edit_document(path, change)
+
+
+def set_current_registry(path: Path, name: str | None) -> None:
+    """Make the registry called `name` current; None leaves none current."""
+
+    def change(doc: Document) -> None:
+        table, entries = _registries(doc, path)
+        if name is None:
+            table.pop("current", None)
+        else:
+            table["current"] = _entry(entries, name)["name"]
+        _tidy(doc, table, entries)
+
+    edit_document(path, change)
+
+
+def add_repository(path: Path, registry_name: str, repo: str) -> None:
+    """List `repo` under a registry whose catalog is closed; listing it twice is an error."""
+    validate_repository(repo)
+
+    def change(doc: Document) -> None:
+        entry = _entry(_registries(doc, path)[1], registry_name)
+        repos = entry.setdefault("repositories", [])
+        if isinstance(repos, list) and repo in repos:
+            raise ValidationError(
+                f"{repo} is already listed for {registry_name}", hint="Nothing to do."
+            )
+        if isinstance(repos, list):
+            repos.append(repo)
+
+    edit_document(path, change)
+
+
+def remove_repository(path: Path, registry_name: str, repo: str) -> None:
+    """Stop listing `repo` under the registry called `registry_name`."""
+
+    def change(doc: Document) -> None:
+        entry = _entry(_registries(doc, path)[1], registry_name)
+        repos = entry.get("repositories")
+        if not isinstance(repos, list) or repo not in repos:
+            raise ValidationError(
+                f"{shown(repo)} is not listed for {registry_name}",
+                hint="See the registry's repositories with 'rex registry list'.",
+            )
+        repos.remove(repo)
+        if not repos:
+            del entry["repositories"]
+
+    edit_document(path, change)
