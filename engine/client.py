@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import socket
 import ssl
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
@@ -395,8 +396,29 @@ def _transient(exc: Exception) -> bool:
     return isinstance(exc, (httpx.NetworkError, httpx.RemoteProtocolError, httpx.ProxyError))
 
 
+def _causes(exc: BaseException) -> list[BaseException]:
+    """The exception, its causes and contexts, and members of exception groups."""
+    seen: list[BaseException] = []
+    stack = [exc]
+    while stack and len(seen) < 50:
+        current = stack.pop()
+        if any(current is s for s in seen):
+            continue
+        seen.append(current)
+        if isinstance(current, BaseExceptionGroup):
+            stack.extend(current.exceptions)
+        stack.extend(e for e in (current.__cause__, current.__context__) if e is not None)
+    return seen
+
+
 def _describe(exc: BaseException) -> str:
-    text = str(exc).strip() or type(exc).__name__
-    if "Connection refused" in text or "Errno 111" in text:
+    """A short, secret-free reason: 'connection refused' rather than a socket error chain."""
+    causes = _causes(exc)
+    if any(isinstance(e, ConnectionRefusedError) for e in causes):
         return "connection refused"
+    if any(isinstance(e, ConnectionResetError) for e in causes):
+        return "connection reset by peer"
+    if any(isinstance(e, socket.gaierror) for e in causes):
+        return "host name not found"
+    text = str(exc).strip() or type(exc).__name__
     return text.splitlines()[0][:200]

@@ -158,6 +158,13 @@ class Rex:
             return text
         return Reference.parse(text, default_registry=self.default_host(registry))
 
+    def display(self, ref: Reference) -> str:
+        """A reference as the user would type it: no registry when it is the current one."""
+        if ref.registry != self.default_host():
+            return ref.familiar()
+        text = ref.repository + (f":{ref.tag}" if ref.tag else "")
+        return text + (f"@{ref.digest}" if ref.digest else "")
+
     async def _client_for(self, ref: Reference) -> RegistryClient:
         return await self.client(ref.registry)
 
@@ -262,7 +269,7 @@ class Rex:
         )
         config = oci.parse_config(raw_config)
         return ImageInfo(
-            reference=ref.familiar(),
+            reference=self.display(ref),
             registry=ref.registry,
             repository=ref.repository,
             tag=ref.tag,
