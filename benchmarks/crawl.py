@@ -37,9 +37,10 @@ import trio
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from engine import Config, NetworkConfig, RegistryConfig, Rex  # noqa: E402
-from tests.support.images import Layer, Pusher, build_image, make_config  # noqa: E402
-from tests.support.registry import RegistryProcess  # noqa: E402
+from engine import Config, NetworkConfig, RegistryConfig, Rex
+from tests.support.images import BuiltImage, Layer, build_image, make_config
+from tests.support.pusher import Pusher
+from tests.support.registry import RegistryProcess
 
 BIG_REPO = "bench/big"
 
@@ -49,7 +50,7 @@ def seed(url: str, repos: int, tags: int, big_tags: int) -> None:
     layer = Layer.from_files({"bench.txt": b"rex-tui crawl benchmark\n"})
     start = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
 
-    def image(n: int):  # type: ignore[no-untyped-def]
+    def image(n: int) -> BuiltImage:
         config = make_config(
             diff_ids=[layer.diff_id],
             created=start + dt.timedelta(hours=n),
@@ -101,7 +102,11 @@ async def inspect_tags(rex: Rex, repo: str, concurrent: bool) -> int:
 
 
 async def timed(
-    url: str, concurrency: int, job: Callable[[Rex], Awaitable[int]], runs: int
+    url: str,
+    concurrency: int,
+    job: Callable[[Rex, bool], Awaitable[int]],
+    concurrent: bool,
+    runs: int,
 ) -> tuple[float, int]:
     """Median wall time of `runs` runs (a fresh client each: new connections) and requests."""
     times: list[float] = []
@@ -109,7 +114,7 @@ async def timed(
     for _ in range(runs):
         async with make_rex(url, concurrency) as rex:
             started = time.perf_counter()
-            await job(rex)
+            await job(rex, concurrent)
             times.append(time.perf_counter() - started)
             requests = (await rex.client()).http.requests_sent
     return statistics.median(times), requests
@@ -123,12 +128,13 @@ async def run(url: str, repo: str, concurrency: int, runs: int) -> dict[str, flo
     results: dict[str, float] = {}
     total_requests = 0
     total_time = 0.0
-    for name, job in (
-        ("catalog_tags", lambda c: lambda rex: catalog_and_tags(rex, c)),
-        ("inspect_tags", lambda c: lambda rex: inspect_tags(rex, repo, c)),
-    ):
-        seq, seq_requests = await timed(url, 1, job(False), runs)
-        con, con_requests = await timed(url, concurrency, job(True), runs)
+    jobs: dict[str, Callable[[Rex, bool], Awaitable[int]]] = {
+        "catalog_tags": catalog_and_tags,
+        "inspect_tags": lambda rex, concurrent: inspect_tags(rex, repo, concurrent),
+    }
+    for name, job in jobs.items():
+        seq, seq_requests = await timed(url, 1, job, False, runs)
+        con, con_requests = await timed(url, concurrency, job, True, runs)
         results[f"{name}_sequential_s"] = round(seq, 3)
         results[f"{name}_concurrent_s"] = round(con, 3)
         results[f"{name}_speedup"] = round(seq / con, 2)

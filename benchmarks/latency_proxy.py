@@ -13,6 +13,7 @@ prints `listening on 127.0.0.1:PORT` once ready and runs until killed.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 
 import trio
@@ -56,9 +57,11 @@ async def serve(upstream: str, rtt_ms: float, port: int) -> None:
     delay = rtt_ms / 2000.0
     listeners = await trio.open_tcp_listeners(port, host="127.0.0.1")
     print(f"listening on 127.0.0.1:{listeners[0].socket.getsockname()[1]}", flush=True)
-    await trio.serve_listeners(
-        lambda stream: _handle(stream, host, int(upstream_port), delay), listeners
-    )
+
+    async def handler(stream: trio.SocketStream) -> None:
+        await _handle(stream, host, int(upstream_port), delay)
+
+    await trio.serve_listeners(handler, listeners)
 
 
 def main() -> None:
@@ -67,10 +70,8 @@ def main() -> None:
     parser.add_argument("--rtt-ms", type=float, default=20.0)
     parser.add_argument("--port", type=int, default=0)
     args = parser.parse_args()
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         trio.run(serve, args.upstream, args.rtt_ms, args.port)
-    except KeyboardInterrupt:
-        pass
 
 
 if __name__ == "__main__":
