@@ -310,7 +310,7 @@ class HttpClient:
         return self.retry.backoff(attempt)
 
     def _network_error(self, exc: Exception, request: httpx.Request) -> NetworkError:
-        if isinstance(exc, ssl.SSLError) or "CERTIFICATE" in str(exc).upper():
+        if _tls_failure(exc) is not None:
             return NetworkError(
                 f"TLS handshake with {self.host} failed: {_describe(exc)}",
                 hint="Set ca_file for this registry, or skip_verify / --no-verify-tls "
@@ -389,9 +389,13 @@ def _insufficient_scope(response: httpx.Response) -> bool:
     return any(c.get("error") == "insufficient_scope" for c in challenges)
 
 
+def _tls_failure(exc: BaseException) -> ssl.SSLError | None:
+    return next((e for e in _causes(exc) if isinstance(e, ssl.SSLError)), None)
+
+
 def _transient(exc: Exception) -> bool:
     """Worth retrying: the connection failed or broke, not the request's fault."""
-    if isinstance(exc, ssl.SSLError) or "CERTIFICATE" in str(exc).upper():
+    if _tls_failure(exc) is not None:
         return False
     return isinstance(exc, (httpx.NetworkError, httpx.RemoteProtocolError, httpx.ProxyError))
 
@@ -414,6 +418,11 @@ def _causes(exc: BaseException) -> list[BaseException]:
 def _describe(exc: BaseException) -> str:
     """A short, secret-free reason: 'connection refused' rather than a socket error chain."""
     causes = _causes(exc)
+    tls = _tls_failure(exc)
+    if isinstance(tls, ssl.SSLCertVerificationError):
+        return f"certificate verify failed: {tls.verify_message}"
+    if tls is not None:
+        return tls.reason or str(tls)
     if any(isinstance(e, ConnectionRefusedError) for e in causes):
         return "connection refused"
     if any(isinstance(e, ConnectionResetError) for e in causes):

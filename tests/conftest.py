@@ -126,3 +126,14 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if _startup_seconds:
         parts = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in _startup_seconds.items())
         terminalreporter.write_line(f"test registries started: {parts}")
+
+
+@pytest.fixture(scope="session")
+def tls_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RegistryProcess]:
+    """An empty anonymous registry served over HTTPS with a self-signed certificate."""
+    process = RegistryProcess("anonymous", workdir=tmp_path_factory.mktemp("tls"), tls=True)
+    process.start()
+    try:
+        yield process
+    finally:
+        process.close()

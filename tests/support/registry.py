@@ -22,6 +22,7 @@ import bcrypt
 import httpx
 import yaml
 
+from tests.support.tlscert import write_self_signed
 from tests.support.tokenserver import ISSUER, SERVICE, USERS, TokenServer
 
 Flavour = Literal["anonymous", "basic", "token"]
@@ -67,6 +68,7 @@ class RegistryProcess:
         token_server: TokenServer | None = None,
         users: dict[str, str] | None = None,
         catalog_max_entries: int = 1000,
+        tls: bool = False,
     ) -> None:
         if flavour not in FLAVOURS:
             raise ValueError(f"unknown flavour {flavour!r}")
@@ -84,6 +86,7 @@ class RegistryProcess:
             token_server = TokenServer(self.users)
         self.token_server = token_server if flavour == "token" else None
         self.catalog_max_entries = catalog_max_entries
+        self.tls = tls
         self.port = free_port()
         self._process: subprocess.Popen[bytes] | None = None
         self._config_written = False
@@ -96,7 +99,12 @@ class RegistryProcess:
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}"
+        return f"{'https' if self.tls else 'http'}://{self.host}"
+
+    @property
+    def ca_file(self) -> Path:
+        """The self-signed certificate a TLS registry serves (its own CA)."""
+        return self.workdir / "tls" / "cert.pem"
 
     @property
     def storage_dir(self) -> Path:
@@ -141,6 +149,11 @@ class RegistryProcess:
             "http": {"addr": self.host, "secret": f"rex-test-secret-{self.flavour}"},
             "catalog": {"maxentries": self.catalog_max_entries},
         }
+        if self.tls:
+            cert, key = write_self_signed(self.workdir / "tls")
+            http = config["http"]
+            assert isinstance(http, dict)
+            http["tls"] = {"certificate": str(cert), "key": str(key)}
         if self.flavour == "basic":
             htpasswd = self.workdir / "htpasswd"
             lines = []

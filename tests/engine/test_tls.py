@@ -1,0 +1,46 @@
+"""TLS: verified by default, a custom CA file, or verification skipped when asked."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine import Config, NetworkConfig, NetworkError, RegistryConfig, Rex
+from tests.support.registry import RegistryProcess
+
+
+def rex_for(process: RegistryProcess, **settings: object) -> Rex:
+    registry = RegistryConfig("tls", process.url, **settings)  # type: ignore[arg-type]
+    return Rex(
+        Config(network=NetworkConfig(retry_attempts=0), registries=(registry,), current="tls")
+    )
+
+
+async def test_an_unknown_certificate_is_refused(tls_registry: RegistryProcess) -> None:
+    async with rex_for(tls_registry) as rex:
+        with pytest.raises(NetworkError) as info:
+            await rex.ping()
+    assert "TLS" in str(info.value)
+    assert "ca_file" in info.value.hint
+    assert info.value.exit_code == 3
+
+
+async def test_a_custom_ca_file_is_trusted(tls_registry: RegistryProcess) -> None:
+    async with rex_for(tls_registry, ca_file=str(tls_registry.ca_file)) as rex:
+        assert (await rex.ping()).status == "online"
+        assert await rex.list_repositories() == []
+
+
+async def test_skip_verify_connects(tls_registry: RegistryProcess) -> None:
+    async with rex_for(tls_registry, skip_verify=True) as rex:
+        assert (await rex.ping()).status == "online"
+
+
+async def test_global_verify_tls_off_connects(tls_registry: RegistryProcess) -> None:
+    registry = RegistryConfig("tls", tls_registry.url)
+    config = Config(
+        network=NetworkConfig(retry_attempts=0, verify_tls=False),
+        registries=(registry,),
+        current="tls",
+    )
+    async with Rex(config) as rex:
+        assert (await rex.ping()).status == "online"
