@@ -1,4 +1,4 @@
-"""High-level results: plain dataclasses that serialise to the seeds' JSON shapes."""
+"""Results: plain dataclasses, importable without the network stack (for cached reads)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 from engine import oci
-from engine.registry import Manifest
 
-__all__ = ["ImageInfo", "PlatformManifest", "isoformat"]
+__all__ = [
+    "BlobHead",
+    "ImageInfo",
+    "Manifest",
+    "ManifestHead",
+    "PingResult",
+    "PlatformManifest",
+    "isoformat",
+]
 
 
 def isoformat(when: datetime | None) -> str | None:
@@ -19,6 +26,42 @@ def isoformat(when: datetime | None) -> str | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return when.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+@dataclass(frozen=True, slots=True)
+class PingResult:
+    registry: str
+    status: str
+    """"online" or "auth required"."""
+    api_version: str | None
+    elapsed_ms: float
+
+
+@dataclass(frozen=True, slots=True)
+class ManifestHead:
+    digest: str
+    media_type: str
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    """A manifest or index as fetched: its digest, raw bytes and parsed form."""
+
+    digest: str
+    media_type: str
+    body: bytes
+    parsed: oci.ImageManifest | oci.ImageIndex
+
+    @property
+    def is_index(self) -> bool:
+        return isinstance(self.parsed, oci.ImageIndex)
+
+
+@dataclass(frozen=True, slots=True)
+class BlobHead:
+    digest: str
+    size: int
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,6 @@ import json
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
 from urllib.parse import quote
 
 import httpx
@@ -22,8 +21,9 @@ from engine.errors import (
     ValidationError,
 )
 from engine.headers import parse_link_next
+from engine.models import BlobHead, Manifest, ManifestHead, PingResult
 
-__all__ = ["BlobHead", "Manifest", "ManifestHead", "PingResult", "RegistryClient"]
+__all__ = ["RegistryClient"]
 
 logger = logging.getLogger(__name__)
 
@@ -31,42 +31,6 @@ MAX_PAGE_SIZE = 1000
 """Distribution refuses n > 1000 unless configured otherwise."""
 _FALLBACK_PAGE_SIZE = 100
 _MAX_LIST_BYTES = 64 * 1024 * 1024
-
-
-@dataclass(frozen=True, slots=True)
-class PingResult:
-    registry: str
-    status: str
-    """"online" or "auth required"."""
-    api_version: str | None
-    elapsed_ms: float
-
-
-@dataclass(frozen=True, slots=True)
-class ManifestHead:
-    digest: str
-    media_type: str
-    size: int
-
-
-@dataclass(frozen=True, slots=True)
-class Manifest:
-    """A manifest or index as fetched: its digest, raw bytes and parsed form."""
-
-    digest: str
-    media_type: str
-    body: bytes
-    parsed: oci.ImageManifest | oci.ImageIndex
-
-    @property
-    def is_index(self) -> bool:
-        return isinstance(self.parsed, oci.ImageIndex)
-
-
-@dataclass(frozen=True, slots=True)
-class BlobHead:
-    digest: str
-    size: int
 
 
 def _content_type(response: httpx.Response) -> str:

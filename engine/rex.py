@@ -18,9 +18,9 @@ from engine.config import Config, RegistryConfig
 from engine.credentials import Credentials
 from engine.endpoint import Endpoint
 from engine.errors import AuthenticationError, NotFoundError, RexError
-from engine.models import ImageInfo, PlatformManifest
+from engine.models import ImageInfo, Manifest, PingResult, PlatformManifest
 from engine.reference import Reference
-from engine.registry import Manifest, PingResult, RegistryClient
+from engine.registry import RegistryClient
 
 __all__ = ["CredentialSource", "Rex"]
 

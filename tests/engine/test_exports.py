@@ -15,10 +15,9 @@ def test_all_names_exist_and_are_sorted() -> None:
     assert sorted(engine.__all__) == engine.__all__
 
 
-def test_public_members_are_all_exported() -> None:
-    public = {n for n in vars(engine) if not n.startswith("_")}
-    modules = {n for n, v in vars(engine).items() if type(v) is type(engine)}
-    assert public - modules == set(engine.__all__) - {"__version__"}
+def test_every_lazy_name_is_exported() -> None:
+    assert set(engine._WHERE) == set(engine.__all__) - {"__version__"}
+    assert dir(engine) == sorted(engine.__all__)
 
 
 def test_every_error_has_an_exit_code_and_a_hint() -> None:
@@ -30,7 +29,18 @@ def test_every_error_has_an_exit_code_and_a_hint() -> None:
         assert err.hint
 
 
-def test_engine_does_not_import_urwid() -> None:
-    code = "import sys, engine; print('urwid' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
+def _modules_after(code: str) -> set[str]:
+    script = f"import sys\n{code}\nprint(' '.join(sys.modules))"
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    return set(out.stdout.split())
+
+
+def test_engine_never_imports_urwid() -> None:
+    assert "urwid" not in _modules_after("import engine; engine.Rex")
+
+
+def test_cached_reads_need_no_network_stack() -> None:
+    loaded = _modules_after(
+        "import engine, engine.models, engine.oci, engine.reference, engine.errors"
+    )
+    assert not {"httpx", "httpcore", "trio", "urwid"} & loaded
