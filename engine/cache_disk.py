@@ -1,0 +1,358 @@
+"""The cache's disk tier: the seeds' file layout, locking, atomic writes and metadata.
+
+    ROOT/catalogs/{reg16}/catalog.json
+    ROOT/tags/{reg16}/{repo16}/tags.json
+    ROOT/manifests/{reg16}/{repo16}/{sha256-<hex> | tag-<tag>}.json
+    ROOT/configs/{reg16}/{repo16}/sha256-<hex>.json
+    ROOT/metadata.json     {"version", "last_cleanup", "hits", "misses", "registries"}
+    ROOT/.lock             flock'ed by every writer
+
+`reg16` and `repo16` are the first 16 hex digits of the SHA-256 of the registry host
+and repository name. Writers take the lock and replace files atomically; readers
+take no lock, so a reader sees either the old file or the new one, never half.
+An entry file's mtime is its last access (writers and readers set it from the
+cache's clock), which is what disk eviction orders by.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import functools
+import hashlib
+import json
+import logging
+import os
+import tempfile
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from engine.cache_format import FORMAT_VERSION, CorruptEntry, decode, from_rfc3339
+from engine.cache_keys import CacheEntry, CacheKey, CacheKind
+from engine.errors import CacheError
+
+__all__ = [
+    "KIND_DIRS",
+    "LOCK_TIMEOUT",
+    "DiskItem",
+    "DiskStore",
+    "LockTimeout",
+    "count_of",
+    "explicit_lock",
+    "hash16",
+    "merge_counts",
+    "remove_or_fail",
+]
+
+logger = logging.getLogger(__name__)
+
+LOCK_TIMEOUT = 10.0
+"""Seconds a writer waits for another process's lock before giving up on the write."""
+
+KIND_DIRS: dict[CacheKind, str] = {
+    CacheKind.CATALOG: "catalogs",
+    CacheKind.TAGS: "tags",
+    CacheKind.MANIFEST: "manifests",
+    CacheKind.CONFIG: "configs",
+}
+_TEMP_PREFIX, _TEMP_SUFFIX = ".", ".tmp"
+
+
+class LockTimeout(Exception):
+    """Another process held the cache lock for longer than LOCK_TIMEOUT."""
+
+
+@functools.lru_cache(maxsize=4096)
+def hash16(text: str) -> str:
+    """The 16-hex-digit directory name of a registry host or repository."""
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True, slots=True)
+class DiskItem:
+    """One file found under the cache root: an entry or a writer's leftover temp file."""
+
+    path: Path
+    kind: CacheKind
+    registry_hash: str
+    size: int
+    mtime: float
+    """Last access, in the cache clock's seconds."""
+    temp: bool = False
+
+    @property
+    def immutable(self) -> bool:
+        """Digest-addressed content, which eviction keeps over mutable entries."""
+        return self.kind in (
+            CacheKind.MANIFEST,
+            CacheKind.CONFIG,
+        ) and not self.path.name.startswith("tag-")
+
+
+def _new_metadata() -> dict[str, Any]:
+    return {
+        "version": FORMAT_VERSION,
+        "last_cleanup": None,
+        "hits": 0,
+        "misses": 0,
+        "registries": {},
+    }
+
+
+class DiskStore:
+    """Files under one cache root; every method that writes expects `locked()` held."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.metadata_path = root / "metadata.json"
+        self._lock_path = root / ".lock"
+        # flock does not exclude threads sharing a process's lock; this does.
+        self._threads = threading.Lock()
+
+    def path_for(self, key: CacheKey) -> Path:
+        """Where `key`'s entry lives, per the seeds' layout."""
+        base = self.root / KIND_DIRS[key.kind] / hash16(key.registry)
+        if key.repository is None:
+            return base / "catalog.json"
+        base = base / hash16(key.repository)
+        if key.name is None:
+            return base / "tags.json"
+        if key.immutable:
+            return base / f"{key.name.replace(':', '-', 1)}.json"
+        return base / f"tag-{key.name}.json"
+
+    @contextmanager
+    def locked(self, timeout: float | None = None) -> Iterator[None]:
+        """Hold the cross-process writer lock: LockTimeout after `timeout`, OSError if no dir."""
+        timeout = LOCK_TIMEOUT if timeout is None else timeout
+        if not self._threads.acquire(timeout=timeout):
+            raise LockTimeout(f"another thread held {self._lock_path} for {timeout:g} s")
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            try:
+                _flock(fd, self._lock_path, timeout)
+                try:
+                    yield
+                finally:
+                    fcntl.flock(fd, fcntl.LOCK_UN)
+            finally:
+                os.close(fd)
+        finally:
+            self._threads.release()
+
+    def read(self, key: CacheKey) -> CacheEntry | None:
+        """`key`'s entry, or None; an unusable file is deleted with a warning. Never raises."""
+        path = self.path_for(key)
+        try:
+            with path.open("rb") as file:
+                identity = _identity(os.fstat(file.fileno()))
+                raw = file.read()
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        except OSError as exc:
+            logger.warning("cannot read cache file %s (%s); treating it as a miss", path, exc)
+            return None
+        try:
+            return decode(raw, key)
+        except CorruptEntry as exc:
+            logger.warning("deleting unusable cache file %s: %s", path, exc)
+            self._discard(path, identity)
+            return None
+
+    def _discard(self, path: Path, identity: tuple[int, int, int]) -> None:
+        # Only the file we read: a writer may have replaced it with a good one meanwhile.
+        try:
+            with self.locked(timeout=1.0):
+                if _identity(os.stat(path)) == identity:
+                    os.unlink(path)
+        except (OSError, LockTimeout) as exc:
+            logger.debug("could not delete %s: %s", path, exc)
+
+    def write(self, path: Path, payload: bytes, mtime: float | None) -> None:
+        """Replace `path` atomically with `payload`; raises OSError (disk full, read-only...)."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # No fsync: after a power cut a truncated entry is detected and dropped on read,
+        # which is cheaper than paying a disk flush on every write.
+        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=_TEMP_PREFIX, suffix=_TEMP_SUFFIX)
+        try:
+            with os.fdopen(fd, "wb") as file:
+                file.write(payload)
+            if mtime is not None:
+                os.utime(temp, (mtime, mtime))
+            os.replace(temp, path)
+        except BaseException:
+            with suppress(OSError):
+                os.unlink(temp)
+            raise
+
+    @staticmethod
+    def remove(path: Path) -> bool:
+        """Delete `path`: False if it was already gone; raises any other OSError."""
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            return False
+        return True
+
+    @staticmethod
+    def touch(path: Path, when: float) -> None:
+        """Record an access at `when`, never moving the time backwards. Never raises."""
+        with suppress(OSError):
+            if os.stat(path).st_mtime < when:
+                os.utime(path, (when, when))
+
+    def scan(
+        self, registry: str | None = None, kinds: Iterable[CacheKind] | None = None
+    ) -> Iterator[DiskItem]:
+        """Every entry and temp file of `kinds` (default all), for one registry host or all."""
+        for kind in CacheKind if kinds is None else kinds:
+            base = self.root / KIND_DIRS[kind]
+            if registry is not None:
+                tops = [base / hash16(registry)]
+            else:
+                tops = [Path(entry.path) for entry in _listdir(base) if entry.is_dir()]
+            for top in tops:
+                yield from _walk(top, kind, top.name)
+
+    def root_temp_files(self) -> list[Path]:
+        """Leftover temp files of metadata.json writers."""
+        return [Path(e.path) for e in _listdir(self.root) if _is_temp(e.name) and e.is_file()]
+
+    def remove_empty_dirs(self, files: Iterable[Path]) -> None:
+        """Remove the directories emptied by deleting `files`, up to the kind directories."""
+        parents = {f.parent for f in files}
+        for directory in sorted(parents, key=lambda p: len(p.parts), reverse=True):
+            while directory.parent != self.root and directory != self.root:
+                try:
+                    directory.rmdir()
+                except OSError:
+                    break
+                directory = directory.parent
+
+    def read_metadata(self) -> dict[str, Any]:
+        """metadata.json, or a fresh one when it is missing or unusable. Never raises."""
+        try:
+            raw = self.metadata_path.read_bytes()
+        except (FileNotFoundError, NotADirectoryError):
+            return _new_metadata()
+        except OSError as exc:
+            logger.warning("cannot read %s (%s); ignoring it", self.metadata_path, exc)
+            return _new_metadata()
+        try:
+            meta = json.loads(raw)
+            if not isinstance(meta, dict) or meta.get("version") != FORMAT_VERSION:
+                raise ValueError("not version 1 cache metadata")
+            last = meta.get("last_cleanup")
+            if last is not None:
+                from_rfc3339(last)
+            fresh = _new_metadata()
+            for name in ("hits", "misses"):
+                if not isinstance(meta.get(name), int):
+                    raise ValueError(f"{name} is not a count")
+            if not isinstance(meta.get("registries", {}), dict):
+                raise ValueError("registries is not an object")
+            return fresh | meta
+        except (TypeError, ValueError) as exc:
+            logger.warning(
+                "cache metadata %s is unusable (%s); starting afresh", self.metadata_path, exc
+            )
+            return _new_metadata()
+
+    def write_metadata(self, meta: dict[str, Any]) -> None:
+        """Replace metadata.json; the caller read it under the same lock. Raises OSError."""
+        payload = json.dumps(meta, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+        self.write(self.metadata_path, payload.encode(), None)
+
+
+def count_of(value: Any) -> int:
+    """A counter read from metadata.json; anything but an int counts as 0."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def merge_counts(meta: dict[str, Any], counts: dict[str, list[int]]) -> None:
+    """Add per-registry [hits, misses] to metadata read under the writer lock."""
+    registries = meta.setdefault("registries", {})
+    for registry, (hits, misses) in counts.items():
+        meta["hits"] = count_of(meta.get("hits")) + hits
+        meta["misses"] = count_of(meta.get("misses")) + misses
+        mine = registries.get(hash16(registry))
+        if not isinstance(mine, dict):
+            mine = registries[hash16(registry)] = {}
+        mine["registry"] = registry
+        mine["hits"] = count_of(mine.get("hits")) + hits
+        mine["misses"] = count_of(mine.get("misses")) + misses
+
+
+def _identity(st: os.stat_result) -> tuple[int, int, int]:
+    return st.st_ino, st.st_mtime_ns, st.st_size
+
+
+def _is_temp(name: str) -> bool:
+    return name.startswith(_TEMP_PREFIX) and name.endswith(_TEMP_SUFFIX)
+
+
+def _listdir(directory: Path) -> list[os.DirEntry[str]]:
+    try:
+        with os.scandir(directory) as entries:
+            return list(entries)
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    except OSError as exc:
+        logger.warning("cannot list cache directory %s (%s); skipping it", directory, exc)
+        return []
+
+
+def _walk(directory: Path, kind: CacheKind, registry_hash: str) -> Iterator[DiskItem]:
+    for entry in _listdir(directory):
+        if entry.is_dir(follow_symlinks=False):
+            yield from _walk(Path(entry.path), kind, registry_hash)
+            continue
+        temp = _is_temp(entry.name)
+        if not temp and (entry.name.startswith(".") or not entry.name.endswith(".json")):
+            continue  # not ours: leave it alone
+        try:
+            st = entry.stat(follow_symlinks=False)
+        except OSError:
+            continue  # deleted while we looked
+        yield DiskItem(Path(entry.path), kind, registry_hash, st.st_size, st.st_mtime, temp)
+
+
+def _flock(fd: int, path: Path, timeout: float) -> None:
+    # Polling instead of a blocking flock, so a stopped process holding the lock costs
+    # a warning after `timeout` rather than a hung application.
+    deadline = time.monotonic() + timeout
+    delay = 0.0005
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                raise LockTimeout(f"another process held {path} for {timeout:g} s") from None
+            time.sleep(delay)
+            delay = min(delay * 2, 0.02)
+
+
+@contextmanager
+def explicit_lock(disk: DiskStore, action: str) -> Iterator[None]:
+    """The writer lock for clear and prune, whose failures the caller must see."""
+    try:
+        with disk.locked():
+            yield
+    except LockTimeout as exc:
+        raise CacheError(f"cannot {action} the cache: {exc}") from exc
+    except OSError as exc:
+        raise CacheError(f"cannot {action} the cache at {disk.root}: {exc}") from exc
+
+
+def remove_or_fail(disk: DiskStore, path: Path) -> bool:
+    """`DiskStore.remove` for clear and prune: CacheError when the file will not go."""
+    try:
+        return disk.remove(path)
+    except OSError as exc:
+        raise CacheError(f"cannot delete cache file {path}: {exc.strerror or exc}") from exc
