@@ -126,6 +126,10 @@ class Cache:
             return None
         return self._disk
 
+    def now(self) -> float:
+        """The cache's clock (injectable), so callers judge age and expiry as it does."""
+        return self._clock()
+
     def ttl_for(self, key: CacheKey) -> float:
         """The configured TTL of `key`'s kind.
 
@@ -280,7 +284,9 @@ class Cache:
             disk_size=disk_size,
         )
 
-    def prune(self, registry: str | None = None, *, dry_run: bool = False) -> PruneReport:
+    def prune(
+        self, registry: str | None = None, *, dry_run: bool = False, expired: bool = True
+    ) -> PruneReport:
         """Remove expired, unusable, long-unused and over-limit entries (order: cache_prune).
 
         With `registry`, only that host's entries are candidates, but the disk limits
@@ -297,7 +303,7 @@ class Cache:
                 nullcontext() if dry_run else explicit_lock(disk, "prune")
             )
             with lock:
-                plan = plan_prune(disk, registry, now, self._config.limits)
+                plan = plan_prune(disk, registry, now, self._config.limits, expired=expired)
                 if not dry_run:
                     for path in [*plan.doomed, *plan.temps]:
                         remove_or_fail(disk, path)
@@ -312,7 +318,7 @@ class Cache:
                 if registry is not None and entry.key.registry != registry:
                     continue
                 on_disk = disk.path_for(entry.key) if disk is not None else None
-                if on_disk in plan.doomed or entry.expired(now):
+                if on_disk in plan.doomed or (expired and entry.expired(now)):
                     if on_disk not in plan.doomed:
                         memory_only.append(entry)
                     if not dry_run:
@@ -338,7 +344,12 @@ class Cache:
         )
 
     def cleanup_if_due(self) -> PruneReport | None:
-        """Prune the whole cache when the last cleanup is over a day old; never raises."""
+        """Prune the whole cache when the last cleanup is over a day old; never raises.
+
+        Unlike an explicit `prune`, it keeps entries that are merely expired: a stale
+        tag list is still worth showing while a fresh one loads (eventual reads).
+        Unused and over-limit entries go as usual.
+        """
         disk = self._live_disk
         if disk is None:
             return None
@@ -346,7 +357,7 @@ class Cache:
         if last is not None and self._clock() - from_rfc3339(last) < CLEANUP_INTERVAL:
             return None
         try:
-            return self.prune()
+            return self.prune(expired=False)
         except CacheError as exc:
             logger.warning("automatic cache cleanup failed: %s", exc)
             return None

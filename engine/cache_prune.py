@@ -40,7 +40,14 @@ class PrunePlan:
     remaining_size: int = 0
 
 
-def plan_prune(disk: DiskStore, registry: str | None, now: float, limits: CacheLimits) -> PrunePlan:
+def plan_prune(
+    disk: DiskStore,
+    registry: str | None,
+    now: float,
+    limits: CacheLimits,
+    *,
+    expired: bool = True,
+) -> PrunePlan:
     """Decide what to remove; only `registry`'s entries are candidates, limits are global."""
     items = list(disk.scan())
     scope = None if registry is None else hash16(registry)
@@ -57,7 +64,7 @@ def plan_prune(disk: DiskStore, registry: str | None, now: float, limits: CacheL
     candidates = [i for i in entries if scope in (None, i.registry_hash)]
     max_idle = limits.max_age_days * _DAY
     for item in candidates:
-        reason = _reason(item, now, max_idle)
+        reason = _reason(item, now, max_idle, expired)
         if reason is not None:
             plan.doomed[item.path] = (item, reason)
             count, size = count - 1, size - item.size
@@ -76,14 +83,14 @@ def plan_prune(disk: DiskStore, registry: str | None, now: float, limits: CacheL
     return plan
 
 
-def _reason(item: DiskItem, now: float, max_idle: float) -> str | None:
+def _reason(item: DiskItem, now: float, max_idle: float, expired: bool) -> str | None:
     try:
         cached_at, ttl = read_head(item.path)
     except CorruptEntry:
         return "corrupt"
     except OSError:
         return None  # deleted meanwhile, or unreadable: not ours to judge
-    if now >= cached_at + ttl:
+    if expired and now >= cached_at + ttl:
         return "expired"
     if now - item.mtime > max_idle:
         return "unused"

@@ -23,10 +23,20 @@ import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import keyring
+from typing import TYPE_CHECKING
 
 from engine.errors import ConfigurationError, ValidationError
+
+if TYPE_CHECKING:
+    from types import ModuleType
+
+
+def _keyring() -> ModuleType:
+    """keyring, imported on first use: it costs start-up time most commands never need."""
+    import keyring
+
+    return keyring
+
 
 __all__ = ["HELPER_TIMEOUT", "KEYRING_SERVICE", "CredentialStore", "Credentials"]
 
@@ -299,7 +309,7 @@ class CredentialStore:
         if not self._use_keyring:
             return None
         try:
-            raw = keyring.get_password(KEYRING_SERVICE, key)
+            raw = _keyring().get_password(KEYRING_SERVICE, key)
         except Exception as exc:  # backends raise anything (dbus, locked, NoKeyringError)
             logger.debug("keyring unavailable, skipped (%s: %s)", type(exc).__name__, exc)
             return None
@@ -436,8 +446,8 @@ class CredentialStore:
         if credentials.identity_token:
             value["identitytoken"] = credentials.identity_token
         try:
-            keyring.set_password(KEYRING_SERVICE, key, json.dumps(value))
-            backend = str(keyring.get_keyring().name)
+            _keyring().set_password(KEYRING_SERVICE, key, json.dumps(value))
+            backend = str(_keyring().get_keyring().name)
         except Exception as exc:  # backends raise anything; never chain (it may hold the value)
             raise ConfigurationError(
                 f"cannot store credentials for {key}: no usable keyring backend "
@@ -483,13 +493,13 @@ class CredentialStore:
         if not self._use_keyring:
             return False
         try:
-            if keyring.get_password(KEYRING_SERVICE, key) is None:
+            if _keyring().get_password(KEYRING_SERVICE, key) is None:
                 return False
         except Exception as exc:  # no usable keyring holds nothing to erase
             logger.debug("keyring unavailable, skipped (%s)", type(exc).__name__)
             return False
         try:
-            keyring.delete_password(KEYRING_SERVICE, key)
+            _keyring().delete_password(KEYRING_SERVICE, key)
         except Exception as exc:
             raise ConfigurationError(
                 f"cannot remove the credentials for {key} from the keyring ({type(exc).__name__})",

@@ -15,6 +15,9 @@ __all__ = [
     "ManifestHead",
     "PingResult",
     "PlatformManifest",
+    "RepoInfo",
+    "TagInfo",
+    "TagMatch",
     "isoformat",
 ]
 
@@ -161,3 +164,58 @@ class ImageInfo:
             "labels": self.labels,
             "created": isoformat(self.created),
         }
+
+
+@dataclass(frozen=True, slots=True)
+class TagInfo:
+    """One row of `rex image NAME`: a tag and what it points at."""
+
+    tag: str
+    digest: str
+    size: int
+    """Config plus layers of the shown platform's image (the host's, else the first)."""
+    created: datetime | None
+    platforms: tuple[str, ...]
+    media_type: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "tag": self.tag,
+            "digest": self.digest,
+            "size": self.size,
+            "created": isoformat(self.created),
+            "platforms": list(self.platforms),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class RepoInfo:
+    """One row of `rex image`: a repository, its tag count and its newest image."""
+
+    name: str
+    tags: int
+    last_updated: datetime | None
+    """The newest `created` among its tags' configs; None when not fetched or unknown."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "tags": self.tags, "last_updated": isoformat(self.last_updated)}
+
+
+@dataclass(frozen=True, slots=True)
+class TagMatch:
+    """A tag found by `rex search tags`."""
+
+    image: str
+    tag: str
+    digest: str
+    size: int
+
+    @property
+    def reference(self) -> str:
+        return f"{self.image}:{self.tag}"
+
+    def to_dict(self, *, scoped: bool = False) -> dict[str, Any]:
+        """The seed's shape; within one image (`scoped`) the image name is left out."""
+        data: dict[str, Any] = {} if scoped else {"image": self.image}
+        data.update(tag=self.tag, reference=self.reference, digest=self.digest, size=self.size)
+        return data

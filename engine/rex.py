@@ -2,39 +2,50 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
-import platform as host_platform
-from collections.abc import Mapping
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from types import TracebackType
 from typing import Protocol
 
 import httpx
 import trio
 
-from engine import oci
+from engine import oci, overview
+from engine.assemble import assemble_image, choose_child
 from engine.auth import RegistryAuth, TokenCache
+from engine.cache import Cache, CacheKey
+from engine.cached import (
+    Consistency,
+    cached_image,
+    config_data,
+    config_from,
+    list_data,
+    list_from,
+    manifest_data,
+    manifest_from,
+)
 from engine.client import HttpClient, RetryPolicy
 from engine.config import Config, RegistryConfig
 from engine.credentials import Credentials
 from engine.endpoint import Endpoint
-from engine.errors import AuthenticationError, NotFoundError, RexError
-from engine.models import ImageInfo, Manifest, PingResult, PlatformManifest
+from engine.errors import (
+    AuthenticationError,
+    ContentError,
+    NotFoundError,
+    PermissionDeniedError,
+    RexError,
+)
+from engine.models import ImageInfo, Manifest, PingResult, RepoInfo, TagInfo, TagMatch
+from engine.overview import Progress
 from engine.reference import Reference
+from engine.refresh import Fetched, Refresher
 from engine.registry import RegistryClient
 
 __all__ = ["CredentialSource", "Rex"]
 
 logger = logging.getLogger(__name__)
-
-_MACHINE_ARCH = {
-    "x86_64": "amd64",
-    "amd64": "amd64",
-    "aarch64": "arm64",
-    "arm64": "arm64",
-    "armv7l": "arm",
-    "ppc64le": "ppc64le",
-    "s390x": "s390x",
-}
 
 
 class CredentialSource(Protocol):
@@ -49,13 +60,6 @@ class _FixedCredentials:
 
     def get(self, registry: str) -> Credentials | None:
         return self._by_host.get(registry)
-
-
-def host_default_platform() -> oci.Platform:
-    """The platform docker would pull on this machine (linux/<arch>)."""
-    machine = host_platform.machine().lower()
-    arch = _MACHINE_ARCH.get(machine, machine or "amd64")
-    return oci.Platform("linux", arch, "v7" if machine == "armv7l" else None)
 
 
 class Rex:
@@ -74,8 +78,11 @@ class Rex:
         credentials: CredentialSource | Mapping[str, Credentials] | None = None,
         retry: RetryPolicy | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        cache: Cache | None = None,
     ) -> None:
         self.config = config or Config()
+        self._cache = cache
+        self._refresher = Refresher()
         if isinstance(credentials, Mapping):
             credentials = _FixedCredentials(credentials)
         self._credentials = credentials
@@ -99,6 +106,15 @@ class Rex:
         clients, self._clients = list(self._clients.values()), {}
         for client in clients:
             await client.aclose()
+        if self._cache is not None:
+            self._cache.flush()
+
+    @property
+    def cache(self) -> Cache | None:
+        return self._cache
+
+    def _now(self) -> float:
+        return self._cache.now() if self._cache is not None else time.time()
 
     # -- registries --------------------------------------------------------
 
@@ -168,15 +184,173 @@ class Rex:
     async def _client_for(self, ref: Reference) -> RegistryClient:
         return await self.client(ref.registry)
 
+    # -- cached reads ----------------------------------------------------------
+
+    def _consistency(self, value: str | Consistency | None) -> Consistency:
+        return Consistency.of(value, self.config.cache.behavior.consistency)
+
+    def start_background(self, nursery: trio.Nursery | None) -> None:
+        """Let eventual reads refresh in `nursery` (the TUI's); None stops that."""
+        self._refresher.attach(nursery)
+
+    async def _read_list(
+        self,
+        key: CacheKey,
+        field: str,
+        fetch: Callable[[], Awaitable[list[str]]],
+        consistency: Consistency,
+        refresh: bool,
+    ) -> Fetched[list[str]]:
+        """A catalog or tag list under the consistency rules (see engine.cached)."""
+        cache = self._cache
+
+        async def fetch_and_store() -> list[str]:
+            items = await fetch()
+            if cache is not None:
+                cache.put(key, list_data(field, items))
+            return items
+
+        entry = cache.get(key) if cache is not None else None
+        if entry is not None and cache is not None:
+            try:
+                cached = list_from(entry.data, field)
+            except ContentError:
+                cache.delete(key)
+            else:
+                now = cache.now()
+                age, stale = entry.age(now), entry.expired(now)
+                if consistency is Consistency.WEAK and not stale:
+                    return Fetched(cached, age)
+                if consistency is Consistency.EVENTUAL and self._refresher.can_refresh:
+                    started = (
+                        self._refresher.start(key, fetch_and_store) if stale or refresh else None
+                    )
+                    return Fetched(cached, age, stale, started)
+        return Fetched(await self._refresher.run(key, fetch_and_store))
+
+    async def _manifest(
+        self, ref: Reference, identifier: str, consistency: Consistency
+    ) -> Manifest:
+        """A manifest by tag or digest; a cached tag is revalidated with a HEAD when due."""
+        cache = self._cache
+        key = CacheKey.manifest(ref.registry, ref.repository, identifier)
+        cached: Manifest | None = None
+        entry = cache.get(key) if cache is not None else None
+        if entry is not None and cache is not None:
+            try:
+                cached = manifest_from(entry.data)
+            except ContentError:
+                cache.delete(key)
+        if cached is not None and entry is not None:
+            if key.immutable:
+                return cached
+            if consistency is not Consistency.STRONG and not entry.expired(self._now()):
+                return cached
+        client = await self._client_for(ref)
+        if cached is not None:
+            head = await client.head_manifest(ref.repository, identifier)
+            if head.digest == cached.digest:
+                self._store_manifest(ref, identifier, cached)
+                return cached
+        manifest = await self._refresher.run(
+            key, lambda: client.get_manifest(ref.repository, identifier)
+        )
+        self._store_manifest(ref, identifier, manifest)
+        return manifest
+
+    def _store_manifest(self, ref: Reference, identifier: str, manifest: Manifest) -> None:
+        data = manifest_data(manifest) if self._cache is not None else None
+        if self._cache is None or data is None:
+            return
+        self._cache.put(CacheKey.manifest(ref.registry, ref.repository, manifest.digest), data)
+        if identifier != manifest.digest:
+            self._cache.put(CacheKey.manifest(ref.registry, ref.repository, identifier), data)
+
+    async def _config_blob(self, ref: Reference, digest: str) -> bytes:
+        """An image config: digest-addressed, so any cached copy is good."""
+        cache = self._cache
+        key = CacheKey.config(ref.registry, ref.repository, digest)
+        entry = cache.get(key) if cache is not None else None
+        if entry is not None and cache is not None:
+            try:
+                return config_from(entry.data)
+            except ContentError:
+                cache.delete(key)
+        client = await self._client_for(ref)
+        raw = await self._refresher.run(
+            key,
+            lambda: client.get_blob(ref.repository, digest, max_bytes=oci.MAX_CONFIG_BYTES),
+        )
+        data = config_data(raw)
+        if cache is not None and data is not None:
+            cache.put(key, data)
+        return raw
+
     # -- operations ----------------------------------------------------------
 
     async def ping(self, registry: str | None = None) -> PingResult:
         return await (await self.client(registry)).ping()
 
+    async def check_credentials(self, registry: str | None, credentials: Credentials) -> PingResult:
+        """Whether `credentials` work on `registry` (AuthenticationError if not); stores nothing."""
+        rc = self.registry_config(registry)
+        endpoint = Endpoint.parse(rc.url, insecure=rc.insecure)
+        auth = RegistryAuth(endpoint.host, credentials, TokenCache())
+        http = HttpClient(
+            endpoint,
+            network=self.config.network,
+            auth=auth,
+            skip_verify=rc.skip_verify,
+            ca_file=rc.ca_file,
+            retry=self._retry,
+            transport=self._transport,
+        )
+        client = RegistryClient(http)
+        try:
+            result = await client.ping()
+            if result.status != "online":
+                raise AuthenticationError(
+                    f"authentication failed for {endpoint.host}: invalid username or password",
+                    hint="Check the username and password and try again.",
+                    registry=endpoint.host,
+                )
+            # /v2/ may accept any valid token; the catalog needs the credentials to count.
+            with contextlib.suppress(NotFoundError, PermissionDeniedError):
+                await client.catalog(limit=1)
+            return result
+        finally:
+            await client.aclose()
+
+    async def fetch_repositories(
+        self,
+        registry: str | None = None,
+        *,
+        consistency: str | Consistency | None = None,
+        refresh: bool = False,
+    ) -> Fetched[list[str]]:
+        """Every repository (or the configured list when the catalog is closed), with age."""
+        host = self.default_host(registry)
+        return await self._read_list(
+            CacheKey.catalog(host),
+            "repositories",
+            lambda: self._catalog(registry),
+            self._consistency(consistency),
+            refresh,
+        )
+
     async def list_repositories(
-        self, registry: str | None = None, *, limit: int | None = None
+        self,
+        registry: str | None = None,
+        *,
+        limit: int | None = None,
+        consistency: str | Consistency | None = None,
     ) -> list[str]:
-        """Every repository, or the configured list when the catalog is closed."""
+        if limit is not None and self._cache is None:
+            return await self._catalog(registry, limit=limit)
+        names = (await self.fetch_repositories(registry, consistency=consistency)).value
+        return names if limit is None else names[:limit]
+
+    async def _catalog(self, registry: str | None, *, limit: int | None = None) -> list[str]:
         rc = self.registry_config(registry)
         client = await self.client(registry)
         try:
@@ -198,25 +372,55 @@ class Rex:
                 details=exc.details,
             ) from exc
 
-    async def list_tags(self, repository: str, registry: str | None = None) -> list[str]:
+    async def fetch_tags(
+        self,
+        repository: str,
+        registry: str | None = None,
+        *,
+        consistency: str | Consistency | None = None,
+        refresh: bool = False,
+    ) -> Fetched[list[str]]:
+        """A repository's tags, with their age under the consistency rules."""
         ref = self.reference(repository, registry)
-        return await (await self._client_for(ref)).tags(ref.repository)
+
+        async def fetch() -> list[str]:
+            return await (await self._client_for(ref)).tags(ref.repository)
+
+        return await self._read_list(
+            CacheKey.tags(ref.registry, ref.repository),
+            "tags",
+            fetch,
+            self._consistency(consistency),
+            refresh,
+        )
+
+    async def list_tags(
+        self,
+        repository: str,
+        registry: str | None = None,
+        *,
+        consistency: str | Consistency | None = None,
+    ) -> list[str]:
+        return (await self.fetch_tags(repository, registry, consistency=consistency)).value
 
     async def get_manifest(
-        self, reference: str | Reference, *, platform: str | oci.Platform | None = None
+        self,
+        reference: str | Reference,
+        *,
+        platform: str | oci.Platform | None = None,
+        consistency: str | Consistency | None = None,
     ) -> Manifest:
         """The manifest a reference names; with `platform`, an index is resolved to it."""
         ref = self.reference(reference)
-        client = await self._client_for(ref)
-        manifest = await client.get_manifest(ref.repository, ref.identifier)
+        level = self._consistency(consistency)
+        manifest = await self._manifest(ref, ref.identifier, level)
         if platform is None or not isinstance(manifest.parsed, oci.ImageIndex):
             return manifest
         wanted = oci.Platform.parse(platform) if isinstance(platform, str) else platform
-        child = manifest.parsed.select(wanted)
-        return await client.get_manifest(ref.repository, child.digest)
+        return await self._manifest(ref, manifest.parsed.select(wanted).digest, level)
 
     async def resolve(self, reference: str | Reference) -> str:
-        """A tag's current digest, from the registry (a HEAD request)."""
+        """A tag's current digest, from the registry (a HEAD request, never the cache)."""
         ref = self.reference(reference)
         if ref.digest:
             return ref.digest
@@ -224,9 +428,13 @@ class Rex:
         return (await client.head_manifest(ref.repository, ref.identifier)).digest
 
     async def get_config(
-        self, reference: str | Reference, *, platform: str | oci.Platform | None = None
+        self,
+        reference: str | Reference,
+        *,
+        platform: str | oci.Platform | None = None,
+        consistency: str | Consistency | None = None,
     ) -> oci.ImageConfig:
-        return (await self.inspect(reference, platform=platform)).config
+        return (await self.inspect(reference, platform=platform, consistency=consistency)).config
 
     async def referrers(
         self, reference: str | Reference, *, artifact_type: str | None = None
@@ -237,67 +445,106 @@ class Rex:
         return await client.referrers(ref.repository, digest, artifact_type=artifact_type)
 
     async def inspect(
-        self, reference: str | Reference, *, platform: str | oci.Platform | None = None
+        self,
+        reference: str | Reference,
+        *,
+        platform: str | oci.Platform | None = None,
+        consistency: str | Consistency | None = None,
     ) -> ImageInfo:
         """Manifest, config and derived facts of an image; an index shows one platform."""
         ref = self.reference(reference)
-        client = await self._client_for(ref)
-        top = await client.get_manifest(ref.repository, ref.identifier)
+        level = self._consistency(consistency)
+        if level is Consistency.EVENTUAL:
+            level = Consistency.WEAK  # a one-shot answer: fetch_image() does the refreshing
         wanted = oci.Platform.parse(platform) if isinstance(platform, str) else platform
-        entries: tuple[PlatformManifest, ...] = ()
-        image = top
-        shown: str | None = None
+        top = await self._manifest(ref, ref.identifier, level)
+        image, chosen = top, None
         if isinstance(top.parsed, oci.ImageIndex):
-            index = top.parsed
-            images = [d for d in index.manifests if not d.is_attestation and d.platform]
-            entries = tuple(
-                PlatformManifest(str(d.platform), d.digest, d.size, d.media_type) for d in images
-            )
-            chosen = index.select(wanted) if wanted else self._default_child(index, images)
-            shown = str(chosen.platform) if chosen.platform else None
-            image = await client.get_manifest(ref.repository, chosen.digest)
+            chosen = choose_child(top.parsed, wanted)
+            image = await self._manifest(ref, chosen.digest, level)
         elif wanted is not None:
-            logger.debug("%s is single-platform; ignoring --platform %s", ref, wanted)
+            logger.debug("%s is single-platform; ignoring platform %s", ref, wanted)
         if not isinstance(image.parsed, oci.ImageManifest):
             raise RexError(
-                f"{ref.familiar()} resolves to a nested index, which rex cannot show",
+                f"{self.display(ref)} resolves to a nested index, which rex cannot show",
                 hint="Inspect one of its child manifests by digest.",
             )
-        config_desc = image.parsed.config
-        raw_config = await client.get_blob(
-            ref.repository, config_desc.digest, max_bytes=oci.MAX_CONFIG_BYTES
+        raw_config = await self._config_blob(ref, image.parsed.config.digest)
+        return assemble_image(ref, self.display(ref), top, image, raw_config, chosen)
+
+    async def fetch_image(
+        self,
+        reference: str | Reference,
+        *,
+        platform: str | None = None,
+        consistency: str | Consistency | None = None,
+        refresh: bool = False,
+    ) -> Fetched[ImageInfo]:
+        """`inspect` for a UI: under eventual consistency, cached at once plus a refresh."""
+        ref = self.reference(reference)
+        level = self._consistency(consistency)
+        if level is Consistency.EVENTUAL and self._cache and self._refresher.can_refresh:
+            found = cached_image(self._cache, ref, platform, self.display(ref), allow_stale=True)
+            if found is not None:
+                info, age, stale = found
+                started = None
+                if stale or refresh:
+                    started = self._refresher.start(
+                        ("image", str(ref), platform),
+                        lambda: self.inspect(ref, platform=platform, consistency="strong"),
+                    )
+                return Fetched(info, age, stale, started)
+        return Fetched(await self.inspect(ref, platform=platform, consistency=level))
+
+    # -- summaries and search (engine.overview) --------------------------------
+
+    async def tag_infos(
+        self,
+        repository: str,
+        tags: Sequence[str] | None = None,
+        *,
+        registry: str | None = None,
+        consistency: str | Consistency | None = None,
+        progress: Progress | None = None,
+    ) -> list[TagInfo]:
+        return await overview.tag_infos(self, repository, tags, registry, consistency, progress)
+
+    async def repo_infos(
+        self,
+        repositories: Sequence[str],
+        *,
+        registry: str | None = None,
+        last_updated: bool = True,
+        consistency: str | Consistency | None = None,
+        progress: Progress | None = None,
+    ) -> list[RepoInfo]:
+        return await overview.repo_infos(
+            self, repositories, registry, last_updated, consistency, progress
         )
-        config = oci.parse_config(raw_config)
-        return ImageInfo(
-            reference=self.display(ref),
-            registry=ref.registry,
-            repository=ref.repository,
-            tag=ref.tag,
-            digest=top.digest,
-            manifest=top,
-            image=image,
-            platform=shown or _config_platform(config),
-            platform_manifests=entries,
-            config=config,
-            raw_config=raw_config,
+
+    async def search_images(
+        self,
+        query: str,
+        *,
+        registry: str | None = None,
+        tag: str | None = None,
+        exact: bool = False,
+        limit: int | None = 50,
+        last_updated: bool = True,
+        progress: Progress | None = None,
+    ) -> list[RepoInfo]:
+        return await overview.search_images(
+            self, query, registry, tag, exact, limit, last_updated, progress
         )
 
-    @staticmethod
-    def _default_child(index: oci.ImageIndex, images: list[oci.Descriptor]) -> oci.Descriptor:
-        """The host's platform when the index has it, else its first image."""
-        if not images:
-            raise NotFoundError(
-                "the index lists no platform images",
-                hint="It may hold only attestations or artifacts.",
-            )
-        try:
-            return index.select(host_default_platform())
-        except NotFoundError:
-            return images[0]
-
-
-def _config_platform(config: oci.ImageConfig) -> str | None:
-    if not config.os or not config.architecture:
-        return None
-    parts = [config.os, config.architecture] + ([config.variant] if config.variant else [])
-    return "/".join(parts)
+    async def search_tags(
+        self,
+        query: str,
+        *,
+        registry: str | None = None,
+        image: str | None = None,
+        exact: bool = False,
+        limit: int | None = 50,
+        progress: Progress | None = None,
+    ) -> list[TagMatch]:
+        return await overview.search_tags(self, query, registry, image, exact, limit, progress)

@@ -6,6 +6,7 @@ import random
 from typing import Any
 
 from engine import Config, Credentials, NetworkConfig, RegistryConfig, RetryPolicy, Rex
+from engine.cache import Cache
 
 
 class SleepRecorder:
@@ -25,6 +26,7 @@ def make_rex(
     host: str | None = None,
     retries: int = 0,
     sleep: SleepRecorder | None = None,
+    cache: Cache | None = None,
     **network: Any,
 ) -> Rex:
     """A Rex whose current registry is `url`; retries recorded by `sleep`, not waited."""
@@ -41,4 +43,4 @@ def make_rex(
         sleep=sleep or SleepRecorder(),
         rng=random.Random(7),
     )
-    return Rex(config, credentials=creds, retry=policy)
+    return Rex(config, credentials=creds, retry=policy, cache=cache)

@@ -659,20 +659,32 @@ def test_prune_removes_old_temp_files_and_corrupt_entries(root: Path, clock: Fak
     assert cache.get(KEYS["tags"]) is not None
 
 
-def test_cleanup_runs_at_most_daily(root: Path, clock: FakeClock) -> None:
+def test_cleanup_runs_at_most_daily_and_keeps_stale_entries(root: Path, clock: FakeClock) -> None:
     cache = Cache(root, clock=clock)
     cache.put(KEYS["tags"], {})
     clock.advance(301)
     first = cache.cleanup_if_due()  # never cleaned before
-    assert first is not None and first.expired == 1
-    cache.put(KEYS["tags"], {})
+    assert first is not None and first.expired == 0
+    assert cache.get(KEYS["tags"]) is not None  # stale, but worth showing while refreshing
     clock.advance(23 * HOUR)
     assert cache.cleanup_if_due() is None
     clock.advance(2 * HOUR)
     second = Cache(root, clock=clock).cleanup_if_due()
-    assert second is not None and second.expired == 1
+    assert second is not None and second.entries == 0
     stats = cache.stats()
     assert stats.last_cleanup is not None and stats.last_cleanup.timestamp() == clock()
+    clock.advance(31 * 24 * HOUR)  # not read for longer than max_age_days
+    third = Cache(root, clock=clock).cleanup_if_due()
+    assert third is not None and third.unused == 1
+    assert Cache(root, clock=clock).get(KEYS["tags"]) is None
+
+
+def test_explicit_prune_removes_expired_entries(root: Path, clock: FakeClock) -> None:
+    cache = Cache(root, clock=clock)
+    cache.put(KEYS["tags"], {})
+    clock.advance(301)
+    assert cache.prune().expired == 1
+    assert cache.get(KEYS["tags"]) is None
 
 
 # -- many processes at once ----------------------------------------------------------------

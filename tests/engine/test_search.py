@@ -1,0 +1,365 @@
+"""Fuzzy search and the incremental list filter: ranking rules, query forms, equivalence."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from engine.errors import ValidationError
+from engine.search import (
+    FilterResult,
+    IncrementalFilter,
+    Match,
+    Query,
+    QueryKind,
+    parse_query,
+    search,
+)
+
+IMAGES = ["alpine", "alpine-base", "myapp-alpine", "nginx", "postgres", "alpaca-tools"]
+MYAPP_TAGS = ["v1.0.0", "v1.0.1", "v1.1.0", "v1.2.0", "alpine-v1", "latest", "v2.0.0"]
+ALPINE_TAGS = ["1.24-alpine", "alpine", "alpine-v1", "20-alpine3.19", "16-alpine", "latest"]
+
+
+def texts(matches: list[Match]) -> list[str]:
+    return [m.text for m in matches]
+
+
+# -- the seeds' examples -------------------------------------------------------------
+
+
+def test_search_image_alpine_matches_the_seed() -> None:
+    assert texts(search("alpine", IMAGES)) == ["alpine", "alpine-base", "myapp-alpine"]
+
+
+def test_search_tags_v1_matches_the_seed() -> None:
+    found = search("v1", MYAPP_TAGS)
+    assert texts(found) == ["v1.0.0", "v1.0.1", "v1.1.0", "v1.2.0", "alpine-v1"]
+    # Equal-length prefix matches tie, and ties sort by name.
+    assert len({m.score for m in found[:4]}) == 1
+
+
+def test_search_tags_alpine_ranks_exact_then_prefix_then_word_substrings() -> None:
+    found = search("alpine", ALPINE_TAGS)
+    assert texts(found) == ["alpine", "alpine-v1", "16-alpine", "1.24-alpine", "20-alpine3.19"]
+    assert found[0].score == 100
+    assert 90 < found[1].score < 99
+    assert all(80 < m.score < 90 for m in found[2:])
+
+
+# -- ranking rules ---------------------------------------------------------------------
+
+
+def test_match_classes_rank_exact_prefix_substring_scattered() -> None:
+    names = ["x-a-p-i", "myapi", "team/api-gw", "api-gateway", "api"]
+    found = search("api", names)
+    assert texts(found) == ["api", "api-gateway", "team/api-gw", "myapi", "x-a-p-i"]
+    scores = [m.score for m in found]
+    assert scores == sorted(scores, reverse=True)
+    assert [m.score >= s for m, s in zip(found, (99, 90, 80, 70, 50), strict=True)] == [True] * 5
+
+
+def test_word_start_beats_inside_a_word() -> None:
+    assert texts(search("api", ["team/rapid-x", "team/x-api"])) == ["team/x-api", "team/rapid-x"]
+
+
+def test_camel_case_humps_are_word_starts() -> None:
+    assert texts(search("api", ["xxrapidq", "myApiXq"])) == ["myApiXq", "xxrapidq"]
+
+
+def test_earlier_matches_score_higher() -> None:
+    assert texts(search("foo", ["aaaa-foo-b", "a-foo-bbbb"])) == ["a-foo-bbbb", "aaaa-foo-b"]
+
+
+def test_shorter_names_score_higher() -> None:
+    assert texts(search("alp", ["alpine-base", "alpine"])) == ["alpine", "alpine-base"]
+    assert texts(search("pine", ["x/alpine-y", "x/alpine"])) == ["x/alpine", "x/alpine-y"]
+
+
+def test_case_exact_scores_higher() -> None:
+    found = search("Latest", ["latest", "Latest"])
+    assert texts(found) == ["Latest", "latest"]
+    assert [m.score for m in found] == [100, 99]
+    assert texts(search("v1", ["V1.0", "v1.0"])) == ["v1.0", "V1.0"]
+    assert texts(search("pw", ["x-Pay-Wide", "x-pay-wide"])) == ["x-pay-wide", "x-Pay-Wide"]
+
+
+def test_a_longer_unbroken_run_ranks_first_among_scattered_matches() -> None:
+    found = search("team-4/a", ["team-14/ads-api", "team-41/api", "team-4/billing-api"])
+    assert texts(found) == ["team-4/billing-api", "team-41/api", "team-14/ads-api"]
+    assert found[0].positions == (0, 1, 2, 3, 4, 5, 6, 15)
+
+
+def test_word_starts_help_scattered_matches() -> None:
+    assert texts(search("pw", ["xpxxwxx", "x/p-w-x"])) == ["x/p-w-x", "xpxxwxx"]
+
+
+def test_ties_sort_by_name_then_index() -> None:
+    found = search("ab", ["abd", "abc", "abd", "abc"])
+    assert [(m.text, m.index) for m in found] == [("abc", 1), ("abc", 3), ("abd", 0), ("abd", 2)]
+
+
+def test_no_match_is_empty() -> None:
+    assert search("zzz", IMAGES) == []
+    assert search("v1", ["latest", "v2.0.0"]) == []
+
+
+# -- threshold, typos, limit -------------------------------------------------------------
+
+
+def test_typos_are_a_fallback_scored_by_partial_ratio() -> None:
+    found = search("paymnets", ["team-1/payments-worker", "team-2/api-network"])
+    assert texts(found) == ["team-1/payments-worker"]
+    assert 50 <= found[0].score < 70
+    assert found[0].positions == (7, 8, 9, 10, 12, 13, 14)
+    # Any proper match hides typos, and short queries get none.
+    assert texts(search("paymnets", ["payments", "paymnets-x"])) == ["paymnets-x"]
+    assert search("lat", ["alt", "lta"]) == []
+
+
+def test_threshold_drops_lower_scores() -> None:
+    assert texts(search("alpine", IMAGES, threshold=90)) == ["alpine", "alpine-base"]
+    assert texts(search("alpine", IMAGES, threshold=100)) == ["alpine"]
+    assert texts(search("api", ["x-a-p-i", "myapi"], threshold=60)) == ["myapi"]
+    assert search("latset", ["latest"], threshold=50) != []
+    assert search("latset", ["latest"], threshold=70) == []
+    assert texts(search("api", ["x-a-p-i"], threshold=0)) == ["x-a-p-i"]
+
+
+def test_limit_keeps_the_best() -> None:
+    assert texts(search("alpine", IMAGES, limit=2)) == ["alpine", "alpine-base"]
+    assert search("alpine", IMAGES, limit=0) == []
+    with pytest.raises(ValidationError, match="must not be negative"):
+        search("alpine", IMAGES, limit=-1)
+
+
+# -- query forms ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "body"),
+    [
+        ("alpine", QueryKind.FUZZY, "alpine"),
+        ("  alp ", QueryKind.FUZZY, "alp"),
+        ('"alpine"', QueryKind.EXACT, "alpine"),
+        ('"alpine', QueryKind.EXACT, "alpine"),
+        ("alp*", QueryKind.GLOB, "alp*"),
+        ("v1.?", QueryKind.GLOB, "v1.?"),
+        ("^alp", QueryKind.REGEX, "^alp"),
+        ("ine$", QueryKind.REGEX, "ine$"),
+        ("/al.ine/", QueryKind.REGEX, "/al.ine/"),
+        ("/ALP/i", QueryKind.REGEX, "/ALP/i"),
+        ("/", QueryKind.FUZZY, "/"),
+    ],
+)
+def test_parse_query_forms(text: str, kind: QueryKind, body: str) -> None:
+    query = parse_query(text)
+    assert (query.kind, query.text) == (kind, body)
+
+
+def test_the_exact_flag_matches_whole_names_case_sensitively() -> None:
+    assert parse_query("alpine", exact=True) == Query(QueryKind.EXACT, "alpine")
+    names = ["alpine", "Alpine", "alpine-base", "alpine"]
+    found = search(parse_query("alpine", exact=True), names)
+    assert [(m.text, m.index, m.score, m.positions) for m in found] == [
+        ("alpine", 0, 100, (0, 1, 2, 3, 4, 5)),
+        ("alpine", 3, 100, (0, 1, 2, 3, 4, 5)),
+    ]
+    assert texts(search('"Alpine"', names)) == ["Alpine"]
+
+
+def test_wildcards_match_whole_names_case_insensitively() -> None:
+    names = ["alpine", "Alpine-base", "myapp-alpine", "alpine3"]
+    found = search("alp*", names)
+    assert texts(found) == ["Alpine-base", "alpine", "alpine3"]
+    assert {m.score for m in found} == {100}
+    assert found[1].positions == (0, 1, 2)
+    assert texts(search("alpine?", names)) == ["alpine3"]
+    assert {m.text: m.positions for m in search("*alp*e", names)}["alpine"] == (0, 1, 2, 5)
+
+
+def test_regexes_search_anywhere() -> None:
+    names = ["alpine", "Alpine", "myapp-alpine", "nginx"]
+    assert texts(search("^alp", names)) == ["alpine"]
+    assert texts(search("ine$", names)) == ["Alpine", "alpine", "myapp-alpine"]
+    assert texts(search("/^alp/i", names)) == ["Alpine", "alpine"]
+    found = search("/p-a/", names)
+    assert [(m.text, m.positions) for m in found] == [("myapp-alpine", (4, 5, 6))]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("/[a/", "invalid regular expression '/[a/': unterminated character set at position 1"),
+        ("^[a", "invalid regular expression '^[a': unterminated character set at position 1"),
+        ("^(a$", "missing ), unterminated subpattern at position 1"),
+        ("//", "empty regular expression '//'"),
+        ('""', "empty exact query"),
+        ('"', "empty exact query"),
+    ],
+)
+def test_bad_query_forms_are_validation_errors(text: str, message: str) -> None:
+    with pytest.raises(ValidationError) as info:
+        parse_query(text)
+    assert message in str(info.value)
+    assert info.value.exit_code == 2
+    assert info.value.hint
+    with pytest.raises(ValidationError):
+        IncrementalFilter(IMAGES).update(text)
+
+
+# -- empty query, positions ------------------------------------------------------------------
+
+
+def test_empty_query_lists_every_name_in_order() -> None:
+    for query in ("", "   "):
+        found = search(query, IMAGES)
+        assert found == [Match(name, 100.0, (), i) for i, name in enumerate(IMAGES)]
+    assert IncrementalFilter(IMAGES).update("", limit=2) == FilterResult(
+        (Match("alpine", 100.0, (), 0), Match("alpine-base", 100.0, (), 1)), 6
+    )
+
+
+def test_positions_of_contiguous_matches_are_one_run() -> None:
+    for match in search("alpine", ALPINE_TAGS):
+        start = match.positions[0]
+        assert match.positions == tuple(range(start, start + 6))
+        assert match.text[start : start + 6] == "alpine"
+    assert search("api", ["rapid-api"])[0].positions == (6, 7, 8)  # the word start wins
+
+
+ALPHABET = "ab-/_.Ac1"
+NAMES = st.lists(st.text(alphabet=ALPHABET, max_size=10), max_size=25)
+
+
+def fuzzy(text: str) -> bool:
+    try:
+        return parse_query(text).kind is QueryKind.FUZZY
+    except ValidationError:
+        return False
+
+
+def queries(size: int) -> st.SearchStrategy[str]:
+    return st.text(alphabet=ALPHABET, min_size=1, max_size=size).filter(fuzzy)
+
+
+@given(names=NAMES, data=st.data())
+@settings(max_examples=300, deadline=None)
+def test_fuzzy_positions_spell_the_query(names: list[str], data: st.DataObject) -> None:
+    query = data.draw(queries(5))
+    for match in search(query, names):
+        spelled = "".join(match.text[p] for p in match.positions).lower()
+        assert list(match.positions) == sorted(set(match.positions))
+        if match.score >= 70:  # exact, prefix, substring: one run
+            assert spelled == query.lower()
+            assert match.positions == tuple(
+                range(match.positions[0], match.positions[0] + len(query))
+            )
+        elif _is_subsequence(query.lower(), match.text.lower()):  # scattered
+            assert spelled == query.lower()
+
+
+def _is_subsequence(short: str, long: str) -> bool:
+    rest = iter(long)
+    return all(char in rest for char in short)
+
+
+@given(names=NAMES, data=st.data())
+@settings(max_examples=300, deadline=None)
+def test_every_subsequence_match_is_found_and_limits_cut_the_full_ranking(
+    names: list[str], data: st.DataObject
+) -> None:
+    query = data.draw(queries(4))
+    found = search(query, names)
+    expected = {i for i, name in enumerate(names) if _is_subsequence(query.lower(), name.lower())}
+    if expected or len(query.strip()) < 4:
+        assert {m.index for m in found} == expected
+    keys = [(-m.score, m.text, m.index) for m in found]
+    assert keys == sorted(keys)
+    for limit in (0, 1, 2, 3, 7):
+        assert search(query, names, limit=limit) == found[:limit]
+
+
+# -- the incremental filter ------------------------------------------------------------------
+
+
+@given(
+    alphabet=st.sampled_from([ALPHABET, "aB-"]),  # few letters: long shared prefixes
+    data=st.data(),
+    limit=st.one_of(st.none(), st.integers(0, 5)),
+    threshold=st.sampled_from([0.0, 50.0, 60.0, 85.0]),
+)
+@settings(max_examples=400, deadline=None)
+def test_incremental_filter_equals_search_while_typing_and_deleting(
+    alphabet: str, data: st.DataObject, limit: int | None, threshold: float
+) -> None:
+    names = data.draw(st.lists(st.text(alphabet=alphabet, max_size=10), max_size=60))
+    edits = data.draw(st.lists(st.one_of(st.sampled_from(alphabet), st.none()), max_size=14))
+    box = IncrementalFilter(names, threshold=threshold)
+    query = ""
+    for edit in edits:
+        query = query[:-1] if edit is None else query + edit
+        if query.strip() == "//":  # an empty regular expression
+            continue
+        result = box.update(query, limit=limit)
+        assert list(result.matches) == search(query, names, limit=limit, threshold=threshold)
+        assert result.total == len(search(query, names, threshold=threshold))
+
+
+@given(
+    names=st.lists(st.text(max_size=8), max_size=20),
+    edits=st.lists(st.text(max_size=2), max_size=8),
+)
+@settings(max_examples=200, deadline=None)
+def test_incremental_filter_equals_search_on_any_text(names: list[str], edits: list[str]) -> None:
+    box = IncrementalFilter(names)
+    query = ""
+    for edit in edits:
+        query = query[:-1] if not edit else query + edit
+        try:
+            expected = search(query, names)
+        except ValidationError:
+            with pytest.raises(ValidationError):
+                box.update(query)
+            continue
+        assert list(box.update(query).matches) == expected
+
+
+def test_incremental_filter_counts_every_match_but_returns_the_limit() -> None:
+    names = [f"team-{k}/payments-api" for k in range(300)]
+    box = IncrementalFilter(names)
+    result = box.update("team-1", limit=5)
+    # 111 names start with "team-1"; "team-21/..." and the like hold it scattered.
+    assert result.total == len(search("team-1", names)) == 111 + 27
+    assert texts(list(result.matches)) == ["team-1/payments-api"] + [
+        f"team-1{k}/payments-api" for k in range(4)
+    ]
+    assert box.update("team-1", limit=5) is result  # deleting back reuses the result
+
+
+def test_set_names_forgets_the_old_list() -> None:
+    box = IncrementalFilter(["alpine", "nginx"])
+    assert texts(list(box.update("alp").matches)) == ["alpine"]
+    box.set_names(["alpaca", "busybox"])
+    assert texts(list(box.update("alp").matches)) == ["alpaca"]
+    assert box.update("alp").total == 1
+    assert box.update("al").total == 1
+
+
+def test_queries_may_be_parsed_in_advance() -> None:
+    query = parse_query("alpine", exact=True)
+    box = IncrementalFilter(IMAGES)
+    assert list(box.update(query).matches) == search(query, IMAGES)
+    assert texts(list(box.update(query).matches)) == ["alpine"]
+
+
+def test_odd_names_do_not_break_matching() -> None:
+    names = ["İstanbul/x", "a\nb", "ß-tag", "\x00x", "", "ΣΑΣ"]
+    assert texts(search("stanbul", names)) == ["İstanbul/x"]
+    assert ("a\nb", (0, 2)) in [(m.text, m.positions) for m in search("ab", names)]
+    assert texts(search("tag", names)) == ["ß-tag"]
+    assert [(m.text, m.positions) for m in search("x", names)] == [
+        ("İstanbul/x", (9,)),
+        ("\x00x", (1,)),
+    ]
