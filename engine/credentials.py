@@ -11,20 +11,18 @@ from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
 import json
 import logging
 import os
 import re
 import shutil
-import stat
 import subprocess
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from engine.atomic import replace_file
 from engine.errors import ConfigurationError, ValidationError
 
 if TYPE_CHECKING:
@@ -204,21 +202,7 @@ def _helper_detail(output: str, secret: str | None) -> str:
 def _write_json_atomically(path: Path, data: Mapping[str, object]) -> None:
     """Replace `path` with `data` so a crash leaves either the old or the new file."""
     try:
-        target = path.resolve()  # edit what a symlink points at, keeping the link
-        mode = stat.S_IMODE(target.stat().st_mode)
-        fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(data, handle, indent="\t")
-                handle.write("\n")
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.chmod(temp, mode)
-            os.replace(temp, target)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temp)
-            raise
+        replace_file(path, (json.dumps(data, indent="\t") + "\n").encode("utf-8"))
     except OSError as exc:
         raise ConfigurationError(
             f"cannot rewrite {path}: {exc.strerror}",

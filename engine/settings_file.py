@@ -8,12 +8,9 @@ arrays of tables and dotted keys, which covers files people write by hand.
 
 from __future__ import annotations
 
-import contextlib
 import difflib
 import os
 import re
-import stat
-import tempfile
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,6 +19,7 @@ from typing import Any, TypeVar
 
 import tomli_w
 
+from engine.atomic import replace_file
 from engine.config import RegistryConfig
 from engine.endpoint import Endpoint
 from engine.errors import ConfigurationError, ValidationError
@@ -357,26 +355,8 @@ def _dumps(doc: Document) -> str:
 
 def write_document(path: Path, doc: Document) -> None:
     """Replace the file with `doc` atomically: a reader sees the old file or the new one."""
-    # Write through a symlink (dotfile managers link the config) instead of replacing it.
-    target = path.resolve() if path.is_symlink() else path
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            mode = stat.S_IMODE(target.stat().st_mode)
-        except FileNotFoundError:
-            mode = 0o600
-        fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(_dumps(doc).encode("utf-8"))
-                out.flush()
-                os.fsync(out.fileno())
-            os.chmod(temp, mode)
-            os.replace(temp, target)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temp)
-            raise
+        replace_file(path, _dumps(doc).encode("utf-8"))
     except OSError as exc:
         raise ConfigurationError(
             f"cannot write config file {path}: {exc.strerror or exc}",
