@@ -1,0 +1,232 @@
+"""Lists that stay fast at 100,000 rows: a lazy walker over a filtered table of rows.
+
+`RowTable` holds the rows of one pane (a name to filter on plus the cells to
+show) and the current filter result; `LazyWalker` hands urwid only the row
+widgets it asks for, building each on demand and keeping a small cache, so a
+list of 100,000 repositories costs what fits on the screen.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import cast
+
+import urwid
+from urwid.widget.widget import AbstractFlowWidget
+
+from engine.search import FilterResult, IncrementalFilter, Match
+
+__all__ = ["Column", "LazyWalker", "Row", "RowTable", "highlight"]
+
+Markup = str | tuple[str, str] | list["Markup"]
+
+_CACHE_ROWS = 512  # several screens' worth; rebuilt widgets are cheap but not free
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """A fixed-width cell after the name: header, width and how to align it."""
+
+    header: str
+    width: int
+    align: str = "left"
+
+
+@dataclass(slots=True)
+class Row:
+    """One row: the name the filter matches, the other cells, and what it stands for."""
+
+    name: str
+    cells: tuple[str, ...] = ()
+    key: object = None
+    styles: tuple[str | None, ...] = field(default_factory=tuple)
+
+
+def highlight(text: str, positions: Sequence[int], style: str = "list.match") -> list[Markup]:
+    """`text` as urwid markup with the characters at `positions` in `style`."""
+    if not positions:
+        return [text]
+    marks = set(positions)
+    out: list[Markup] = []
+    run: list[str] = []
+    in_match = False
+    for i, ch in enumerate(text):
+        hit = i in marks
+        if hit != in_match and run:
+            out.append((style, "".join(run)) if in_match else "".join(run))
+            run = []
+        in_match = hit
+        run.append(ch)
+    if run:
+        out.append((style, "".join(run)) if in_match else "".join(run))
+    return out
+
+
+def _fit(text: str, width: int, align: str) -> str:
+    if len(text) > width:
+        return text[: max(0, width - 1)] + "…" if width > 1 else text[:width]
+    return text.rjust(width) if align == "right" else text.ljust(width)
+
+
+class RowTable:
+    """The rows of one list and the filter over their names."""
+
+    def __init__(self, columns: Sequence[Column] = (), name_width: int | None = None) -> None:
+        self.columns = tuple(columns)
+        self.name_width = name_width
+        self._rows: list[Row] = []
+        self._filter = IncrementalFilter([])
+        self._query = ""
+        self._result: FilterResult | None = None
+        self._limit = 2000
+
+    # -- content --------------------------------------------------------------
+
+    def set_rows(self, rows: Sequence[Row]) -> None:
+        """Replace the rows (a refresh): the filter is re-applied to the new names."""
+        self._rows = list(rows)
+        self._filter.set_names([r.name for r in self._rows])
+        self._result = None
+
+    @property
+    def rows(self) -> list[Row]:
+        return self._rows
+
+    # -- filtering ------------------------------------------------------------
+
+    @property
+    def query(self) -> str:
+        return self._query
+
+    def set_query(self, query: str) -> None:
+        """Filter by `query` ("" shows every row in order)."""
+        self._query = query
+        self._result = None
+
+    def _current(self) -> FilterResult | None:
+        if not self._query:
+            return None
+        if self._result is None:
+            self._result = self._filter.update(self._query, limit=self._limit)
+        return self._result
+
+    @property
+    def total(self) -> int:
+        """How many rows match (all of them without a filter)."""
+        result = self._current()
+        return len(self._rows) if result is None else result.total
+
+    def __len__(self) -> int:
+        result = self._current()
+        return len(self._rows) if result is None else len(result.matches)
+
+    def match(self, index: int) -> tuple[Row, Match | None]:
+        """The row shown at display position `index`, and its match when filtered."""
+        result = self._current()
+        if result is None:
+            return self._rows[index], None
+        found = result.matches[index]
+        return self._rows[found.index], found
+
+    def index_of(self, key: object) -> int | None:
+        """The display position of the row whose key is `key`, if shown."""
+        result = self._current()
+        if result is None:
+            return next((i for i, r in enumerate(self._rows) if r.key == key), None)
+        rows = self._rows
+        return next((i for i, m in enumerate(result.matches) if rows[m.index].key == key), None)
+
+    # -- rendering ------------------------------------------------------------
+
+    def header(self) -> list[Markup]:
+        name = _fit("NAME", self._name_width(), "left")
+        cells = [" " + _fit(c.header, c.width, c.align) for c in self.columns]
+        return [("list.header", name + "".join(cells))]
+
+    def _name_width(self) -> int:
+        if self.name_width is not None:
+            return self.name_width
+        return max([4, *(len(r.name) for r in self._rows[:2000])])
+
+    def markup(self, index: int) -> list[Markup]:
+        row, found = self.match(index)
+        width = self._name_width()
+        name = _fit(row.name, width, "left")
+        positions = [p for p in found.positions if p < width] if found else []
+        parts: list[Markup] = highlight(name, positions)
+        for i, (column, cell) in enumerate(zip(self.columns, row.cells, strict=False)):
+            style = row.styles[i] if i < len(row.styles) else None
+            text = " " + _fit(cell, column.width, column.align)
+            parts.append((style, text) if style else text)
+        return parts
+
+
+class LazyWalker(urwid.ListWalker[int, AbstractFlowWidget]):
+    """Builds row widgets only when urwid asks for them."""
+
+    def __init__(
+        self,
+        table: RowTable,
+        *,
+        focus_map: dict[str | None, str] | None = None,
+        build: Callable[[list[Markup]], urwid.Widget] | None = None,
+    ) -> None:
+        self.table = table
+        self.focus = 0
+        self._focus_map = focus_map or {
+            None: "list.selected",
+            "list.match": "list.match.selected",
+        }
+        self._build = build or (lambda markup: urwid.Text(markup, wrap="clip"))
+        self._widgets: OrderedDict[int, urwid.Widget] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+    def __getitem__(self, position: int) -> AbstractFlowWidget:
+        if not 0 <= position < len(self.table):
+            raise IndexError(position)
+        widget = self._widgets.get(position)
+        if widget is None:
+            widget = urwid.AttrMap(
+                self._build(self.table.markup(position)), "list", self._focus_map
+            )
+            self._widgets[position] = widget
+            if len(self._widgets) > _CACHE_ROWS:
+                self._widgets.popitem(last=False)
+        else:
+            self._widgets.move_to_end(position)
+        return cast(AbstractFlowWidget, widget)  # an AttrMap of a Text: a flow widget
+
+    def next_position(self, position: int) -> int:
+        if position + 1 >= len(self.table):
+            raise IndexError(position)
+        return position + 1
+
+    def prev_position(self, position: int) -> int:
+        if position <= 0:
+            raise IndexError(position)
+        return position - 1
+
+    def set_focus(self, position: int) -> None:
+        self.focus = max(0, min(position, len(self.table) - 1))
+        self._modified()
+
+    def positions(self, reverse: bool = False) -> range:
+        n = len(self.table)
+        return range(n - 1, -1, -1) if reverse else range(n)
+
+    def changed(self, keep: object = None) -> None:
+        """The table changed: drop built rows, keep focus on `keep`'s row when still shown."""
+        self._widgets.clear()
+        position = self.table.index_of(keep) if keep is not None else None
+        self.focus = position if position is not None else min(self.focus, max(0, len(self) - 1))
+        self._modified()
+
+    @property
+    def focused_row(self) -> Row | None:
+        if not len(self.table):
+            return None
+        return self.table.match(self.focus)[0]

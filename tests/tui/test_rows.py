@@ -1,0 +1,70 @@
+"""The lazy, filterable row list: rendering, highlighting, focus across refreshes."""
+
+from __future__ import annotations
+
+import urwid
+
+from rex_tui.tui.rows import Column, LazyWalker, Row, RowTable, highlight
+
+
+def screen(widget: urwid.Widget, cols: int, rows: int) -> list[str]:
+    canvas = widget.render((cols, rows), focus=True)
+    return [line.decode().rstrip() for line in canvas.text]
+
+
+def table(n: int) -> RowTable:
+    t = RowTable([Column("TAGS", 4, "right")])
+    t.set_rows([Row(f"team-{i % 10}/service-{i}", (str(i % 7),), key=i) for i in range(n)])
+    return t
+
+
+def test_highlight_splits_runs() -> None:
+    assert highlight("alpine", [0, 1, 4]) == [("list.match", "al"), "pi", ("list.match", "n"), "e"]
+    assert highlight("abc", []) == ["abc"]
+
+
+def test_renders_only_what_fits_from_a_huge_list() -> None:
+    t = table(100_000)
+    walker = LazyWalker(t)
+    lines = screen(urwid.ListBox(walker), 40, 3)
+    width = len("team-9/service-1999")  # the longest of the first 2,000 names
+    assert lines == [f"{f'team-{i}/service-{i}':<{width}}    {i}" for i in range(3)]
+    assert len(walker._widgets) <= 10  # built three rows, not 100,000
+
+
+def test_filter_shows_best_matches_with_highlights() -> None:
+    t = table(1000)
+    walker = LazyWalker(t)
+    t.set_query("service-99")
+    walker.changed()
+    box = urwid.ListBox(walker)
+    lines = screen(box, 40, 2)
+    assert lines[0].startswith("team-9/service-99 ")
+    assert t.total >= 11  # service-99 and service-990..999 first, then scattered matches
+    canvas = box.render((40, 2), focus=True)
+    first = next(iter(canvas.content()))
+    matched = [text for attr, _, text in first if "match" in str(attr)]
+    assert b"".join(matched) == b"service-99"
+
+
+def test_focus_follows_the_same_row_across_a_refresh() -> None:
+    t = table(50)
+    walker = LazyWalker(t)
+    walker.set_focus(30)
+    assert walker.focused_row is not None and walker.focused_row.key == 30
+    rows = list(reversed(t.rows))  # fresh data in another order
+    t.set_rows(rows)
+    walker.changed(keep=30)
+    assert walker.focused_row is not None and walker.focused_row.key == 30
+    assert walker.focus == 19
+
+
+def test_empty_and_clamped() -> None:
+    t = table(0)
+    walker = LazyWalker(t)
+    assert walker.focused_row is None
+    assert screen(urwid.ListBox(walker), 20, 2) == ["", ""]
+    t.set_rows([Row("only")])
+    walker.changed()
+    walker.set_focus(99)
+    assert walker.focus == 0
