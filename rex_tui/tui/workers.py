@@ -1,0 +1,99 @@
+"""Background work for the UI: one trio task per slot, a newer request cancels the older.
+
+Every engine call the UI makes runs here, inside the app's nursery, so the
+event loop never waits on the network. A slot is a pane's need ("tags",
+"details"): asking again for a slot cancels what it was doing, because the
+user has moved on. Results and failures come back as callbacks on the same
+trio thread as urwid, so they may touch widgets directly.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import trio
+
+from engine.errors import RexError
+
+__all__ = ["Workers"]
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+class Workers:
+    """Runs UI work in slots; tracks how many are busy for the spinner."""
+
+    def __init__(
+        self,
+        nursery: trio.Nursery,
+        *,
+        on_error: Callable[[str, RexError], None],
+        on_busy: Callable[[int], None] | None = None,
+    ) -> None:
+        self._nursery = nursery
+        self._on_error = on_error
+        self._on_busy = on_busy
+        self._scopes: dict[str, trio.CancelScope] = {}
+        self._busy = 0
+
+    @property
+    def busy(self) -> int:
+        return self._busy
+
+    def run(
+        self,
+        slot: str,
+        work: Callable[[], Awaitable[T]],
+        on_result: Callable[[T], None],
+    ) -> None:
+        """Start `work` in `slot`, cancelling the slot's previous work."""
+        self.cancel(slot)
+        scope = trio.CancelScope()
+        self._scopes[slot] = scope
+        self._nursery.start_soon(self._run, slot, scope, work, on_result)
+
+    def cancel(self, slot: str) -> None:
+        scope = self._scopes.pop(slot, None)
+        if scope is not None:
+            scope.cancel()
+
+    def cancel_all(self) -> None:
+        for slot in list(self._scopes):
+            self.cancel(slot)
+
+    def _set_busy(self, delta: int) -> None:
+        self._busy += delta
+        if self._on_busy is not None:
+            self._on_busy(self._busy)
+
+    async def _run(
+        self,
+        slot: str,
+        scope: trio.CancelScope,
+        work: Callable[[], Awaitable[T]],
+        on_result: Callable[[T], None],
+    ) -> None:
+        self._set_busy(+1)
+        try:
+            with scope:
+                try:
+                    result = await work()
+                except RexError as exc:
+                    if not scope.cancel_called:
+                        logger.warning("%s: %s", slot, exc)
+                        self._on_error(slot, exc)
+                    return
+                except Exception as exc:  # a bug must not take the UI down
+                    logger.exception("unexpected failure in %s", slot)
+                    self._on_error(slot, RexError(f"internal error: {exc}"))
+                    return
+                if not scope.cancel_called:
+                    on_result(result)
+        finally:
+            if self._scopes.get(slot) is scope:
+                del self._scopes[slot]
+            self._set_busy(-1)

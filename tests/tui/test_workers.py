@@ -1,0 +1,64 @@
+"""UI workers: results come back, newer work cancels older, failures become messages."""
+
+from __future__ import annotations
+
+import trio
+import trio.testing
+
+from engine.errors import NetworkError, RexError
+from rex_tui.tui.workers import Workers
+
+
+async def test_result_and_busy_count(nursery: trio.Nursery) -> None:
+    results: list[int] = []
+    busy: list[int] = []
+    workers = Workers(nursery, on_error=lambda s, e: None, on_busy=busy.append)
+
+    async def work() -> int:
+        await trio.sleep(0)
+        return 7
+
+    workers.run("tags", work, results.append)
+    await trio.testing.wait_all_tasks_blocked()
+    assert results == [7]
+    assert busy == [1, 0]
+
+
+async def test_a_newer_request_cancels_the_older(nursery: trio.Nursery) -> None:
+    results: list[str] = []
+    workers = Workers(nursery, on_error=lambda s, e: None)
+    release = trio.Event()
+
+    async def slow() -> str:
+        await release.wait()
+        return "old"
+
+    async def fast() -> str:
+        return "new"
+
+    workers.run("details", slow, results.append)
+    await trio.testing.wait_all_tasks_blocked()
+    workers.run("details", fast, results.append)
+    release.set()
+    await trio.testing.wait_all_tasks_blocked()
+    assert results == ["new"]
+    assert workers.busy == 0
+
+
+async def test_failures_become_messages_not_crashes(nursery: trio.Nursery) -> None:
+    errors: list[tuple[str, RexError]] = []
+    workers = Workers(nursery, on_error=lambda s, e: errors.append((s, e)))
+
+    async def refused() -> None:
+        raise NetworkError("connection refused")
+
+    async def buggy() -> None:
+        raise ValueError("oops")
+
+    workers.run("repos", refused, lambda _: None)
+    workers.run("tags", buggy, lambda _: None)
+    await trio.testing.wait_all_tasks_blocked()
+    assert sorted((s, str(e)) for s, e in errors) == [
+        ("repos", "connection refused"),
+        ("tags", "internal error: oops"),
+    ]
