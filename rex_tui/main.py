@@ -1,4 +1,4 @@
-"""The `rex-tui` console script."""
+"""The `rex-tui` console script: the TUI, or with `--print` one headless `rex` command."""
 
 from __future__ import annotations
 
@@ -14,12 +14,27 @@ def build_parser() -> argparse.ArgumentParser:
         description="Browse OCI / Docker container registries from the terminal.",
     )
     parser.add_argument("-V", "--version", action="version", version=f"rex-tui {__version__}")
+    parser.add_argument(
+        "--print",
+        dest="print_args",
+        nargs=argparse.REMAINDER,
+        metavar="COMMAND ...",
+        help="run one command headless, as the 'rex' CLI does (try: --print --help)",
+    )
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    build_parser().parse_args(argv)
-    print(f"rex-tui {__version__}: the TUI and --print mode are not built yet; see --help.")
+    args = sys.argv[1:] if argv is None else argv
+    if "--print" in args:
+        # Dispatched before argparse so that everything after --print, options
+        # included, belongs to the rex command line; only its module is imported.
+        from rex_tui.cli.main import run
+
+        at = args.index("--print")
+        return run(args[:at] + args[at + 1 :])
+    build_parser().parse_args(args)
+    print(f"rex-tui {__version__}: the TUI is not built yet; try --print --help.")
     return 0
 
 

@@ -1,0 +1,1 @@
+"""Headless mode: the seeds' `rex` command line (`rex-tui --print ARGS` or `rex ARGS`)."""

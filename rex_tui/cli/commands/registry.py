@@ -1,0 +1,322 @@
+"""`rex registry init|use|list|login|logout|remove` (and `registry cache`, in cache.py)."""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import sys
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from engine.config import RegistryConfig
+from engine.errors import ConfigurationError, NotFoundError, RexError, ValidationError
+from rex_tui.cli.commands import cache
+from rex_tui.cli.context import Context, host_of, url_of
+from rex_tui.cli.errors import UsageError
+from rex_tui.cli.output.color import Palette
+from rex_tui.cli.output.table import Column, render_table
+from rex_tui.cli.parser import COMMANDS, RexParser, add_command
+from rex_tui.cli.prompts import ask, ask_secret, confirm
+
+if TYPE_CHECKING:
+    from engine.models import PingResult
+    from engine.rex import Rex
+
+__all__ = ["register", "resolve"]
+
+
+def register(subparsers: argparse._SubParsersAction[RexParser]) -> None:
+    parser = add_command(subparsers, "registry", help=COMMANDS["registry"])
+    parser.set_defaults(group_parser=parser)
+    actions = parser.add_subparsers(
+        dest="registry_action", metavar="ACTION", parser_class=RexParser
+    )
+
+    init = add_command(actions, "init", help="add a registry after checking it answers")
+    init.add_argument("name", metavar="NAME", help="a short name, e.g. local or prod")
+    init.add_argument("url", metavar="URL", help="[http://|https://]host[:port]")
+    init.add_argument("--set-current", action="store_true", help="make it the current registry")
+    init.add_argument("--insecure", action="store_true", help="allow plain HTTP")
+    init.add_argument("--skip-verify", action="store_true", help="skip TLS verification")
+    init.set_defaults(handler=init_registry)
+
+    use = add_command(actions, "use", help="make a configured registry the current one")
+    use.add_argument("name", metavar="NAME")
+    use.set_defaults(handler=use_registry)
+
+    listing = add_command(actions, "list", aliases=("ls",), help="list registries and status")
+    listing.set_defaults(handler=list_registries)
+
+    login = add_command(actions, "login", help="check and store credentials")
+    login.add_argument("name", metavar="NAME", nargs="?", help="registry (default: current)")
+    login.add_argument("-u", "--username", metavar="USERNAME")
+    login.add_argument("-p", "--password", metavar="PASSWORD", help="visible to other users!")
+    login.add_argument("--password-stdin", action="store_true", help="read the password")
+    login.set_defaults(handler=login_registry)
+
+    logout = add_command(actions, "logout", help="remove stored credentials")
+    logout.add_argument("name", metavar="NAME", nargs="?", help="registry (default: current)")
+    logout.set_defaults(handler=logout_registry)
+
+    remove = add_command(
+        actions,
+        "remove",
+        aliases=("rm",),
+        help="remove a registry and its credentials",
+        short_format=False,
+    )
+    remove.add_argument("name", metavar="NAME")
+    remove.add_argument("-f", "--force", action="store_true", help="do not ask for confirmation")
+    remove.set_defaults(handler=remove_registry)
+
+    cache.register(actions)
+
+
+def _looks_like_host(text: str) -> bool:
+    # docker's rule: a dot, a port, or localhost; anything else is a name.
+    return "." in text or ":" in text or text.split(":")[0].lower() == "localhost"
+
+
+def _did_you_mean(ctx: Context, name: str) -> str:
+    names = [r.name for r in ctx.config.registries]
+    close = difflib.get_close_matches(name, names, n=1)
+    if close:
+        return f"Did you mean {close[0]}?"
+    if names:
+        return "Configured registries: " + ", ".join(names) + "."
+    return "Add it with 'rex registry init NAME URL'."
+
+
+def resolve(ctx: Context, name: str | None) -> RegistryConfig:
+    """A configured registry by name, a registry by URL/host, or (None) the current one."""
+    if name is None or ctx.config.find_registry(name) is not None or _looks_like_host(name):
+        return ctx.registry(name)
+    raise NotFoundError(f"no registry called {name!r}", hint=_did_you_mean(ctx, name))
+
+
+def _configured(ctx: Context, name: str) -> RegistryConfig:
+    """A registry of the config file, by name (the seeds' 5: registry not found)."""
+    found = ctx.config.find_registry(name)
+    if found is None:
+        raise NotFoundError(f"no registry called {name!r}", hint=_did_you_mean(ctx, name))
+    return found
+
+
+def _target(ctx: Context, rc: RegistryConfig) -> str:
+    """What to hand the engine: the configured name, else the URL."""
+    return rc.name if ctx.config.find_registry(rc.name) is rc else rc.url
+
+
+def init_registry(ctx: Context, args: argparse.Namespace) -> int:
+    from engine.settings import add_registry
+    from engine.settings_file import REGISTRY_NAME, REGISTRY_NAME_HINT, registry_url
+
+    name: str = args.name
+    if not REGISTRY_NAME.fullmatch(name):
+        raise UsageError(f"invalid registry name {name!r}", hint=REGISTRY_NAME_HINT)
+    if ctx.config.find_registry(name) is not None:
+        raise UsageError(
+            f"a registry called {name!r} already exists",
+            hint="Pick another name, or remove it first with 'rex registry remove'.",
+        )
+    try:
+        url = registry_url(args.url, insecure=args.insecure)
+    except (ConfigurationError, ValidationError) as exc:
+        raise UsageError(exc.message, hint=exc.hint) from None
+    rc = RegistryConfig(name, url, insecure=args.insecure, skip_verify=args.skip_verify)
+    trial = replace(ctx.config, registries=(*ctx.config.registries, rc))
+
+    async def check(rex: Rex) -> PingResult:
+        return await rex.ping(name)
+
+    result = ctx.run(check, config=trial)
+    add_registry(ctx.config_path, rc, set_current=args.set_current)
+    shown = url_of(rc)
+    ctx.printer.emit(
+        {
+            "name": name,
+            "url": shown,
+            "status": result.status,
+            "api_version": result.api_version,
+            "current": bool(args.set_current),
+        }
+    )
+    if result.status == "online":
+        ctx.printer.done(f"Connected to {shown}")
+    else:
+        ctx.printer.line(f"{ctx.printer.palette.warn('!')} {shown} requires authentication")
+    ctx.printer.done(f"Registry '{name}' added successfully")
+    if args.set_current:
+        ctx.printer.done(f"Set '{name}' as current registry")
+    if result.status != "online":
+        ctx.printer.note(f"log in with: rex registry login {name}")
+    return 0
+
+
+def use_registry(ctx: Context, args: argparse.Namespace) -> int:
+    from engine.settings import set_current_registry
+
+    rc = _configured(ctx, args.name)
+    set_current_registry(ctx.config_path, rc.name)
+
+    async def check(rex: Rex) -> PingResult:
+        return await rex.ping(rc.name)
+
+    try:
+        status = ctx.run(check).status
+    except RexError as exc:
+        # The choice is saved either way: a registry that is down now may be up later.
+        status = _status_of(exc)
+        ctx.printer.note(f"{rc.name} does not answer right now: {exc}")
+    ctx.printer.emit({"current": rc.name, "url": url_of(rc), "status": status})
+    ctx.printer.done(f"Current registry set to '{rc.name}' ({url_of(rc)})")
+    if ctx.loaded.origin("registries.current").startswith("env:"):
+        ctx.printer.note("REX_REGISTRY is set and overrides the current registry in this shell")
+    return 0
+
+
+def _status_of(exc: RexError) -> str:
+    return {3: "offline", 4: "auth required", 5: "not a registry"}.get(exc.exit_code, "error")
+
+
+def list_registries(ctx: Context, args: argparse.Namespace) -> int:
+    registries = ctx.config.registries
+    current = ctx.config.current
+
+    async def ping_all(rex: Rex) -> dict[str, str]:
+        import trio
+
+        statuses: dict[str, str] = {}
+
+        async def ping(rc: RegistryConfig) -> None:
+            try:
+                statuses[rc.name] = (await rex.ping(rc.name)).status
+            except RexError as exc:
+                statuses[rc.name] = _status_of(exc)
+
+        async with trio.open_nursery() as nursery:
+            for rc in registries:
+                nursery.start_soon(ping, rc)
+        return statuses
+
+    if ctx.printer.quiet and (ctx.printer.pretty or not ctx.format_chosen):
+        ctx.printer.names([r.name for r in registries])
+        return 0
+    statuses = ctx.run(ping_all) if registries else {}
+    rows = [
+        {
+            "name": rc.name,
+            "url": url_of(rc),
+            "current": rc.name == current,
+            "status": statuses.get(rc.name, "error"),
+        }
+        for rc in registries
+    ]
+
+    def pretty(palette: Palette) -> str:
+        if not rows:
+            return "No registries configured. Add one with: rex registry init NAME URL"
+        paint = {"online": palette.ok, "auth required": palette.warn}
+        columns = [Column("CURRENT"), Column("NAME", palette.name), Column("URL"), Column("STATUS")]
+        cells = [
+            ["*" if r["current"] else "", str(r["name"]), str(r["url"]), str(r["status"])]
+            for r in rows
+        ]
+        table = render_table(columns, cells, palette)
+        # Status colours depend on the value, so they are applied after alignment.
+        lines = table.split("\n")
+        for i, r in enumerate(rows, 1):
+            status = str(r["status"])
+            style = paint.get(status, palette.bad)
+            if lines[i].endswith(status):
+                lines[i] = lines[i][: -len(status)] + style(status)
+        return "\n".join(lines)
+
+    ctx.printer.emit({"current": current, "registries": rows}, pretty)
+    return 0
+
+
+def _password(args: argparse.Namespace, ctx: Context) -> str:
+    if args.password is not None and args.password_stdin:
+        raise UsageError("--password and --password-stdin exclude each other")
+    if args.password_stdin:
+        # Docker's convention: the whole of stdin, minus the final line break.
+        return sys.stdin.read().removesuffix("\n").removesuffix("\r")
+    if args.password is not None:
+        ctx.printer.warning(
+            "--password is visible to other users of this machine; prefer --password-stdin"
+        )
+        return str(args.password)
+    return ask_secret("Password", option="--password-stdin")
+
+
+def login_registry(ctx: Context, args: argparse.Namespace) -> int:
+    from engine.credentials import Credentials
+
+    rc = resolve(ctx, args.name)
+    host = host_of(rc)
+    if args.password_stdin and not args.username:
+        raise UsageError("--password-stdin needs --username (stdin carries the password)")
+    username = args.username or ask("Username", option="--username")
+    password = _password(args, ctx)
+    if not username or not password:
+        raise UsageError("the username and the password must not be empty")
+    credentials = Credentials(username=username, password=password)
+
+    async def check(rex: Rex) -> PingResult:
+        return await rex.check_credentials(_target(ctx, rc), credentials)
+
+    result = ctx.run(check)
+    where = ctx.credentials().store(host, credentials)
+    ctx.printer.emit(
+        {"registry": host, "username": username, "status": result.status, "stored_in": where}
+    )
+    ctx.printer.done(f"Successfully authenticated with {host}")
+    ctx.printer.done(f"Credentials stored securely in {where}")
+    return 0
+
+
+def logout_registry(ctx: Context, args: argparse.Namespace) -> int:
+    rc = resolve(ctx, args.name)
+    host = host_of(rc)
+    removed = ctx.credentials().erase(host)
+    ctx.printer.emit({"registry": host, "removed_from": removed})
+    if removed:
+        ctx.printer.done(f"Logged out from {host}")
+        ctx.printer.done(f"Credentials removed from {', '.join(removed)}")
+    else:
+        ctx.printer.line(f"No stored credentials for {host}; nothing to do")
+    return 0
+
+
+def remove_registry(ctx: Context, args: argparse.Namespace) -> int:
+    from engine.settings import remove_registry as drop
+
+    rc = _configured(ctx, args.name)
+    url = url_of(rc)
+    if not args.force and not confirm(f"Remove registry '{rc.name}' ({url})?"):
+        ctx.printer.warning("not removed")
+        return 1
+    was_current = ctx.config.current == rc.name
+    drop(ctx.config_path, rc.name)
+    host = host_of(rc)
+    # Credentials are per host: another entry for the same host still needs them.
+    sharing = [r.name for r in ctx.config.registries if r is not rc and host_of(r) == host]
+    removed = [] if sharing else ctx.credentials().erase(host)
+    ctx.printer.emit(
+        {
+            "name": rc.name,
+            "url": url,
+            "removed": True,
+            "was_current": was_current,
+            "credentials_removed_from": removed,
+        }
+    )
+    ctx.printer.done(f"Registry '{rc.name}' removed")
+    if removed:
+        ctx.printer.done("Credentials removed")
+    if sharing:
+        ctx.printer.note(f"kept the credentials for {host}: {', '.join(sharing)} use them too")
+    if was_current:
+        ctx.printer.note(f"no current registry now; commands use {ctx.config.default_registry}")
+    return 0

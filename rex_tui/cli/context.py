@@ -1,0 +1,198 @@
+"""What every command runs with: the loaded settings, the printer, the cache and the engine.
+
+Heavy things are built on first use, so a command pays only for what it touches:
+`version` never loads the cache, a warm `image NAME:TAG` never imports the
+network stack (`engine.rex`, httpx, trio), and only login/logout/remove reach
+the keyring (through `engine.credentials`, which imports it lazily).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Awaitable, Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+from engine.config import Config, RegistryConfig
+from engine.endpoint import Endpoint
+from engine.settings import LoadedConfig, flag_overrides, load
+from rex_tui.cli.output.color import Palette, color_wanted
+from rex_tui.cli.output.printer import Printer
+from rex_tui.cli.progress import Progress
+
+if TYPE_CHECKING:
+    from engine.cache import Cache
+    from engine.credentials import CredentialStore
+    from engine.rex import Rex
+
+__all__ = ["Context", "registry_for"]
+
+_T = TypeVar("_T")
+
+
+def registry_for(config: Config, wanted: str | None) -> RegistryConfig:
+    """The registry a name, URL or host (None: the current one) means, without the network.
+
+    Mirrors `Rex.registry_config`, which lives beside httpx; the warm cache path
+    and the cache commands must not import that.
+    """
+    wanted = wanted or config.current
+    if wanted is None:
+        return RegistryConfig(name=config.default_registry, url=config.default_registry)
+    found = config.find_registry(wanted)
+    if found is not None:
+        return found
+    host = Endpoint.parse(wanted, insecure=True).host
+    for rc in config.registries:
+        if Endpoint.parse(rc.url, insecure=True).host == host:
+            return rc
+    return RegistryConfig(name=host, url=wanted)
+
+
+def host_of(registry: RegistryConfig) -> str:
+    """`host[:port]` of a registry, as cache keys and credential stores name it."""
+    return Endpoint.parse(registry.url, insecure=True).host
+
+
+def url_of(registry: RegistryConfig) -> str:
+    """A registry's URL as people read it: scheme and host."""
+    return str(Endpoint.parse(registry.url, insecure=True))
+
+
+def _load(args: argparse.Namespace, env: Mapping[str, str], *, tolerant: bool) -> LoadedConfig:
+    overrides = flag_overrides(
+        registry=args.registry,
+        output_format=args.format,
+        color=args.color,
+        quiet=args.quiet,
+        timeout=args.timeout,
+        no_verify_tls=args.no_verify_tls,
+        no_cache=args.no_cache,
+        cache_dir=args.cache_dir,
+    )
+    path = Path(args.config).expanduser() if args.config else None
+    try:
+        return load(path, env=env, overrides=overrides)
+    except Exception as exc:
+        from engine.errors import ConfigurationError
+
+        if not tolerant or not isinstance(exc, ConfigurationError):
+            raise
+        # `config edit` exists to fix a broken file and `version` should always answer:
+        # they run on defaults + environment + flags when the file does not load.
+        return load(Path(os.devnull), env=env, overrides=overrides)
+
+
+class Context:
+    """One command's settings and services; `close()` saves cache statistics."""
+
+    def __init__(self, args: argparse.Namespace, env: Mapping[str, str]) -> None:
+        self.args = args
+        self.env = env
+        self.loaded = _load(args, env, tolerant=not getattr(args, "loads_config", True))
+        config = self.loaded.config
+        fmt = config.output.format
+        # The seeds' default: pretty for a person, YAML for a program reading a pipe.
+        if self.loaded.origin("output.format") == "default" and not _isatty(sys.stdout):
+            fmt = "yaml"
+        self.format_chosen = self.loaded.origin("output.format") != "default"
+        quiet = config.output.quiet
+        self.printer = Printer(
+            fmt,
+            Palette(color_wanted(config.output.color, sys.stdout)),
+            quiet=quiet,
+            stdout=sys.stdout,
+            stderr=sys.stderr,
+            err_palette=Palette(color_wanted(config.output.color, sys.stderr)),
+        )
+        self.progress = Progress(sys.stderr, enabled=not quiet and _isatty(sys.stderr))
+        self._cache: Cache | None = None
+
+    @property
+    def config(self) -> Config:
+        return self.loaded.config
+
+    @property
+    def config_path(self) -> Path:
+        """The config file commands edit: --config, else REX_CONFIG, else the default path."""
+        if self.args.config:
+            return Path(self.args.config).expanduser()
+        from engine.settings import default_config_path
+
+        return default_config_path(self.env)
+
+    @property
+    def consistency(self) -> str:
+        return self.config.cache.behavior.consistency
+
+    def registry(self, wanted: str | None = None) -> RegistryConfig:
+        return registry_for(self.config, wanted)
+
+    def cache_root(self) -> Path:
+        if self.config.cache.dir:
+            return Path(self.config.cache.dir).expanduser()
+        import platformdirs
+
+        return Path(platformdirs.user_cache_dir("rex", appauthor=False))
+
+    def cache(self) -> Cache:
+        """The response cache (memory only with --no-cache), cleaned up once a day."""
+        if self._cache is None:
+            from engine.cache import Cache
+
+            root = self.cache_root() if self.config.cache.enabled else None
+            self._cache = Cache(root, config=self.config.cache)
+            self._cache.cleanup_if_due()
+        return self._cache
+
+    def managed_cache(self) -> Cache:
+        """The cache on disk whatever cache.enabled says: the cache commands manage files."""
+        from engine.cache import Cache
+
+        return Cache(self.cache_root(), config=self.config.cache)
+
+    def credentials(self) -> CredentialStore:
+        from engine.credentials import CredentialStore
+
+        return CredentialStore(env=self.env)
+
+    def rex(self, config: Config | None = None) -> Rex:
+        _skip_httpx_cli()
+        from engine.rex import Rex
+
+        return Rex(config or self.config, credentials=self.credentials(), cache=self.cache())
+
+    def run(self, work: Callable[[Rex], Awaitable[_T]], config: Config | None = None) -> _T:
+        """Run `work(rex)` on trio; Ctrl+C surfaces as KeyboardInterrupt to the caller."""
+        import trio
+
+        async def main() -> _T:
+            async with self.rex(config) as rex:
+                return await work(rex)
+
+        return trio.run(main)
+
+    def close(self) -> None:
+        if self._cache is not None:
+            self._cache.flush()
+
+
+def _skip_httpx_cli() -> None:
+    """Keep httpx from importing its command-line tool, which rex never runs.
+
+    httpx's `__init__` imports `httpx._main` (click, rich and pygments) whenever those
+    happen to be installed: ~17 ms of start-up and a pygments import print mode must
+    not pay. A None entry in sys.modules makes that import fail, and httpx then
+    defines a stub `httpx.main` instead, as it does when they are not installed.
+    """
+    if "httpx" not in sys.modules:
+        sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+
+
+def _isatty(stream: object) -> bool:
+    try:
+        return bool(stream.isatty())  # type: ignore[attr-defined]
+    except (AttributeError, ValueError):
+        return False

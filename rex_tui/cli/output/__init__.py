@@ -1,0 +1,1 @@
+"""Turning results into text: colours, tables, JSON/YAML documents and the printer."""

@@ -1,0 +1,171 @@
+"""The argument parser: global options, accepted before or after the subcommand.
+
+Global options are added twice: on the root parser with real defaults, and on
+every subcommand with `SUPPRESS` defaults, so `rex -f json image` and
+`rex image -f json` both work and a subcommand never resets what was given
+before it. Three seed commands reuse a global short option for their own
+meaning (`registry remove -f` and `registry cache clear -f` are --force,
+`version -v` is --verbose); after those subcommands the global is accepted in
+its long form only (--format), or not at all (-v: give it before `version`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from typing import NoReturn
+
+from engine import __version__
+from rex_tui.cli.errors import UsageError
+from rex_tui.cli.output.printer import FORMATS
+
+__all__ = ["RexParser", "add_command", "build_parser"]
+
+COLORS = ("auto", "always", "never")
+_INVALID_CHOICE = re.compile(r"invalid choice: '([^']*)' \(choose from (.*)\)")
+
+
+class RexParser(argparse.ArgumentParser):
+    """argparse that raises UsageError (one line, exit 2) instead of printing usage."""
+
+    def error(self, message: str) -> NoReturn:
+        hint = f"Run '{self.prog} --help' for usage."
+        typo = _INVALID_CHOICE.search(message)
+        if typo:
+            import difflib
+
+            choices = re.findall(r"'([^']*)'", typo.group(2))
+            close = difflib.get_close_matches(typo.group(1), choices, n=1)
+            if close:
+                hint = f"Did you mean {close[0]!r}? {hint}"
+        raise UsageError(message, hint=hint)
+
+
+def add_globals(
+    parser: argparse.ArgumentParser,
+    *,
+    after: bool,
+    short_format: bool = True,
+    short_verbose: bool = True,
+) -> None:
+    """Add the global options; `after` means on a subcommand (defaults suppressed)."""
+    group = parser.add_argument_group("global options")
+
+    def default(value: object) -> object:
+        return argparse.SUPPRESS if after else value
+
+    group.add_argument(
+        "-r",
+        "--registry",
+        metavar="URL",
+        default=default(None),
+        help="registry to use: a configured name or [http://|https://]host[:port]",
+    )
+    format_flags = ["-f", "--format"] if short_format else ["--format"]
+    group.add_argument(
+        *format_flags,
+        choices=FORMATS,
+        default=default(None),
+        help="output format (default: pretty on a terminal, yaml when piped)",
+    )
+    group.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        default=default(False),
+        help="no progress or status messages; lists print names only",
+    )
+    group.add_argument(
+        "--color", choices=COLORS, metavar="WHEN", default=default(None), help="auto|always|never"
+    )
+    group.add_argument(
+        "--no-color",
+        dest="color",
+        action="store_const",
+        const="never",
+        default=argparse.SUPPRESS,
+        help="same as --color never",
+    )
+    if short_verbose:
+        group.add_argument(
+            "-v",
+            "--verbose",
+            # A count after the subcommand would restart at zero and hide earlier -v's.
+            dest="verbose_after" if after else "verbose",
+            action="count",
+            default=default(0),
+            help="more logging on stderr (-v info, -vv debug, -vvv everything)",
+        )
+    group.add_argument(
+        "--timeout", metavar="SECONDS", default=default(None), help="request timeout (default 30)"
+    )
+    group.add_argument(
+        "--no-verify-tls",
+        action="store_true",
+        default=default(False),
+        help="skip TLS certificate verification (insecure)",
+    )
+    group.add_argument(
+        "--no-cache",
+        action="store_true",
+        default=default(False),
+        help="bypass the cache: always ask the registry",
+    )
+    group.add_argument("--cache-dir", metavar="PATH", default=default(None), help="cache directory")
+    group.add_argument("--config", metavar="PATH", default=default(None), help="configuration file")
+
+
+def add_command(
+    subparsers: argparse._SubParsersAction[RexParser],
+    name: str,
+    *,
+    help: str,
+    aliases: tuple[str, ...] = (),
+    short_format: bool = True,
+    short_verbose: bool = True,
+    description: str | None = None,
+) -> RexParser:
+    """A subcommand parser that also accepts the global options."""
+    parser = subparsers.add_parser(
+        name, help=help, aliases=list(aliases), description=description or help
+    )
+    add_globals(parser, after=True, short_format=short_format, short_verbose=short_verbose)
+    return parser
+
+
+COMMANDS = {
+    "image": "list repositories, tags, or show one image",
+    "search": "fuzzy-search images or tags",
+    "registry": "manage configured registries",
+    "config": "show and change the configuration",
+    "version": "show version and build information",
+}
+"""Top-level commands and their one-line help; each is `rex_tui.cli.commands.<name>`."""
+
+
+def build_parser(argv: list[str] | None = None) -> RexParser:
+    """The parser; with `argv`, only commands named in it are built in full.
+
+    The others get a stub (name and help, for `rex --help`): building all twenty
+    subparsers with their global options costs ~10 ms a run, and a command's
+    module is imported only when it may run.
+    """
+    import importlib
+
+    parser = RexParser(
+        prog="rex",
+        description="Explore OCI/Docker container registries.",
+        epilog="Run 'rex COMMAND --help' for a command's options.",
+    )
+    parser.add_argument("-V", "--version", action="version", version=f"rex {__version__}")
+    add_globals(parser, after=False)
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=RexParser)
+    # Any argument equal to a command's name counts (`rex -r image image` included),
+    # so whichever one argparse picks as the command is complete.
+    named = set(COMMANDS) if argv is None else set(argv) & set(COMMANDS)
+    for name, summary in COMMANDS.items():
+        if name in named:
+            importlib.import_module(f"rex_tui.cli.commands.{name}").register(subparsers)
+        else:
+            subparsers.add_parser(name, help=summary, add_help=False)
+    return parser

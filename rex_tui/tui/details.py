@@ -1,0 +1,193 @@
+"""What the details pane says about an image, section by section, as urwid markup.
+
+Pure functions from an `ImageInfo` (and referrers) to lines of markup, so the
+pane only lays them out and tests can check the text without a terminal.
+Raw JSON is pretty-printed and highlighted with pygments.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+
+from engine import oci
+from engine.format import absolute_time, human_size, relative_time
+from engine.models import ImageInfo
+from rex_tui.styles import json_lines
+
+__all__ = ["SECTIONS", "Line", "highlight_json", "section_lines"]
+
+Markup = str | tuple[str, str]
+Line = list[Markup]
+
+SECTIONS = (
+    "Summary",
+    "Platforms",
+    "Layers",
+    "Config",
+    "History",
+    "Referrers",
+    "Raw manifest",
+    "Raw config",
+)
+
+
+def _field(label: str, value: str, style: str = "details.value") -> Line:
+    return [("details.label", f"{label:<14}"), (style, value)]
+
+
+def _when(when: datetime | None) -> str:
+    if when is None:
+        return "(unknown)"
+    return f"{absolute_time(when)} ({relative_time(when)})"
+
+
+def _summary(info: ImageInfo) -> list[Line]:
+    lines = [
+        _field("Image", info.reference),
+        _field("Digest", info.digest, "details.digest"),
+        _field("Type", info.manifest_type + (" (multi-platform)" if info.platforms[1:] else "")),
+        _field("Media type", info.media_type),
+        _field("Size", f"{human_size(info.size)} ({info.size:,} bytes)", "details.size"),
+        _field("Platform", info.platform or "(unknown)", "details.platform"),
+        _field("Created", _when(info.created), "details.date"),
+        _field("Config", info.config_digest, "details.digest"),
+        _field("Layers", str(len(info.layers))),
+    ]
+    if info.is_multi_platform:
+        lines.insert(5, _field("Platforms", ", ".join(info.platforms), "details.platform"))
+    if info.config.author:
+        lines.append(_field("Author", info.config.author))
+    return lines
+
+
+def _platforms(info: ImageInfo) -> list[Line]:
+    if not info.platform_manifests:
+        return [[f"single-platform image: {info.platform or '(unknown)'}"]]
+    lines: list[Line] = []
+    for entry in info.platform_manifests:
+        marker = "▶ " if entry.digest == info.image.digest else "  "
+        lines.append(
+            [
+                marker,
+                ("details.platform", f"{entry.platform:<18}"),
+                ("details.digest", f"{entry.digest[:19]} "),
+                ("details.size", human_size(entry.size)),
+            ]
+        )
+    return lines
+
+
+def _layers(info: ImageInfo) -> list[Line]:
+    commands = [h.created_by or "" for h in info.config.history if not h.empty_layer]
+    lines: list[Line] = []
+    for i, layer in enumerate(info.layers):
+        lines.append(
+            [
+                f"{i + 1:>3}. ",
+                ("details.digest", layer.digest[:19]),
+                " ",
+                ("details.size", f"{human_size(layer.size):>9}"),
+                f"  {layer.media_type.rsplit('.', 1)[-1]}",
+            ]
+        )
+        if i < len(commands) and commands[i]:
+            lines.append([("details.label", "     "), commands[i][:200]])
+    return lines or [["(no layers)"]]
+
+
+def _list(values: Sequence[str] | None) -> str:
+    return " ".join(json.dumps(v) for v in values) if values else "(none)"
+
+
+def _config(info: ImageInfo) -> list[Line]:
+    cfg = info.config.config
+    lines = [
+        _field("Entrypoint", _list(cfg.entrypoint)),
+        _field("Cmd", _list(cfg.cmd)),
+        _field("WorkingDir", cfg.working_dir or "(empty)"),
+        _field("User", cfg.user or "(empty)"),
+        _field("Ports", ", ".join(cfg.exposed_ports) or "(none)"),
+        _field("Volumes", ", ".join(cfg.volumes) or "(none)"),
+    ]
+    if cfg.stop_signal:
+        lines.append(_field("StopSignal", cfg.stop_signal))
+    lines.append([("details.heading", "Env")])
+    lines.extend([["  ", ("details.value", env)] for env in cfg.env] or [["  (none)"]])
+    lines.append([("details.heading", "Labels")])
+    labels = sorted(cfg.labels.items())
+    lines.extend(
+        [["  ", ("details.label", f"{k}: "), ("details.value", v)] for k, v in labels]
+        or [["  (none)"]]
+    )
+    return lines
+
+
+def _history(info: ImageInfo) -> list[Line]:
+    lines: list[Line] = []
+    for i, entry in enumerate(info.config.history):
+        when = absolute_time(entry.created) if entry.created else "(unknown)"
+        empty = "  (empty layer)" if entry.empty_layer else ""
+        lines.append([f"{i + 1:>3}. ", ("details.date", when), ("details.label", empty)])
+        if entry.created_by:
+            lines.append(["     ", entry.created_by[:300]])
+        if entry.comment:
+            lines.append(["     ", ("details.label", entry.comment)])
+    return lines or [["(no history)"]]
+
+
+def _referrers(referrers: Sequence[oci.Descriptor] | None) -> list[Line]:
+    if referrers is None:
+        return [["loading…"]]
+    if not referrers:
+        return [["(none: no signatures, SBOMs or attestations point at this image)"]]
+    return [
+        [
+            ("details.value", f"{(d.artifact_type or d.media_type):<44} "),
+            ("details.digest", d.digest[:19]),
+            " ",
+            ("details.size", human_size(d.size)),
+        ]
+        for d in referrers
+    ]
+
+
+def highlight_json(raw: bytes) -> list[Line]:
+    """Pretty-printed, pygments-highlighted JSON (or the raw text if it is not JSON)."""
+    from pygments.lexers.data import JsonLexer  # only when a raw section is shown
+
+    try:
+        text = json.dumps(json.loads(raw), indent=2, ensure_ascii=False)
+    except (ValueError, UnicodeDecodeError):
+        return [[line] for line in raw.decode("utf-8", "replace").splitlines()]
+    tokens = ((tuple(token), value) for token, value in JsonLexer().get_tokens(text))
+    return [list(line) for line in json_lines(tokens)]
+
+
+def section_lines(
+    section: str, info: ImageInfo, referrers: Sequence[oci.Descriptor] | None = None
+) -> list[Line]:
+    """The lines of one section of SECTIONS."""
+    if section == "Summary":
+        return _summary(info)
+    if section == "Platforms":
+        return _platforms(info)
+    if section == "Layers":
+        return _layers(info)
+    if section == "Config":
+        return _config(info)
+    if section == "History":
+        return _history(info)
+    if section == "Referrers":
+        return _referrers(referrers)
+    if section == "Raw manifest":
+        lines = highlight_json(info.manifest.body)
+        if info.image.digest != info.manifest.digest:
+            lines.append([])
+            lines.append([("details.heading", f"{info.platform} manifest {info.image.digest}")])
+            lines.extend(highlight_json(info.image.body))
+        return lines
+    if section == "Raw config":
+        return highlight_json(info.raw_config)
+    raise ValueError(f"unknown section {section!r}")

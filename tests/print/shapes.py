@@ -1,0 +1,91 @@
+"""The JSON shapes of seed 001 Part 2's examples: keys and value types, per command."""
+
+from __future__ import annotations
+
+from tests.print.harness import MapOf
+
+NULLABLE_STR = (str, type(None))
+
+IMAGES = {"images": [{"name": str, "tags": int, "last_updated": NULLABLE_STR}]}
+
+TAGS = {
+    "name": str,
+    "tags": [{"tag": str, "digest": str, "size": int, "created": NULLABLE_STR, "platforms": [str]}],
+}
+
+IMAGE = {
+    "reference": str,
+    "digest": str,
+    "manifest_type": str,
+    "size": int,
+    "platforms": [str],
+    "config": {"entrypoint": [str], "env": [str], "working_dir": str, "user": str},
+    "layers": [{"digest": str, "size": int}],
+    "labels": MapOf(str),
+    "created": NULLABLE_STR,
+}
+
+INSPECT = {
+    **IMAGE,
+    "registry": str,
+    "media_type": str,
+    "config_digest": str,
+    "history": [{"created": NULLABLE_STR, "created_by": NULLABLE_STR, "empty_layer": bool}],
+    "rootfs": {"type": str, "diff_ids": [str]},
+    "manifest": dict,
+    "image_config": dict,
+}
+
+SEARCH_IMAGE = {
+    "query": str,
+    "search_type": str,
+    "tag_filter": NULLABLE_STR,
+    "total_results": int,
+    "results": [{"name": str, "tags": int, "last_updated": NULLABLE_STR}],
+}
+
+SEARCH_TAGS = {
+    "query": str,
+    "search_type": str,
+    "image_scope": NULLABLE_STR,
+    "total_results": int,
+    "results": [{"tag": str, "reference": str, "digest": str, "size": int}],
+}
+
+VERSION = {
+    "version": str,
+    "commit": str,
+    "commit_short": str,
+    "branch": str,
+    "built": str,
+    "python": str,
+    "target": str,
+    "features": [str],
+    "profile": str,
+}
+
+REGISTRIES = {
+    "current": NULLABLE_STR,
+    "registries": [{"name": str, "url": str, "current": bool, "status": str}],
+}
+
+_BY_TYPE_ENTRY = {"entries": int, "size": int}
+CACHE_STATS = {
+    "registry": str,
+    "url": str,
+    "total_entries": int,
+    "total_size": int,
+    "memory_entries": int,
+    "memory_size": int,
+    "disk_entries": int,
+    "disk_size": int,
+    "hit_rate": (float, int),
+    "last_cleanup": NULLABLE_STR,
+    "by_type": {
+        "catalogs": _BY_TYPE_ENTRY,
+        "tags": _BY_TYPE_ENTRY,
+        "manifests": _BY_TYPE_ENTRY,
+        "configs": _BY_TYPE_ENTRY,
+    },
+    "cache_path": NULLABLE_STR,
+}
