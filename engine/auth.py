@@ -14,7 +14,7 @@ import json
 import logging
 import re
 import time
-from collections.abc import AsyncGenerator, Callable, Generator
+from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -97,9 +97,14 @@ class RegistryAuth(httpx.Auth):
         registry: str,
         credentials: Credentials | None,
         tokens: TokenCache,
+        *,
+        load_credentials: Callable[[], Awaitable[Credentials | None]] | None = None,
     ) -> None:
         self.registry = registry
         self.credentials = credentials
+        self._load_credentials = load_credentials
+        """Read on the first 401 only: an anonymous registry never costs a keyring lookup."""
+        self._load_lock = trio.Lock()
         self.tokens = tokens
         self._basic = False
         """The registry asked for Basic once: send it up front from now on."""
@@ -256,6 +261,8 @@ class RegistryAuth(httpx.Auth):
                 response = yield outgoing
                 if outgoing.extensions.get(_TOKEN_REQUEST):
                     await response.aread()
+                elif response.status_code == 401:
+                    await self._ensure_credentials()
                 try:
                     outgoing = flow.send(response)
                 except StopIteration:
@@ -263,6 +270,12 @@ class RegistryAuth(httpx.Auth):
         finally:
             if lock is not None:
                 lock.release()
+
+    async def _ensure_credentials(self) -> None:
+        async with self._load_lock:
+            load, self._load_credentials = self._load_credentials, None
+            if load is not None and self.credentials is None:
+                self.credentials = await load()
 
 
 def _remaining(issued_at: str, lifetime: float) -> float:

@@ -236,7 +236,9 @@ class HttpClient:
             if delay is None:
                 raise failure
             attempt += 1
-            logger.warning(
+            # INFO, not WARNING: a retry that succeeds is not the user's problem, and one
+            # that fails ends in an error that says so.
+            logger.info(
                 "retrying %s %s (%d/%d) in %.2fs: %s",
                 method,
                 request.url.path,

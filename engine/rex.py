@@ -145,8 +145,10 @@ class Rex:
         existing = self._clients.get(endpoint.host)
         if existing is not None:
             return existing
-        creds = await self._load_credentials(endpoint.host)
-        auth = RegistryAuth(endpoint.host, creds, self._tokens)
+        host = endpoint.host
+        auth = RegistryAuth(
+            host, None, self._tokens, load_credentials=lambda: self._load_credentials(host)
+        )
         http = HttpClient(
             endpoint,
             network=self.config.network,
@@ -156,10 +158,8 @@ class Rex:
             retry=self._retry,
             transport=self._transport,
         )
-        # Another task may have built one while we read credentials: keep the first.
-        client = self._clients.setdefault(endpoint.host, RegistryClient(http))
-        if client.http is not http:
-            await http.aclose()
+        client = RegistryClient(http)
+        self._clients[endpoint.host] = client
         return client
 
     async def _load_credentials(self, host: str) -> Credentials | None:
@@ -363,10 +363,19 @@ class Rex:
                     exc.message,
                 )
                 return list(rc.repositories)[:limit]
+            needs_login = isinstance(exc, AuthenticationError) and (
+                client.http.auth is None or client.http.auth.credentials is None
+            )
+            hint = (
+                "Log in with 'rex registry login' if this registry lists repositories to "
+                "users it knows; otherwise add the ones you use to its 'repositories' list."
+                if needs_login
+                else "This registry does not list its repositories; add the ones you use "
+                "to its 'repositories' list in the config."
+            )
             raise type(exc)(
                 f"the catalog of {client.host} is closed: {exc.message}",
-                hint="This registry does not list its repositories; add the ones you use "
-                "to its 'repositories' list in the config.",
+                hint=hint,
                 status=exc.status,
                 registry=exc.registry,
                 details=exc.details,

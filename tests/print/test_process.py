@@ -158,11 +158,6 @@ def test_cold_commands_skip_the_tui_and_highlighting(rex: Rex, registry: SeededR
     assert "urwid" not in loaded and "pygments" not in loaded
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine: Rex reads credentials (CredentialStore.get, keyring included) when it "
-    "builds a client, before any 401; keyring's backend discovery costs ~130 ms",
-)
 def test_anonymous_registry_never_touches_the_keyring(rex: Rex, registry: SeededRegistry) -> None:
     loaded = _loaded(rex, "-r", registry.url, "-f", "json", "image", "oci/single:1.0")
     assert "keyring" not in loaded
