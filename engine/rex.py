@@ -149,6 +149,13 @@ class Rex:
         auth = RegistryAuth(
             host, None, self._tokens, load_credentials=lambda: self._load_credentials(host)
         )
+        client = self._build_client(rc, endpoint, auth)
+        self._clients[host] = client
+        return client
+
+    def _build_client(
+        self, rc: RegistryConfig, endpoint: Endpoint, auth: RegistryAuth
+    ) -> RegistryClient:
         http = HttpClient(
             endpoint,
             network=self.config.network,
@@ -158,9 +165,7 @@ class Rex:
             retry=self._retry,
             transport=self._transport,
         )
-        client = RegistryClient(http)
-        self._clients[endpoint.host] = client
-        return client
+        return RegistryClient(http)
 
     async def _load_credentials(self, host: str) -> Credentials | None:
         source = self._credentials
@@ -295,17 +300,9 @@ class Rex:
         """Whether `credentials` work on `registry` (AuthenticationError if not); stores nothing."""
         rc = self.registry_config(registry)
         endpoint = Endpoint.parse(rc.url, insecure=rc.insecure)
-        auth = RegistryAuth(endpoint.host, credentials, TokenCache())
-        http = HttpClient(
-            endpoint,
-            network=self.config.network,
-            auth=auth,
-            skip_verify=rc.skip_verify,
-            ca_file=rc.ca_file,
-            retry=self._retry,
-            transport=self._transport,
+        client = self._build_client(
+            rc, endpoint, RegistryAuth(endpoint.host, credentials, TokenCache())
         )
-        client = RegistryClient(http)
         try:
             result = await client.ping()
             if result.status != "online":
