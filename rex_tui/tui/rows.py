@@ -8,6 +8,7 @@ list of 100,000 repositories costs what fits on the screen.
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -78,6 +79,7 @@ class RowTable:
         self.name_width = name_width
         self._rows: list[Row] = []
         self._filter = IncrementalFilter([])
+        self._compute_lock = threading.Lock()
         self._query = ""
         self._result: FilterResult | None = None
         self._limit = 2000
@@ -87,7 +89,8 @@ class RowTable:
     def set_rows(self, rows: Sequence[Row]) -> None:
         """Replace the rows (a refresh): the filter is re-applied to the new names."""
         self._rows = list(rows)
-        self._filter.set_names([r.name for r in self._rows])
+        with self._compute_lock:
+            self._filter.set_names([r.name for r in self._rows])
         self._result = None
 
     @property
@@ -101,15 +104,31 @@ class RowTable:
         return self._query
 
     def set_query(self, query: str) -> None:
-        """Filter by `query` ("" shows every row in order)."""
+        """Filter by `query` ("" shows every row in order), computing on first use."""
         self._query = query
         self._result = None
+
+    def compute(self, query: str) -> FilterResult | None:
+        """The filter result for `query`, safe to call from a worker thread.
+
+        The incremental filter is not thread-safe; one lock keeps an abandoned,
+        still-running computation and the next one apart.
+        """
+        if not query:
+            return None
+        with self._compute_lock:
+            return self._filter.update(query, limit=self._limit)
+
+    def show(self, query: str, result: FilterResult | None) -> None:
+        """Display a result `compute` produced (on the UI thread)."""
+        self._query = query
+        self._result = result
 
     def _current(self) -> FilterResult | None:
         if not self._query:
             return None
         if self._result is None:
-            self._result = self._filter.update(self._query, limit=self._limit)
+            self._result = self.compute(self._query)
         return self._result
 
     @property

@@ -1,0 +1,46 @@
+"""Typing in a filter box over 100,000 names without ever blocking a keystroke.
+
+The edit widget echoes each character at once (urwid does that synchronously);
+the filtering itself runs in a worker thread, and a newer keystroke cancels
+the older computation's delivery, so only the latest query's result is shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import trio
+
+from rex_tui.tui.rows import RowTable
+
+__all__ = ["FilterRunner"]
+
+
+class FilterRunner:
+    """Recomputes one table's filter off the UI path; the newest query wins."""
+
+    def __init__(self, nursery: trio.Nursery, table: RowTable, on_shown: Callable[[], None]):
+        self._nursery = nursery
+        self._table = table
+        self._on_shown = on_shown
+        self._scope: trio.CancelScope | None = None
+        self.latest = table.query
+
+    def request(self, query: str) -> None:
+        """Filter by `query` soon; a later request supersedes this one."""
+        self.latest = query
+        if self._scope is not None:
+            self._scope.cancel()
+        scope = self._scope = trio.CancelScope()
+        self._nursery.start_soon(self._run, query, scope)
+
+    async def _run(self, query: str, scope: trio.CancelScope) -> None:
+        with scope:
+            # abandon_on_cancel: a superseded computation finishes in its thread,
+            # but its result is never shown.
+            result = await trio.to_thread.run_sync(
+                self._table.compute, query, abandon_on_cancel=True
+            )
+            if query == self.latest:
+                self._table.show(query, result)
+                self._on_shown()

@@ -1,0 +1,42 @@
+"""The filter runs off the input path and only the newest query's result is shown."""
+
+from __future__ import annotations
+
+import trio
+import trio.testing
+
+from rex_tui.tui.filtering import FilterRunner
+from rex_tui.tui.rows import Row, RowTable
+
+
+def names_table(n: int) -> RowTable:
+    table = RowTable()
+    table.set_rows([Row(f"team-{i % 40}/payments-api-{i}") for i in range(n)])
+    return table
+
+
+async def test_typing_shows_the_last_query_only(nursery: trio.Nursery) -> None:
+    table = names_table(20_000)
+    shown: list[str] = []
+    runner = FilterRunner(nursery, table, lambda: shown.append(table.query))
+    for prefix in ("p", "pa", "pay", "paym", "payments-api-1999"):
+        runner.request(prefix)
+    while not shown:
+        await trio.sleep(0.01)
+    await trio.sleep(0.05)
+    assert shown == ["payments-api-1999"]
+    first, _ = table.match(0)
+    assert first.name.endswith("payments-api-1999")
+
+
+async def test_clearing_the_query_shows_everything(nursery: trio.Nursery) -> None:
+    table = names_table(100)
+    shown: list[int] = []
+    runner = FilterRunner(nursery, table, lambda: shown.append(len(table)))
+    runner.request("api-5")
+    while not shown:
+        await trio.sleep(0.01)
+    runner.request("")
+    while len(shown) < 2:
+        await trio.sleep(0.01)
+    assert shown[-1] == 100 and shown[0] < 100
