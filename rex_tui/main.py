@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from engine import __version__
+from engine.errors import RexError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -14,6 +16,10 @@ def build_parser() -> argparse.ArgumentParser:
         description="Browse OCI / Docker container registries from the terminal.",
     )
     parser.add_argument("-V", "--version", action="version", version=f"rex-tui {__version__}")
+    parser.add_argument(
+        "-r", "--registry", help="registry to open: a configured name, a URL or host[:port]"
+    )
+    parser.add_argument("--config", type=Path, help="configuration file to use")
     parser.add_argument(
         "--print",
         dest="print_args",
@@ -33,9 +39,16 @@ def main(argv: list[str] | None = None) -> int:
 
         at = args.index("--print")
         return run(args[:at] + args[at + 1 :])
-    build_parser().parse_args(args)
-    print(f"rex-tui {__version__}: the TUI is not built yet; try --print --help.")
-    return 0
+    options = build_parser().parse_args(args)
+    from rex_tui.cli.errors import report
+    from rex_tui.tui.launch import launch
+
+    try:
+        return launch(registry=options.registry, config_path=options.config)
+    except RexError as exc:  # bad configuration or registry: said once, no traceback
+        return report(exc, sys.stderr, color=False)
+    except KeyboardInterrupt:
+        return 130
 
 
 if __name__ == "__main__":

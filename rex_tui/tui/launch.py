@@ -1,0 +1,59 @@
+"""Starting the TUI: configuration, cache, logging, keymap and theme, then the app."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+import platformdirs
+import trio
+
+from engine.cache import Cache
+from engine.credentials import CredentialStore
+from engine.rex import Rex
+from engine.settings import default_config_path, flag_overrides, load
+from rex_tui.keymap import load_keymap
+from rex_tui.palette import load_theme, no_color_requested
+from rex_tui.tui.app import App, AppOptions
+from rex_tui.tui.logs import install_tui_logging
+
+__all__ = ["launch"]
+
+logger = logging.getLogger(__name__)
+
+
+def launch(*, registry: str | None = None, config_path: Path | None = None) -> int:
+    """Open the TUI on the configured (or given) registry; returns the exit code."""
+    loaded = load(config_path, env=os.environ, overrides=flag_overrides(registry=registry))
+    config = loaded.config
+    config_dir = (config_path or default_config_path()).parent
+    state_dir = Path(platformdirs.user_state_dir("rex", appauthor=False))
+    ring = install_tui_logging(state_dir)
+    cache_dir = Path(config.cache.dir or platformdirs.user_cache_dir("rex", appauthor=False))
+    cache = Cache(cache_dir if config.cache.enabled else None, config=config.cache)
+    cache.cleanup_if_due()
+    keymap = load_keymap(
+        "vim" if config.tui.vim_bindings else "default", user_dir=config_dir / "keymaps"
+    )
+    theme = load_theme(config.tui.theme, user_dir=config_dir / "themes")
+    for problem in [*keymap.errors, *theme.errors]:
+        logger.warning("%s", problem)
+    names = [r.name for r in config.registries]
+    current = config.current or (names[0] if names else config.default_registry)
+    if current not in names:
+        names.insert(0, current)
+    options = AppOptions(
+        registry_names=names,
+        current=current,
+        theme=theme.theme.name,
+        monochrome=no_color_requested(),
+        theme_dir=config_dir / "themes",
+    )
+
+    async def main() -> None:
+        async with Rex(config, credentials=CredentialStore(), cache=cache) as rex:
+            await App(rex, keymap.keymap, theme.theme, options, ring).run()
+
+    trio.run(main)
+    return 0

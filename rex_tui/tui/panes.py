@@ -1,0 +1,187 @@
+"""The panes: framed lists of registries, repositories and tags, and the details pane.
+
+Each pane has a `context` (for the keymap), a `title`, and knows how to show
+itself focused or not; list panes share `ListPane`, which moves through a
+`LazyWalker` by named action rather than by key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import urwid
+
+from rex_tui.tui.details import SECTIONS, Line
+from rex_tui.tui.rows import Column, LazyWalker, Row, RowTable
+
+__all__ = ["DetailsPane", "ListPane", "Pane"]
+
+_MOVES = {
+    "move_down": 1,
+    "move_up": -1,
+}
+
+
+class Pane(urwid.WidgetWrap[urwid.AttrMap[urwid.LineBox[urwid.Widget]]]):
+    """A titled frame whose border shows whether it has the focus."""
+
+    context = "global"
+
+    def __init__(self, title: str, body: urwid.Widget) -> None:
+        self._title = title
+        self._box = urwid.LineBox(body, title=title, title_align="left")
+        self._map = urwid.AttrMap(self._box, "pane.border.unfocused")
+        super().__init__(self._map)
+
+    @property
+    def title(self) -> str:
+        return self._title
+
+    def set_title(self, title: str) -> None:
+        self._title = title
+        self._box.set_title(title)
+
+    def set_focused(self, focused: bool) -> None:
+        self._map.set_attr_map({None: "pane.border" if focused else "pane.border.unfocused"})
+
+    def act(self, action: str, size: tuple[int, int]) -> bool:
+        """Perform a movement action; False when the pane has no use for it."""
+        return False
+
+
+class ListPane(Pane):
+    """A filterable list; tells `on_move` whenever its focused row changes."""
+
+    def __init__(
+        self,
+        context: str,
+        title: str,
+        columns: Sequence[Column] = (),
+        *,
+        on_move: Callable[[Row | None], None] | None = None,
+    ) -> None:
+        self.context = context
+        self.table = RowTable(columns)
+        self.walker = LazyWalker(self.table)
+        self.listbox = urwid.ListBox(self.walker)
+        self._header = urwid.Text(self.table.header(), wrap="clip")
+        self._empty = urwid.Text(("muted", "loading…"))
+        self._frame: urwid.Frame[urwid.ListBox[Any], urwid.Text, None] = urwid.Frame(
+            self.listbox, header=self._header
+        )
+        self._on_move = on_move
+        self._last_key: object = None
+        urwid.connect_signal(self.walker, "modified", self._moved)
+        super().__init__(title, self._frame)
+
+    def _moved(self) -> None:
+        row = self.walker.focused_row
+        key = row.key if row is not None else None
+        if key != self._last_key:
+            self._last_key = key
+            if self._on_move is not None:
+                self._on_move(row)
+
+    @property
+    def focused_row(self) -> Row | None:
+        return self.walker.focused_row
+
+    def set_rows(self, rows: Sequence[Row], *, keep: object = None) -> None:
+        """New rows (fresh data): the same row keeps the focus when it is still there."""
+        wanted = keep if keep is not None else self._last_key
+        self.table.set_rows(rows)
+        self._header.set_text(self.table.header())
+        self.walker.changed(keep=wanted)
+
+    def set_message(self, text: str) -> None:
+        """Show `text` in place of the header (empty list, errors)."""
+        self._header.set_text(("muted", text))
+
+    def rows_shown(self) -> int:
+        return len(self.table)
+
+    def act(self, action: str, size: tuple[int, int]) -> bool:
+        count = len(self.table)
+        if not count:
+            return action in _MOVES
+        rows = max(1, size[1] - 3)
+        focus = self.walker.focus
+        target = {
+            "move_down": focus + 1,
+            "move_up": focus - 1,
+            "page_down": focus + rows,
+            "page_up": focus - rows,
+            "half_page_down": focus + rows // 2,
+            "half_page_up": focus - rows // 2,
+            "top": 0,
+            "bottom": count - 1,
+        }.get(action)
+        if target is None:
+            return False
+        target = max(0, min(count - 1, target))
+        self.listbox.set_focus(target, "below" if target > focus else "above")
+        return True
+
+
+class DetailsPane(Pane):
+    """Sections of one image's details; `next_section` / `prev_section` switch them."""
+
+    context = "details"
+
+    def __init__(self) -> None:
+        self.section = 0
+        self._tabs = urwid.Text("", wrap="clip")
+        self._lines: urwid.SimpleFocusListWalker[urwid.Text] = urwid.SimpleFocusListWalker([])
+        self._list = urwid.ListBox(self._lines)
+        self._render: Callable[[str], list[Line]] | None = None
+        super().__init__("Details", urwid.Frame(self._list, header=self._tabs))
+        self._show_tabs()
+        self.set_message("Select a tag to see its details.")
+
+    def _show_tabs(self) -> None:
+        markup: list[str | tuple[str, str]] = []
+        for i, name in enumerate(SECTIONS):
+            style = "details.tab.active" if i == self.section else "details.tab"
+            markup += [(style, f" {name} "), " "]
+        self._tabs.set_text(markup)
+
+    def set_message(self, text: str) -> None:
+        self._render = None
+        self._lines[:] = [urwid.Text(("muted", text))]
+
+    def set_content(self, render: Callable[[str], list[Line]]) -> None:
+        """`render(section)` gives a section's lines; kept to re-render on switching."""
+        self._render = render
+        self._refill()
+
+    def _refill(self) -> None:
+        if self._render is None:
+            return
+        lines = self._render(SECTIONS[self.section])
+        self._lines[:] = [urwid.Text(line or "", wrap="any") for line in lines]
+        if self._lines:
+            self._list.set_focus(0)
+
+    def act(self, action: str, size: tuple[int, int]) -> bool:
+        if action in ("next_section", "prev_section"):
+            step = 1 if action == "next_section" else -1
+            self.section = (self.section + step) % len(SECTIONS)
+            self._show_tabs()
+            self._refill()
+            return True
+        keys = {
+            "move_down": "down",
+            "move_up": "up",
+            "page_down": "page down",
+            "page_up": "page up",
+            "half_page_down": "page down",
+            "half_page_up": "page up",
+        }
+        if action in keys and self._lines:
+            self._list.keypress((size[0] - 2, max(1, size[1] - 3)), keys[action])
+            return True
+        if action in ("top", "bottom") and self._lines:
+            self._list.set_focus(0 if action == "top" else len(self._lines) - 1)
+            return True
+        return False

@@ -1,0 +1,156 @@
+"""The installed `rex-tui` in a real terminal (tmux), driven by keys, read off the screen."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.registry import RegistryProcess
+from tests.support.seed import SeededRegistry
+
+pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+
+REX_TUI = Path(sys.executable).with_name("rex-tui")
+
+
+class Terminal:
+    """One tmux session running a command at a fixed size."""
+
+    def __init__(self, command: str, env: dict[str, str], workdir: Path, cols: int, rows: int):
+        self.name = f"rex-{uuid.uuid4().hex[:8]}"
+        self.exit_file = workdir / "exit-code"
+        script = workdir / "run.sh"
+        exports = "".join(f"export {k}={shlex.quote(v)}\n" for k, v in env.items())
+        script.write_text(f"{exports}{command}\necho $? > {shlex.quote(str(self.exit_file))}\n")
+        subprocess.run(
+            ["tmux", "new-session", "-d", "-s", self.name, "-x", str(cols), "-y", str(rows),
+             "bash", str(script)],
+            check=True,
+        )  # fmt: skip
+
+    def screen(self) -> str:
+        out = subprocess.run(
+            ["tmux", "capture-pane", "-p", "-t", self.name], capture_output=True, text=True
+        )
+        return out.stdout
+
+    def press(self, *keys: str) -> None:
+        subprocess.run(["tmux", "send-keys", "-t", self.name, *keys], check=True)
+
+    def wait_for(self, text: str, timeout: float = 15.0) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            shown = self.screen()
+            if text in shown:
+                return shown
+            time.sleep(0.1)
+        raise AssertionError(f"{text!r} never appeared; the screen:\n{self.screen()}")
+
+    def exit_code(self, timeout: float = 10.0) -> int:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.exit_file.exists() and self.exit_file.read_text().strip():
+                return int(self.exit_file.read_text())
+            time.sleep(0.1)
+        raise AssertionError(f"rex-tui did not exit; the screen:\n{self.screen()}")
+
+    def close(self) -> None:
+        subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
+
+
+@pytest.fixture
+def open_tui(tmp_path: Path) -> Iterator[object]:
+    terminals: list[Terminal] = []
+
+    def start(url: str, cols: int = 160, rows: int = 30) -> Terminal:
+        config = tmp_path / "config.toml"
+        config.write_text(
+            '[registries]\ncurrent = "local"\n\n'
+            f'[[registries.list]]\nname = "local"\nurl = "{url}"\n'
+        )
+        env = {
+            "HOME": str(tmp_path),
+            "XDG_CACHE_HOME": str(tmp_path / "cache"),
+            "XDG_STATE_HOME": str(tmp_path / "state"),
+            "XDG_CONFIG_HOME": str(tmp_path / "cfg"),
+            "PATH": os.environ.get("PATH", ""),
+            "TERM": "xterm-256color",
+        }
+        command = f"{shlex.quote(str(REX_TUI))} --config {shlex.quote(str(config))}"
+        terminal = Terminal(command, env, tmp_path, cols, rows)
+        terminals.append(terminal)
+        return terminal
+
+    yield start
+    for terminal in terminals:
+        terminal.close()
+
+
+def test_browse_registry_repository_tag_details_then_quit(
+    open_tui: object, registry: SeededRegistry
+) -> None:
+    term = open_tui(registry.url)  # type: ignore[operator]
+    shown = term.wait_for("Repositories (19)")
+    assert "oci/multi" in shown and "tags/many" in shown
+    for _ in range(3):  # deleted/gone -> docker/multi -> docker/single -> oci/multi
+        term.press("j")
+    term.wait_for("Tags: oci/multi (1)")
+    term.press("l")  # to the tags pane; its first tag's details load
+    shown = term.wait_for("OCI Image Index (multi-platform)")
+    assert registry.digest("oci/multi:latest")[:19] in shown
+    assert "linux/arm64/v8" in shown
+    term.press("q")
+    assert term.exit_code() == 0
+
+
+def test_filtering_while_typing(open_tui: object, registry: SeededRegistry) -> None:
+    term = open_tui(registry.url)  # type: ignore[operator]
+    term.wait_for("Repositories (19)")
+    term.press("/", "p", "u", "b")
+    shown = term.wait_for("of 19")
+    assert "public/hello" in shown and "paged/repo-000" not in shown.split("Tags")[0]
+    term.press("Escape")
+    term.wait_for("paged/repo-000")
+    term.press("q")
+    assert term.exit_code() == 0
+
+
+def test_a_stopped_registry_keeps_what_is_shown_and_says_why(
+    open_tui: object, fresh_registry_seeded: SeededRegistry
+) -> None:
+    process: RegistryProcess = fresh_registry_seeded.process
+    term = open_tui(fresh_registry_seeded.url)  # type: ignore[operator]
+    term.wait_for("Repositories (19)")
+    process.stop()
+    term.press("R")  # hard refresh: ask the registry, which is gone
+    shown = term.wait_for("connection refused")
+    assert "oci/multi" in shown  # stale data stays on screen
+    process.start()
+    term.press("R")
+    deadline = time.monotonic() + 15
+    while "connection refused" in term.screen() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert "connection refused" not in term.screen()
+    term.press("q")
+    assert term.exit_code() == 0
+
+
+def test_narrow_terminal_shows_one_pane_at_a_time(
+    open_tui: object, registry: SeededRegistry
+) -> None:
+    term = open_tui(registry.url, cols=80, rows=24)  # type: ignore[operator]
+    shown = term.wait_for("Repositories (19)")
+    assert "Registries" not in shown and "Details" not in shown
+    term.press("l")
+    term.wait_for("Tags: deleted/gone")
+    term.press("q")
+    assert term.exit_code() == 0
