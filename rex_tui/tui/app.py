@@ -25,6 +25,7 @@ from rex_tui.keymap import KeyDispatcher, Keymap, Outcome
 from rex_tui.palette import Theme, load_theme, set_theme
 from rex_tui.tui.details import section_lines
 from rex_tui.tui.filtering import FilterRunner
+from rex_tui.tui.help import help_widget
 from rex_tui.tui.layout import PaneLayout
 from rex_tui.tui.logs import LogLine, RingHandler
 from rex_tui.tui.panes import DetailsPane, ListPane
@@ -92,6 +93,7 @@ class App:
         self.filtering: ListPane | None = None
         self.runner: FilterRunner | None = None
         self.show_log = False
+        self.help_shown = False
         self._size = (80, 24)
         if ring is not None:
             for line in ring.lines:
@@ -138,6 +140,13 @@ class App:
         for key in keys:
             if not isinstance(key, str):
                 passed.append(key)  # mouse events go to the widgets
+                continue
+            if self.help_shown:
+                action = self.keymap.lookup("help", key)
+                if key in ("esc", "?", "q") or action in ("back", "help", "cancel", "quit"):
+                    self._toggle_help("help")
+                elif action in ("move_down", "move_up", "page_down", "page_up"):
+                    passed.append({"move_down": "down", "move_up": "up"}.get(action, key))
                 continue
             if self.filtering is not None:
                 passed.extend(self._filter_key(key))
@@ -197,6 +206,8 @@ class App:
             self._copy_reference()
         elif action == "redraw" and self.loop is not None:
             self.loop.screen.clear()
+        elif action == "help":
+            self._toggle_help(pane.context)
         elif not pane.act(action, self._size):
             self.status.state.notice = f"{action.replace('_', ' ')}: not available here yet"
             return
@@ -396,6 +407,24 @@ class App:
         if self.loop is not None:
             set_theme(self.loop, self.theme, monochrome=self.options.monochrome)
         self.status.state.notice = f"theme: {self.theme.name}"
+
+    def _toggle_help(self, context: str) -> None:
+        self.help_shown = not self.help_shown
+        if self.help_shown:
+            overlay = urwid.Overlay(
+                help_widget(self.keymap, context),
+                self.layout,
+                "center",
+                ("relative", 80),
+                "middle",
+                ("relative", 80),
+            )
+            self.frame.body = overlay
+        else:
+            self.frame.body = self.layout
+            if self.show_log:
+                self.show_log = False
+                self._toggle_log()
 
     def _toggle_log(self) -> None:
         self.show_log = not self.show_log

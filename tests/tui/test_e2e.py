@@ -154,3 +154,18 @@ def test_narrow_terminal_shows_one_pane_at_a_time(
     term.wait_for("Tags: deleted/gone")
     term.press("q")
     assert term.exit_code() == 0
+
+
+def test_help_lists_the_active_keymap(open_tui: object, registry: SeededRegistry) -> None:
+    term = open_tui(registry.url)  # type: ignore[operator]
+    term.wait_for("Repositories (19)")
+    term.press("?")
+    shown = term.wait_for("Help (vim)")
+    assert "repositories keys" in shown and "focus_next" in shown
+    term.press("Escape")
+    deadline = time.monotonic() + 5
+    while "Help (vim)" in term.screen() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert "Help (vim)" not in term.screen()
+    term.press("q")
+    assert term.exit_code() == 0
