@@ -25,7 +25,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cachetools import Cache as _Mapping
 from cachetools import LRUCache
@@ -43,10 +43,13 @@ from engine.cache_disk import (
 )
 from engine.cache_format import encode, from_rfc3339, secret_field, to_rfc3339
 from engine.cache_keys import CacheEntry, CacheKey, CacheKind
-from engine.cache_prune import PrunePlan, plan_prune
-from engine.cache_reports import CacheStats, ClearReport, PruneReport, empty_by_type
 from engine.config import CacheConfig
 from engine.errors import CacheError
+
+# Only stats/clear/prune need these (and their dataclasses): imported on first use,
+# so reading the cache costs no start-up for them.
+if TYPE_CHECKING:
+    from engine.cache_reports import CacheStats, ClearReport, PruneReport
 
 __all__ = [
     "Cache",
@@ -65,6 +68,15 @@ _DAY = 86400.0
 CLEANUP_INTERVAL = _DAY
 """`cleanup_if_due` prunes when the last cleanup is older than this (seconds)."""
 _DEFAULT_CONFIG = CacheConfig()
+
+
+def __getattr__(name: str) -> object:
+    # `CacheStats`, `ClearReport` and `PruneReport` stay importable from here.
+    if name in ("CacheStats", "ClearReport", "PruneReport"):
+        from engine import cache_reports
+
+        return getattr(cache_reports, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _entry_size(entry: CacheEntry) -> int:
@@ -215,6 +227,8 @@ class Cache:
 
     def stats(self, registry: str | None = None) -> CacheStats:
         """Entries and bytes per tier and type, hit rate and last cleanup; never raises."""
+        from engine.cache_reports import CacheStats, empty_by_type
+
         with self._lock:
             memory = [e for e in self._peek_all() if registry is None or e.key.registry == registry]
             hits, misses = self._local_counts(registry)
@@ -259,6 +273,8 @@ class Cache:
         Raises CacheError when the directory cannot be locked or a file in it cannot
         be deleted; files already deleted stay deleted.
         """
+        from engine.cache_reports import ClearReport
+
         removed: list[DiskItem] = []
         disk = self._disk
         if disk is not None and disk.root.is_dir():
@@ -293,6 +309,9 @@ class Cache:
         are still the whole cache's. A dry run reports the same without removing.
         Raises CacheError like `clear`.
         """
+        from engine.cache_prune import PrunePlan, plan_prune
+        from engine.cache_reports import PruneReport, empty_by_type
+
         now = self._clock()
         if not dry_run:
             self._record_accesses()

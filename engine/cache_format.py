@@ -31,8 +31,9 @@ __all__ = [
 FORMAT_VERSION = 1
 
 # encode() writes these three fields first and compactly, so prune can learn an
-# entry's expiry from its first bytes without parsing a 50 KB manifest.
-_HEAD = re.compile(
+# entry's expiry from its first bytes without parsing a 50 KB manifest. A pattern,
+# compiled (and cached) by `re` when prune first needs it, not at every start-up.
+_HEAD = (
     rb'\{"version":(\d{1,9}),"cached_at":"([^"]{1,40})","ttl_seconds":(null|[-+.eE0-9]{1,40})[,}]'
 )
 _HEAD_BYTES = 256
@@ -159,7 +160,7 @@ def read_head(path: Path) -> tuple[float, float]:
     """An entry file's (cached_at, ttl) from its first bytes; CorruptEntry or OSError."""
     with path.open("rb") as file:
         head = file.read(_HEAD_BYTES)
-        match = _HEAD.match(head)
+        match = re.match(_HEAD, head)
         if match is None:
             # Not as encode() writes it; judge it by its whole content instead.
             document = _parse_whole(head + file.read())

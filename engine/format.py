@@ -44,9 +44,8 @@ _FUTURE_SLACK = _MINUTE
 """Clock skew up to this much ahead of us still reads "just now"."""
 
 # RFC 3339 with up to nanosecond fractions (Go writes 9 digits; Python reads 6).
-_RFC3339 = re.compile(
-    r"^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}:\d{2})(?:\.(\d+))?\s*([Zz]|[+-]\d{2}:?\d{2})?$"
-)
+# A pattern, compiled (and cached) by `re` on first use: start-up rarely needs it.
+_RFC3339 = r"^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}:\d{2})(?:\.(\d+))?\s*([Zz]|[+-]\d{2}:?\d{2})?$"
 
 
 def human_size(size: int | float, *, decimal: bool = False, precision: int = 1) -> str:
@@ -79,7 +78,7 @@ def parse_time(text: object) -> datetime | None:
         return _utc(text)
     if not isinstance(text, str):
         return None
-    found = _RFC3339.match(text.strip())
+    found = re.match(_RFC3339, text.strip())
     if found is None:
         return None
     day, clock, fraction, zone = found.groups()

@@ -28,30 +28,23 @@ Decisions where the seeds leave room:
 
 from __future__ import annotations
 
-import difflib
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, is_dataclass, replace
 from pathlib import Path
-from typing import Any
-
-import platformdirs
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from engine.config import Config, RegistryConfig
 from engine.endpoint import Endpoint
 from engine.errors import ConfigurationError, ValidationError, shown
-from engine.reference import validate_repository
-from engine.settings_file import (
-    REGISTRY_NAME,
-    REGISTRY_NAME_HINT,
-    Document,
-    edit_document,
-    read_document,
-    registry_entry,
-    registry_url,
-    validate_document,
-)
 from engine.settings_schema import KEYS, Key, SchemaMismatch, lookup, value_of
+
+# Start-up: reading, checking and writing the file (tomllib, tomli-w, the line
+# scanner) is imported only when a file exists or is edited; see `load`.
+if TYPE_CHECKING:
+    from engine.settings_file import Document
+
+_T = TypeVar("_T")
 
 __all__ = [
     "KEYS",
@@ -82,6 +75,8 @@ def default_config_path(env: Mapping[str, str] | None = None) -> Path:
     xdg = env.get("XDG_CONFIG_HOME", "").strip()
     if xdg:
         return Path(xdg).expanduser() / "rex" / "config.toml"
+    import platformdirs
+
     return platformdirs.user_config_path("rex", appauthor=False) / "config.toml"
 
 
@@ -119,19 +114,44 @@ def load(
     env = os.environ if env is None else env
     explicit = path is not None or bool(env.get("REX_CONFIG"))
     path = path if path is not None else default_config_path(env)
-    doc, text = read_document(path, required=explicit)
-    found = validate_document(doc, text, path)
-    values: dict[str, object] = dict(found.values)
-    origins = dict.fromkeys(found.values, "file")
-    names = [r.name for r in found.registries]
+    registries: tuple[RegistryConfig, ...] = ()
+    values: dict[str, object] = {}
+    # No file at the default path is the common case: defaults, without importing
+    # the TOML reader and validator. Anything else (even an unreadable path) goes
+    # through read_document, which reports it.
+    if explicit or not _missing(path):
+        from engine.settings_file import read_document, validate_document
+
+        doc, text = read_document(path, required=explicit)
+        found = validate_document(doc, text, path)
+        registries, values = found.registries, dict(found.values)
+    origins = dict.fromkeys(values, "file")
+    names = [r.name for r in registries]
     for name, (value, origin) in _from_env(env, names).items():
         values[name], origins[name] = value, origin
     for name, value in (overrides or {}).items():
         if value is not None:
             values[name] = _flag_value(lookup(name), value, names)
             origins[name] = "flag"
-    config = replace(_fill(Config(), "", values), registries=found.registries)
+    config = replace(_fill(Config(), "", values), registries=registries)
     return LoadedConfig(config, path, origins, file_exists=path.is_file())
+
+
+def _missing(path: Path) -> bool:
+    """Whether `path` does not exist, exactly as `read_document` sees it (FileNotFoundError)."""
+    try:
+        path.stat()
+    except FileNotFoundError:
+        return True
+    except (OSError, ValueError):
+        return False
+    return False
+
+
+def _edit(path: Path, change: Callable[[Document], _T]) -> _T:
+    from engine.settings_file import edit_document
+
+    return edit_document(path, change)
 
 
 def _fill(section: Any, prefix: str, values: Mapping[str, object]) -> Any:
@@ -214,6 +234,8 @@ _LOGIN = "Give the registry without credentials and run 'rex registry login' onc
 
 
 def _did_you_mean(value: str, names: list[str]) -> str:
+    import difflib
+
     close = difflib.get_close_matches(value, names, n=1)
     if close:
         return f"Did you mean {close[0]}?"
@@ -286,7 +308,7 @@ def set_value(path: Path, key: str, raw: str) -> object:
         else:
             table[leaf] = stored
 
-    edit_document(path, change)
+    _edit(path, change)
     return value
 
 
@@ -320,6 +342,9 @@ def _tidy(doc: Document, table: Document, entries: list[Document]) -> None:
 
 def add_registry(path: Path, registry: RegistryConfig, *, set_current: bool = False) -> None:
     """Add `registry` to the file (never with credentials); a taken name is a ValidationError."""
+    from engine.reference import validate_repository
+    from engine.settings_file import REGISTRY_NAME, REGISTRY_NAME_HINT, registry_entry, registry_url
+
     if not REGISTRY_NAME.fullmatch(registry.name):
         raise ValidationError(
             f"invalid registry name {shown(registry.name)}",
@@ -344,11 +369,12 @@ def add_registry(path: Path, registry: RegistryConfig, *, set_current: bool = Fa
         if set_current:
             table["current"] = registry.name
 
-    edit_document(path, change)
+    _edit(path, change)
 
 
 def remove_registry(path: Path, name: str) -> RegistryConfig:
     """Remove the registry called `name` and return it; if it was current, none is."""
+    from engine.settings_file import validate_document
 
     def change(doc: Document) -> RegistryConfig:
         table, entries = _registries(doc, path)
@@ -360,7 +386,7 @@ def remove_registry(path: Path, name: str) -> RegistryConfig:
         _tidy(doc, table, entries)
         return alone.registries[0]
 
-    return edit_document(path, change)
+    return _edit(path, change)
 
 
 def set_current_registry(path: Path, name: str | None) -> None:
@@ -374,11 +400,13 @@ def set_current_registry(path: Path, name: str | None) -> None:
             table["current"] = _entry(entries, name)["name"]
         _tidy(doc, table, entries)
 
-    edit_document(path, change)
+    _edit(path, change)
 
 
 def add_repository(path: Path, registry_name: str, repo: str) -> None:
     """List `repo` under a registry whose catalog is closed; listing it twice is an error."""
+    from engine.reference import validate_repository
+
     validate_repository(repo)
 
     def change(doc: Document) -> None:
@@ -391,7 +419,7 @@ def add_repository(path: Path, registry_name: str, repo: str) -> None:
         if isinstance(repos, list):
             repos.append(repo)
 
-    edit_document(path, change)
+    _edit(path, change)
 
 
 def remove_repository(path: Path, registry_name: str, repo: str) -> None:
@@ -409,4 +437,4 @@ def remove_repository(path: Path, registry_name: str, repo: str) -> None:
         if not repos:
             del entry["repositories"]
 
-    edit_document(path, change)
+    _edit(path, change)

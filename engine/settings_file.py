@@ -8,7 +8,6 @@ arrays of tables and dotted keys, which covers files people write by hand.
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 import tomllib
@@ -16,8 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
-
-import tomli_w
 
 from engine.atomic import replace_file
 from engine.config import RegistryConfig
@@ -67,11 +64,13 @@ _LOGIN_HINT = (
     "Remove it and run 'rex registry login <name>': credentials live in the system "
     "keyring or docker's config.json, never in this file."
 )
-_TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
-_HEADER = re.compile(r"\s*(\[\[?)([^\[\]]+)\]\]?\s*(?:#.*)?$")
+# Only errors need these: patterns, compiled (and cached) by `re` on first use
+# rather than by every start-up that reads a valid file.
+_TOML_POSITION = r"\s*\(at line (\d+), column (\d+)\)$"
+_HEADER = r"\s*(\[\[?)([^\[\]]+)\]\]?\s*(?:#.*)?$"
 _PART = r"(?:\"[^\"]*\"|'[^']*'|[A-Za-z0-9_\-]+)"
-_ASSIGN = re.compile(rf"\s*({_PART}(?:\s*\.\s*{_PART})*)\s*=")
-_KEY_PART = re.compile(r"\"([^\"]*)\"|'([^']*)'|([A-Za-z0-9_\-]+)")
+_ASSIGN = rf"\s*({_PART}(?:\s*\.\s*{_PART})*)\s*="
+_KEY_PART = r"\"([^\"]*)\"|'([^']*)'|([A-Za-z0-9_\-]+)"
 _LIST = object()
 """Marks `registries.list` in the key tree: an array of tables, checked on its own."""
 
@@ -131,7 +130,7 @@ def read_document(path: Path, *, required: bool) -> tuple[Document, str]:
         return tomllib.loads(text), text
     except tomllib.TOMLDecodeError as exc:
         reason = str(exc)
-        found = _TOML_POSITION.search(reason)
+        found = re.search(_TOML_POSITION, reason)
         if found:
             where = f"{path}:{found[1]}:{found[2]}"
         elif reason.endswith("(at end of document)"):
@@ -139,7 +138,7 @@ def read_document(path: Path, *, required: bool) -> tuple[Document, str]:
             where = f"{path}:{last_line}"
         else:
             where = str(path)
-        reason = _TOML_POSITION.sub("", reason).removesuffix(" (at end of document)")
+        reason = re.sub(_TOML_POSITION, "", reason).removesuffix(" (at end of document)")
         raise ConfigurationError(
             f"{where}: invalid TOML: {reason}",
             hint='Fix the syntax at that line; text values need quotes, e.g. format = "json".',
@@ -147,7 +146,7 @@ def read_document(path: Path, *, required: bool) -> tuple[Document, str]:
 
 
 def _split_key(text: str) -> tuple[str, ...]:
-    return tuple(next(g for g in m.groups() if g is not None) for m in _KEY_PART.finditer(text))
+    return tuple(next(g for g in m.groups() if g is not None) for m in re.finditer(_KEY_PART, text))
 
 
 def line_of(text: str, wanted: KeyPath) -> int | None:
@@ -156,7 +155,7 @@ def line_of(text: str, wanted: KeyPath) -> int | None:
     seen_arrays: dict[KeyPath, int] = {}
     nearest: int | None = None
     for number, line in enumerate(text.splitlines(), 1):
-        header = _HEADER.match(line)
+        header = re.match(_HEADER, line)
         if header:
             names = _split_key(header[2])
             if header[1] == "[[":
@@ -166,7 +165,7 @@ def line_of(text: str, wanted: KeyPath) -> int | None:
                 table = names
             here = table
         else:
-            assign = _ASSIGN.match(line)
+            assign = re.match(_ASSIGN, line)
             if not assign:
                 continue
             here = table + _split_key(assign[1])
@@ -205,6 +204,8 @@ class _Checker:
             return self.error(
                 parts, "passwords and tokens never go in the config file", _LOGIN_HINT
             )
+        import difflib
+
         close = difflib.get_close_matches(name, known, n=1)
         if close:
             hint = f"Did you mean {label((*parts[:-1], close[0]))}?"
@@ -314,6 +315,8 @@ def validate_document(doc: Document, text: str, path: Path) -> FileSettings:
     current = found.values.get("registries.current")
     names = [r.name for r in found.registries]
     if current is not None and current not in names:
+        import difflib
+
         close = difflib.get_close_matches(str(current), names, n=1)
         hint = f"Did you mean {close[0]}?" if close else "Add it with 'rex registry init NAME URL'."
         raise checker.error(
@@ -336,6 +339,8 @@ def registry_entry(registry: RegistryConfig) -> Document:
 
 def _dumps(doc: Document) -> str:
     """`doc` as TOML, with registries always as `[[registries.list]]` tables."""
+    import tomli_w  # only writing needs it, not every start-up that reads the file
+
     # tomli-w writes an array of short tables inline (`list = [{...}]`); the seeds
     # and every hand-written file use one [[registries.list]] block per registry.
     registries = doc.get("registries")

@@ -22,7 +22,8 @@ from rex_tui.cli.output.printer import FORMATS
 __all__ = ["RexParser", "add_command", "build_parser"]
 
 COLORS = ("auto", "always", "never")
-_INVALID_CHOICE = re.compile(r"invalid choice: '([^']*)' \(choose from (.*)\)")
+_INVALID_CHOICE = r"invalid choice: '([^']*)' \(choose from (.*)\)"
+"""Only a usage error needs it: `re` compiles it then, not at every start-up."""
 
 
 class RexParser(argparse.ArgumentParser):
@@ -30,7 +31,7 @@ class RexParser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         hint = f"Run '{self.prog} --help' for usage."
-        typo = _INVALID_CHOICE.search(message)
+        typo = re.search(_INVALID_CHOICE, message)
         if typo:
             import difflib
 

@@ -17,7 +17,6 @@ from rex_tui.cli.commands.common import filtered, limit_arg, names_only, natural
 from rex_tui.cli.context import Context, host_of
 from rex_tui.cli.errors import UsageError
 from rex_tui.cli.output.image_views import inspect_document, inspect_text, summary_text
-from rex_tui.cli.output.listings import repo_table, tag_table
 from rex_tui.cli.parser import COMMANDS, RexParser, add_command
 
 if TYPE_CHECKING:
@@ -165,6 +164,8 @@ def list_repositories(ctx: Context, args: argparse.Namespace) -> int:
     if bare:
         ctx.printer.names(names)
         return 0
+    from rex_tui.cli.output.listings import repo_table  # tables only: not for one image
+
     ctx.printer.emit({"images": [r.to_dict() for r in repos]}, lambda p: repo_table(repos, p))
     return 0
 
@@ -251,6 +252,8 @@ def list_tags(ctx: Context, args: argparse.Namespace, name: str) -> int:
     if not infos and ctx.printer.pretty:
         ctx.printer.note(f"{name} has no tags" + (" matching the filter" if args.filter else ""))
         return 0
+    from rex_tui.cli.output.listings import tag_table
+
     ctx.printer.emit(
         {"name": name, "tags": [t.to_dict() for t in infos]}, lambda p: tag_table(infos, p)
     )
