@@ -16,7 +16,7 @@ from typing import Any
 import trio
 import urwid
 
-from engine.errors import RexError
+from engine.errors import AuthenticationError, RexError
 from engine.format import human_size, relative_time
 from engine.models import ImageInfo, TagInfo
 from engine.refresh import Fetched
@@ -75,7 +75,10 @@ class App:
         self.registry = options.current
         self.repository: str | None = None
         self.tag: str | None = None
-        self.registries = ListPane("registries", "Registries", on_move=None)
+        self.registries = ListPane(
+            "registries", "Registries", (Column("STATUS", 13),), on_move=None
+        )
+        self._registry_status: dict[str, str] = {}
         self.repos = ListPane("repositories", "Repositories", on_move=self._repo_moved)
         self.tags = ListPane("tags", "Tags", _TAG_COLUMNS, on_move=self._tag_moved)
         self.details = DetailsPane()
@@ -219,6 +222,7 @@ class App:
             row = self.registries.focused_row
             if row is not None and row.key != self.registry:
                 self.registry = str(row.key)
+                self._show_registries()
                 self._load_repositories()
         self.layout.focus_pane(min(index + 1, 3))
 
@@ -265,12 +269,43 @@ class App:
     # -- data --------------------------------------------------------------------
 
     def _load_registries(self) -> None:
-        rows = [
-            Row(("● " if name == self.registry else "  ") + name, key=name)
-            for name in self.options.registry_names
-        ]
-        self.registries.set_rows(rows, keep=self.registry)
+        self._registry_status = {name: "…" for name in self.options.registry_names}
+        self._show_registries()
+        assert self.workers is not None
+        for name in self.options.registry_names:
+            self.workers.run(
+                f"ping:{name}",
+                lambda name=name: self._ping(name),  # type: ignore[misc]
+                lambda status, name=name: self._pinged(name, status),  # type: ignore[misc]
+            )
         self._load_repositories()
+
+    async def _ping(self, name: str) -> str:
+        """online, auth required or offline: what the registries pane shows."""
+        try:
+            return (await self.rex.ping(name)).status
+        except AuthenticationError:
+            return "auth failed"
+        except RexError:
+            return "offline"
+
+    def _pinged(self, name: str, status: str) -> None:
+        self._registry_status[name] = status
+        self._show_registries()
+
+    def _show_registries(self) -> None:
+        styles = {
+            "online": "registry.online",
+            "auth required": "registry.auth",
+            "auth failed": "registry.auth",
+            "offline": "registry.offline",
+        }
+        rows = []
+        for name in self.options.registry_names:
+            status = self._registry_status.get(name, "…")
+            marker = "● " if name == self.registry else "  "
+            rows.append(Row(marker + name, (status,), key=name, styles=(styles.get(status),)))
+        self.registries.set_rows(rows, keep=self.registry)
 
     def _load_repositories(self, *, refresh: bool = False, hard: bool = False) -> None:
         assert self.workers is not None

@@ -101,6 +101,7 @@ def test_browse_registry_repository_tag_details_then_quit(
     term = open_tui(registry.url)  # type: ignore[operator]
     shown = term.wait_for("Repositories (19)")
     assert "oci/multi" in shown and "tags/many" in shown
+    term.wait_for("online")  # the registries pane pings each registry
     for _ in range(3):  # deleted/gone -> docker/multi -> docker/single -> oci/multi
         term.press("j")
     term.wait_for("Tags: oci/multi (1)")
