@@ -22,7 +22,8 @@ from engine.models import ImageInfo, TagInfo
 from engine.refresh import Fetched
 from engine.rex import Rex
 from rex_tui.keymap import KeyDispatcher, Keymap, Outcome
-from rex_tui.palette import Theme, load_theme, set_theme
+from rex_tui.palette import Theme, available_themes, load_theme, set_theme
+from rex_tui.tui.commands import CommandError, complete, parse
 from rex_tui.tui.details import section_lines
 from rex_tui.tui.filtering import FilterRunner
 from rex_tui.tui.help import help_widget
@@ -54,6 +55,7 @@ class AppOptions:
     theme: str = "dark"
     monochrome: bool = False
     theme_dir: Any = None
+    config_path: Any = None
 
 
 class App:
@@ -97,6 +99,13 @@ class App:
         self.runner: FilterRunner | None = None
         self.show_log = False
         self.help_shown = False
+        self.command_edit = urwid.Edit(("cmdline.prompt", ":"))
+        self.commanding = False
+        self._completions: list[str] = []
+        self._completion_index = -1
+        self.platform: str | None = None
+        self.sort = "date"
+        self._tag_rows_source: tuple[str, Fetched[list[str]], list[TagInfo]] | None = None
         self._size = (80, 24)
         if ring is not None:
             for line in ring.lines:
@@ -139,6 +148,8 @@ class App:
     # -- input -------------------------------------------------------------------
 
     def _input_filter(self, keys: list[Any], raw: list[int]) -> list[Any]:
+        if self.loop is not None:
+            self._size = self.loop.screen.get_cols_rows()
         passed: list[Any] = []
         for key in keys:
             if not isinstance(key, str):
@@ -153,6 +164,9 @@ class App:
                 continue
             if self.filtering is not None:
                 passed.extend(self._filter_key(key))
+                continue
+            if self.commanding:
+                passed.extend(self._command_key(key))
                 continue
             context = self.layout.focused.context
             resolution = self.dispatcher.feed(context, key)
@@ -177,7 +191,9 @@ class App:
         if action in ("move_down", "move_up") and self.filtering is not None:
             self.filtering.act(action, self._size)
             return []
-        return [key]
+        # Straight into the edit, in order with the keys around it in this batch.
+        self.filter_edit.keypress((self._size[0],), key)
+        return []
 
     # -- actions -----------------------------------------------------------------
 
@@ -211,6 +227,8 @@ class App:
             self.loop.screen.clear()
         elif action == "help":
             self._toggle_help(pane.context)
+        elif action == "command_line":
+            self._open_command_line()
         elif not pane.act(action, self._size):
             self.status.state.notice = f"{action.replace('_', ' ')}: not available here yet"
             return
@@ -395,7 +413,9 @@ class App:
 
         async def fetch() -> Fetched[ImageInfo]:
             return await self.rex.fetch_image(
-                self.rex.reference(reference, registry), consistency="eventual"
+                self.rex.reference(reference, registry),
+                platform=self.platform,
+                consistency="eventual",
             )
 
         self.details.set_title(f"Details: {reference}")
@@ -435,13 +455,135 @@ class App:
         self.status.state.busy = count
         self.status.update()
 
-    def _toggle_theme(self) -> None:
-        name = "light" if self.theme.name == "dark" else "dark"
+    def _toggle_theme(self, name: str | None = None) -> None:
+        name = name or ("light" if self.theme.name == "dark" else "dark")
         result = load_theme(name, user_dir=self.options.theme_dir)
+        if result.errors:
+            self.status.state.notice = result.errors[0]
+            return
         self.theme = result.theme
         if self.loop is not None:
             set_theme(self.loop, self.theme, monochrome=self.options.monochrome)
         self.status.state.notice = f"theme: {self.theme.name}"
+
+    # -- the : command line ------------------------------------------------------
+
+    def _open_command_line(self) -> None:
+        self.commanding = True
+        self.command_edit.set_edit_text("")
+        self._completions, self._completion_index = [], -1
+        self.footer.contents = [
+            (urwid.AttrMap(self.command_edit, "cmdline"), self.footer.options()),
+            (self.status, self.footer.options()),
+        ]
+        self.frame.focus_position = "footer"
+        self.footer.focus_position = 0
+
+    def _close_command_line(self) -> None:
+        self.commanding = False
+        self.footer.contents = [(self.status, self.footer.options())]
+        self.frame.focus_position = "body"
+
+    def _command_key(self, key: str) -> list[str]:
+        action = self.keymap.lookup("command", key)
+        if key == "esc" or action == "cancel":
+            self._close_command_line()
+            return []
+        if key == "enter" or action == "command_submit":
+            text = self.command_edit.edit_text
+            self._close_command_line()
+            self._run_command(text)
+            return []
+        if action in ("command_complete", "command_complete_prev") or key == "tab":
+            step = -1 if action == "command_complete_prev" else 1
+            self._complete(step)
+            return []
+        self._completions, self._completion_index = [], -1
+        self.command_edit.keypress((self._size[0],), key)
+        return []
+
+    def _choices(self, kind: str) -> list[str]:
+        if kind == "registry":
+            return list(self.options.registry_names)
+        if kind == "theme":
+            return available_themes(self.options.theme_dir)
+        if kind == "sort":
+            return ["name", "date", "size"]
+        if kind == "platform":
+            return ["linux/amd64", "linux/arm64", "linux/arm/v7", "default"]
+        return []
+
+    def _complete(self, step: int) -> None:
+        if not self._completions:
+            self._completions = complete(self.command_edit.edit_text, self._choices)
+            self._completion_index = -1 if step > 0 else 0
+        if not self._completions:
+            self.status.state.notice = "no completion"
+            self.status.update()
+            return
+        self._completion_index = (self._completion_index + step) % len(self._completions)
+        text = self._completions[self._completion_index]
+        self.command_edit.set_edit_text(text)
+        self.command_edit.set_edit_pos(len(text))
+        self.status.state.notice = "  ".join(self._completions[:8])
+        self.status.update()
+
+    def _run_command(self, text: str) -> None:
+        try:
+            command, arg = parse(text)
+        except CommandError as exc:
+            self.status.state.notice = str(exc)
+            self.status.update()
+            return
+        name = command.name
+        if name == "quit":
+            raise urwid.ExitMainLoop()
+        if name == "refresh":
+            self._refresh(hard=False)
+        elif name == "theme" and arg:
+            self._toggle_theme(arg)
+        elif name == "registry" and arg:
+            if arg not in self.options.registry_names:
+                self.status.state.notice = f"no registry named {arg!r}; Tab lists them"
+            else:
+                self.registry = arg
+                self._show_registries()
+                self._load_repositories()
+        elif name == "sort" and arg:
+            if arg not in ("name", "date", "size"):
+                self.status.state.notice = "sort by name, date or size"
+            else:
+                self.sort = arg
+                if self._tag_rows_source is not None:
+                    self._show_tags(*self._tag_rows_source)
+                self.status.state.notice = f"tags sorted by {arg}"
+        elif name == "add-repo" and arg:
+            self._add_repository(arg)
+        elif name == "platform" and arg:
+            self.platform = None if arg == "default" else arg
+            self.status.state.notice = f"platform: {self.platform or 'host default'}"
+            row = self.tags.focused_row
+            self._tag_moved(row)
+        else:
+            self.status.state.notice = (
+                f":{name} is not built yet; use the rex command line meanwhile "
+                "(rex registry login, rex config)"
+            )
+        self.status.update()
+
+    def _add_repository(self, repository: str) -> None:
+        """Save `repository` to the current registry's list in the config, then show it."""
+        from engine.settings import add_repository, default_config_path, load
+
+        path = self.options.config_path or default_config_path()
+        try:
+            add_repository(path, self.registry, repository)
+            self.rex.config = load(path).config
+        except RexError as exc:
+            self.status.state.error = exc
+            return
+        self.status.state.notice = f"added {repository} to {self.registry} in {path}"
+        self._load_repositories(refresh=True)
 
     def _toggle_help(self, context: str) -> None:
         self.help_shown = not self.help_shown

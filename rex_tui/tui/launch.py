@@ -49,6 +49,7 @@ def launch(*, registry: str | None = None, config_path: Path | None = None) -> i
         theme=theme.theme.name,
         monochrome=no_color_requested(),
         theme_dir=config_dir / "themes",
+        config_path=config_path,
     )
 
     async def main() -> None:

@@ -170,3 +170,23 @@ def test_help_lists_the_active_keymap(open_tui: object, registry: SeededRegistry
     assert "Help (vim)" not in term.screen()
     term.press("q")
     assert term.exit_code() == 0
+
+
+def test_command_line_completes_and_runs(open_tui: object, registry: SeededRegistry) -> None:
+    term = open_tui(registry.url)  # type: ignore[operator]
+    term.wait_for("Repositories (19)")
+    term.press(":", "t", "h", "Tab")
+    term.wait_for(":theme")
+    term.press(" ", "l", "Tab", "Enter")
+    term.wait_for("light")  # the status bar reports the theme it switched to
+    for _ in range(19):
+        term.press("j")  # to tags/many, the last repository
+    term.wait_for("Tags: tags/many (30)")
+    term.press(":", "s", "o", "r", "t", " ", "n", "a", "m", "e", "Enter")
+    shown = term.wait_for("sorted by name")
+    lines = [line for line in shown.splitlines() if "v1.0.0" in line or "v2.0.9" in line]
+    assert lines and "v1.0.0" in lines[0]
+    term.press(":", "n", "o", "p", "e", "Enter")
+    term.wait_for("unknown command :nope")
+    term.press("q")
+    assert term.exit_code() == 0

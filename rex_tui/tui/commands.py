@@ -1,0 +1,78 @@
+"""The `:` command line: the commands, their arguments, and Tab completion.
+
+Pure functions over text, so completion and parsing are tested without a
+terminal; the app runs what `parse` returns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+__all__ = ["COMMANDS", "Command", "CommandError", "complete", "parse"]
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    name: str
+    argument: str | None
+    """What the argument is ("registry", "theme", ...), or None for no argument."""
+    help: str
+
+
+COMMANDS: Mapping[str, Command] = {
+    c.name: c
+    for c in (
+        Command("registry", "registry", "Switch to a configured registry"),
+        Command(
+            "add-repo", "repository", "Browse a repository of a registry with a closed catalog"
+        ),
+        Command("theme", "theme", "Switch the colour theme"),
+        Command("sort", "sort", "Sort tags by name, date or size"),
+        Command("platform", "platform", "Show this platform of multi-platform images"),
+        Command("login", None, "Log in to the current registry"),
+        Command("refresh", None, "Ask the registry again for what is shown"),
+        Command("quit", None, "Quit rex-tui"),
+    )
+}
+
+
+class CommandError(ValueError):
+    """A command line that cannot run; the message says why and what would."""
+
+
+Choices = Callable[[str], Sequence[str]]
+"""Given an argument kind ("registry", "theme"...), the values it may take."""
+
+
+def parse(text: str) -> tuple[Command, str | None]:
+    """`registry prod` -> (the registry command, "prod"); CommandError when wrong."""
+    words = text.strip().removeprefix(":").split()
+    if not words:
+        raise CommandError("type a command, e.g. :registry NAME (Tab completes)")
+    name, args = words[0], words[1:]
+    command = COMMANDS.get(name)
+    if command is None:
+        near = [c for c in COMMANDS if c.startswith(name[:2])]
+        also = f"; did you mean :{near[0]}?" if near else ""
+        raise CommandError(f"unknown command :{name}{also}")
+    if command.argument is None:
+        if args:
+            raise CommandError(f":{name} takes no argument")
+        return command, None
+    if len(args) != 1:
+        raise CommandError(f":{name} needs one {command.argument}")
+    return command, args[0]
+
+
+def complete(text: str, choices: Choices) -> list[str]:
+    """Every completion of the whole line `text`, in order (Tab cycles through them)."""
+    stripped = text.lstrip().removeprefix(":")
+    if " " not in stripped:
+        return [name for name in COMMANDS if name.startswith(stripped)]
+    name, _, partial = stripped.partition(" ")
+    command = COMMANDS.get(name)
+    if command is None or command.argument is None:
+        return []
+    partial = partial.strip()
+    return [f"{name} {v}" for v in choices(command.argument) if v.startswith(partial)]
