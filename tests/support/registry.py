@@ -4,6 +4,10 @@ Three flavours share one storage layout:
   anonymous  no auth at all
   basic      htpasswd (bcrypt); any valid user may do anything (htpasswd has no ACLs)
   token      `auth.token` against a TokenServer, which enforces the per-user policy
+
+Only the anonymous flavour's needs (httpx, PyYAML) are imported at module level: bcrypt,
+the TLS certificate writer and the token server (cryptography, PyJWT) load when a flavour
+or option uses them, so scripts/demo.py runs with rex-tui's own dependencies alone.
 """
 
 from __future__ import annotations
@@ -16,14 +20,13 @@ import tempfile
 import time
 import weakref
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import bcrypt
 import httpx
 import yaml
 
-from tests.support.tlscert import write_self_signed
-from tests.support.tokenserver import ISSUER, SERVICE, USERS, TokenServer
+if TYPE_CHECKING:
+    from tests.support.tokenserver import TokenServer
 
 Flavour = Literal["anonymous", "basic", "token"]
 FLAVOURS: tuple[Flavour, ...] = ("anonymous", "basic", "token")
@@ -80,9 +83,15 @@ class RegistryProcess:
             else workdir
         )
         self.workdir.mkdir(parents=True, exist_ok=True)
-        self.users: dict[str, str] = {} if flavour == "anonymous" else dict(users or USERS)
+        self.users: dict[str, str] = {}
+        if flavour != "anonymous":
+            from tests.support.tokenserver import USERS
+
+            self.users = dict(users or USERS)
         self._owns_token_server = flavour == "token" and token_server is None
         if flavour == "token" and token_server is None:
+            from tests.support.tokenserver import TokenServer
+
             token_server = TokenServer(self.users)
         self.token_server = token_server if flavour == "token" else None
         self.catalog_max_entries = catalog_max_entries
@@ -150,11 +159,15 @@ class RegistryProcess:
             "catalog": {"maxentries": self.catalog_max_entries},
         }
         if self.tls:
+            from tests.support.tlscert import write_self_signed
+
             cert, key = write_self_signed(self.workdir / "tls")
             http = config["http"]
             assert isinstance(http, dict)
             http["tls"] = {"certificate": str(cert), "key": str(key)}
         if self.flavour == "basic":
+            import bcrypt
+
             htpasswd = self.workdir / "htpasswd"
             lines = []
             for name, password in self.users.items():
@@ -270,8 +283,6 @@ class RegistryProcess:
 
 __all__ = [
     "FLAVOURS",
-    "ISSUER",
-    "SERVICE",
     "Flavour",
     "RegistryError",
     "RegistryProcess",
