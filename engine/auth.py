@@ -76,6 +76,11 @@ class TokenCache:
     def drop(self, registry: str, scope: str) -> None:
         self._tokens.pop((registry, scope), None)
 
+    def drop_registry(self, registry: str) -> None:
+        """Forget every token of `registry` (its login changed)."""
+        for key in [k for k in self._tokens if k[0] == registry]:
+            del self._tokens[key]
+
     def __len__(self) -> int:
         return len(self._tokens)
 

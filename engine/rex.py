@@ -153,6 +153,17 @@ class Rex:
         self._clients[host] = client
         return client
 
+    async def forget_login(self, registry: str | None = None) -> None:
+        """Drop `registry`'s client and tokens, so the next request loads its login afresh.
+
+        For after a login or logout in a long-running session (the TUI).
+        """
+        host = self.default_host(registry)
+        self._tokens.drop_registry(host)
+        client = self._clients.pop(host, None)
+        if client is not None:
+            await client.aclose()
+
     def _build_client(
         self, rc: RegistryConfig, endpoint: Endpoint, auth: RegistryAuth
     ) -> RegistryClient:

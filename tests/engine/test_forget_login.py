@@ -1,0 +1,40 @@
+"""`Rex.forget_login`: a long-running session picks up a login made after it started."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine import Config, Credentials, RegistryConfig, Rex
+from engine.errors import AuthenticationError
+from tests.support.seed import SeededRegistry
+from tests.support.tokenserver import USERS
+
+
+class Store:
+    """A credential source whose answer changes, as the keyring's does after a login."""
+
+    def __init__(self) -> None:
+        self.credentials: Credentials | None = None
+
+    def get(self, registry: str) -> Credentials | None:
+        return self.credentials
+
+
+@pytest.mark.parametrize("flavour", ["basic_registry", "token_registry"])
+async def test_login_after_start_is_used_once_forgotten(
+    flavour: str, request: pytest.FixtureRequest
+) -> None:
+    seeded: SeededRegistry = request.getfixturevalue(flavour)
+    store = Store()
+    config = Config(registries=(RegistryConfig("test", seeded.url),), current="test")
+    async with Rex(config, credentials=store) as rex:
+        with pytest.raises(AuthenticationError):
+            await rex.list_tags("oci/single")
+        store.credentials = Credentials("alice", USERS["alice"])
+        await rex.forget_login()
+        assert "latest" in await rex.list_tags("oci/single")
+        # And a logout is noticed the same way.
+        store.credentials = None
+        await rex.forget_login()
+        with pytest.raises(AuthenticationError):
+            await rex.list_tags("oci/single")
