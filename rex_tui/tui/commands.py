@@ -28,9 +28,12 @@ COMMANDS: Mapping[str, Command] = {
             "add-repo", "repository", "Browse a repository of a registry with a closed catalog"
         ),
         Command("theme", "theme", "Switch the colour theme"),
-        Command("sort", "sort", "Sort tags by name, date or size"),
+        Command("sort", "sort", "Sort the focused list by name, date or size"),
         Command("platform", "platform", "Show this platform of multi-platform images"),
-        Command("login", None, "Log in to the current registry"),
+        Command("login", None, "Log in to the current registry (checked, then stored)"),
+        Command("logout", None, "Remove the stored login of the current registry"),
+        Command("add-registry", None, "Add a registry to the config (a dialog)"),
+        Command("remove-registry", "registry", "Remove a registry from the config"),
         Command("refresh", None, "Ask the registry again for what is shown"),
         Command("quit", None, "Quit rex-tui"),
     )

@@ -21,6 +21,17 @@ _MOVES = {
     "move_down": 1,
     "move_up": -1,
 }
+_WHEEL = {4: "move_up", 5: "move_down"}
+_WHEEL_STEP = 3
+
+
+class _RowText(urwid.Text):
+    """A list row: selectable, so that a click selects it (keys are the app's)."""
+
+    _selectable = True
+
+    def keypress(self, size: tuple[()] | tuple[int] | tuple[int, int], key: str) -> str:
+        return key
 
 
 class Pane(urwid.WidgetWrap[urwid.AttrMap[urwid.LineBox[urwid.Widget]]]):
@@ -49,6 +60,23 @@ class Pane(urwid.WidgetWrap[urwid.AttrMap[urwid.LineBox[urwid.Widget]]]):
         """Perform a movement action; False when the pane has no use for it."""
         return False
 
+    def mouse_event(
+        self,
+        size: tuple[()] | tuple[int] | tuple[int, int],
+        event: str,
+        button: int,
+        col: int,
+        row: int,
+        focus: bool,
+    ) -> bool | None:
+        """The wheel scrolls the selection; other events go to the body (clicks select)."""
+        if event == "mouse press" and button in _WHEEL and len(size) == 2:
+            for _ in range(_WHEEL_STEP):
+                self.act(_WHEEL[button], size)
+            return True
+        handled: bool | None = super().mouse_event(size, event, button, col, row, focus)
+        return handled
+
 
 class ListPane(Pane):
     """A filterable list; tells `on_move` whenever its focused row changes."""
@@ -63,7 +91,7 @@ class ListPane(Pane):
     ) -> None:
         self.context = context
         self.table = RowTable(columns)
-        self.walker = LazyWalker(self.table)
+        self.walker = LazyWalker(self.table, build=lambda markup: _RowText(markup, wrap="clip"))
         self.listbox = urwid.ListBox(self.walker)
         self._header = urwid.Text(self.table.header(), wrap="clip")
         self._empty = urwid.Text(("muted", "loading…"))
@@ -93,6 +121,10 @@ class ListPane(Pane):
         self.table.set_rows(rows)
         self._header.set_text(self.table.header())
         self.walker.changed(keep=wanted)
+
+    def refresh_rows(self) -> None:
+        """Rows changed in place (a cell learnt later): redraw them, keeping the focus."""
+        self.walker.changed(keep=self._last_key)
 
     def set_message(self, text: str) -> None:
         """Show `text` in place of the header (empty list, errors)."""
@@ -163,12 +195,18 @@ class DetailsPane(Pane):
         if self._lines:
             self._list.set_focus(0)
 
+    def show_section(self, index: int) -> None:
+        self.section = index % len(SECTIONS)
+        self._show_tabs()
+        self._refill()
+
     def act(self, action: str, size: tuple[int, int]) -> bool:
         if action in ("next_section", "prev_section"):
-            step = 1 if action == "next_section" else -1
-            self.section = (self.section + step) % len(SECTIONS)
-            self._show_tabs()
-            self._refill()
+            self.show_section(self.section + (1 if action == "next_section" else -1))
+            return True
+        if action == "toggle_raw":
+            raw = SECTIONS[self.section].startswith("Raw")
+            self.show_section(0 if raw else SECTIONS.index("Raw manifest"))
             return True
         keys = {
             "move_down": "down",

@@ -70,6 +70,18 @@ class StatusBar(urwid.WidgetWrap[urwid.Pile]):
         self._frame = (self._frame + 1) % len(SPINNER)
         self.update()
 
+    def show_age(self, age: float | None, refreshing: bool) -> None:
+        """Fresh data landed (or cached data with its age): the last error is over."""
+        self.state.age = age
+        self.state.refreshing = refreshing
+        self.state.error = None
+        self.update()
+
+    def say(self, notice: str) -> None:
+        """A one-line message on the state line until the next action."""
+        self.state.notice = notice
+        self.update()
+
     def update(self) -> None:
         s = self.state
         parts: list[str | tuple[str, str]] = []

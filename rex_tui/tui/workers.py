@@ -44,6 +44,11 @@ class Workers:
     def busy(self) -> int:
         return self._busy
 
+    @property
+    def nursery(self) -> trio.Nursery:
+        """Where the workers run (a filter's computation runs there too)."""
+        return self._nursery
+
     def run(
         self,
         slot: str,

@@ -33,7 +33,7 @@ def test_parse_errors(text: str, message: str) -> None:
 
 
 def test_complete_commands_then_arguments() -> None:
-    assert complete("re", choices) == ["registry", "refresh"]
+    assert complete("re", choices) == ["registry", "remove-registry", "refresh"]
     assert complete("", choices) == list(COMMANDS)
     assert complete("registry ", choices) == ["registry local", "registry prod"]
     assert complete("theme l", choices) == ["theme light"]

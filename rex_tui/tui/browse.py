@@ -1,0 +1,427 @@
+"""What the four panes show, and the engine calls that feed them.
+
+`Browser` owns the browsing state (registry, repository, tag, platform, sort
+orders) and the panes that show it. Every engine call runs in a worker slot
+named for its pane, so a newer selection cancels the older request; what is
+cached shows at once (eventual consistency) and fresh data replaces it in
+place, keeping the selection.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from engine.errors import AuthenticationError, NotFoundError, RexError
+from engine.format import human_size, relative_time
+from engine.models import ImageInfo, TagInfo
+from engine.oci import Descriptor
+from engine.refresh import Fetched
+from engine.rex import Rex
+from rex_tui.tui.details import section_lines
+from rex_tui.tui.panes import DetailsPane, ListPane
+from rex_tui.tui.rows import Column, Row
+from rex_tui.tui.statusbar import StatusBar
+from rex_tui.tui.workers import Workers
+
+__all__ = ["SORT_KEYS", "Browser"]
+
+logger = logging.getLogger(__name__)
+
+SORT_KEYS = ("name", "date", "size")
+"""Tags sort by name, created (newest first) or size (largest first); repositories
+by name, last updated or tag count."""
+
+_TAG_COLUMNS = (
+    Column("DIGEST", 12),
+    Column("SIZE", 9, "right"),
+    Column("CREATED", 14),
+    Column("PLATFORMS", 40),
+)
+_REPO_COLUMNS = (Column("TAGS", 6, "right"), Column("UPDATED", 14))
+_REPO_STYLES = (None, "details.date")
+_TAG_STYLES = ("details.digest", "details.size", "details.date", "details.platform")
+_STATUS_STYLES = {
+    "online": "registry.online",
+    "auth required": "registry.auth",
+    "auth failed": "registry.auth",
+    "offline": "registry.offline",
+    "catalog closed": "registry.closed",
+}
+_COUNT_WINDOW = 60
+"""Repositories around the selection whose tags are counted in the background."""
+_EPOCH = datetime.min.replace(tzinfo=UTC)
+_T = TypeVar("_T")
+
+
+@dataclass(slots=True)
+class RepoFacts:
+    """What is known of a repository without opening it."""
+
+    tags: int | None = None
+    updated: datetime | None = None
+
+
+def sort_tags(infos: Iterable[TagInfo], by: str) -> list[TagInfo]:
+    if by == "name":
+        return sorted(infos, key=lambda i: i.tag)
+    if by == "size":
+        return sorted(infos, key=lambda i: (-i.size, i.tag))
+    return sorted(infos, key=lambda i: (i.created or _EPOCH, i.tag), reverse=True)
+
+
+class Browser:
+    """Registries -> repositories -> tags -> details, fed by the engine."""
+
+    def __init__(
+        self,
+        rex: Rex,
+        registry_names: list[str],
+        current: str,
+        status: StatusBar,
+    ) -> None:
+        self.rex = rex
+        self.registry_names = registry_names
+        self.registry = current
+        self.status = status
+        self.repository: str | None = None
+        self.tag: str | None = None
+        self.platform: str | None = None
+        self.tag_sort = "date"
+        self.repo_sort = "name"
+        self.image: ImageInfo | None = None
+        self.workers: Workers | None = None
+        self.registries = ListPane("registries", "Registries", (Column("STATUS", 14),))
+        self.repos = ListPane(
+            "repositories", "Repositories", _REPO_COLUMNS, on_move=self._repo_moved
+        )
+        self.tags = ListPane("tags", "Tags", _TAG_COLUMNS, on_move=self._tag_moved)
+        self.details = DetailsPane()
+        self.registry_status: dict[str, str] = {}
+        self._repo_names: list[str] = []
+        self._repo_facts: dict[tuple[str, str], RepoFacts] = {}
+        self._repo_rows: dict[str, Row] = {}
+        self._tag_infos: dict[str, TagInfo] = {}
+
+    @property
+    def panes(self) -> list[Any]:
+        return [self.registries, self.repos, self.tags, self.details]
+
+    def _run(
+        self, slot: str, fetch: Callable[[], Awaitable[_T]], done: Callable[[_T], None]
+    ) -> None:
+        if self.workers is not None:
+            self.workers.run(slot, fetch, done)
+
+    # -- registries ----------------------------------------------------------------
+
+    def load_registries(self) -> None:
+        """Show the configured registries, ping each, and load the current one."""
+        for name in self.registry_names:
+            self.registry_status.setdefault(name, "…")
+            self._run(
+                f"ping:{name}",
+                lambda name=name: self._ping(name),  # type: ignore[misc]
+                lambda status, name=name: self.set_registry_status(name, status),  # type: ignore[misc]
+            )
+        self.show_registries()
+        self.load_repositories()
+
+    async def _ping(self, name: str) -> str:
+        """online, auth required, auth failed or offline: what the registries pane shows."""
+        try:
+            return (await self.rex.ping(name)).status
+        except AuthenticationError:
+            return "auth failed"
+        except RexError:
+            return "offline"
+
+    def set_registry_status(self, name: str, status: str) -> None:
+        if self.registry_status.get(name) == "catalog closed" and status == "online":
+            return  # the catalog's answer says more than the ping's
+        self.registry_status[name] = status
+        self.show_registries()
+
+    def show_registries(self) -> None:
+        rows = []
+        for name in self.registry_names:
+            status = self.registry_status.get(name, "…")
+            marker = "● " if name == self.registry else "  "
+            rows.append(
+                Row(marker + name, (status,), key=name, styles=(_STATUS_STYLES.get(status),))
+            )
+        self.registries.set_rows(rows, keep=self.registry)
+
+    def use_registry(self, name: str) -> None:
+        if name == self.registry:
+            return
+        self.registry = name
+        self.repository = self.tag = None
+        self.show_registries()
+        self.load_repositories()
+
+    # -- repositories ----------------------------------------------------------------
+
+    def load_repositories(self, *, refresh: bool = False, hard: bool = False) -> None:
+        registry = self.registry
+        self.status.state.registry = registry
+        self.repos.set_title(f"Repositories ({registry})")
+        if not self.repos.rows_shown():
+            self.repos.set_message("loading…")
+
+        async def fetch() -> Fetched[list[str]]:
+            consistency = "strong" if hard else "eventual"
+            return await self.rex.fetch_repositories(
+                registry, consistency=consistency, refresh=refresh
+            )
+
+        self._run("repositories", fetch, lambda f: self._show_repositories(registry, f))
+
+    def _show_repositories(self, registry: str, fetched: Fetched[list[str]]) -> None:
+        if registry != self.registry:
+            return
+        self._repo_names = fetched.value
+        configured = list(self.rex.registry_config(registry).repositories)
+        closed = bool(configured) and self._repo_names == configured
+        if closed and self.registry_status.get(registry) != "catalog closed":
+            # The engine falls back to the configured list only when the catalog is closed.
+            self.registry_status[registry] = "catalog closed"
+            self.show_registries()
+        self.show_repository_rows()
+        title = f"Repositories ({len(self._repo_names):,})"
+        if closed:
+            title += " · configured; :add-repo NAME adds one"
+        self.repos.set_title(title)
+        self.status.show_age(fetched.age, fetched.refresh is not None)
+        if fetched.refresh is not None:
+            self._run(
+                "repositories-refresh",
+                fetched.refresh.wait,
+                lambda fresh: self._show_repositories(registry, Fetched(fresh)),
+            )
+        self._count_tags_near_selection()
+
+    def repositories_failed(self, error: RexError) -> None:
+        """The catalog could not be read: say why in the pane if nothing is shown."""
+        closed = isinstance(error, NotFoundError | AuthenticationError) and "closed" in str(error)
+        if closed:
+            self.registry_status[self.registry] = "catalog closed"
+            self.show_registries()
+            self.repos.set_message(
+                "This registry does not list its repositories. Type :add-repo NAME "
+                "to add one you know (saved to the config)."
+            )
+        elif not self.repos.rows_shown():
+            self.repos.set_message(f"✗ {error}")
+
+    def show_repository_rows(self) -> None:
+        registry = self.registry
+        facts = self._repo_facts
+        rows = [
+            Row(name, self._repo_cells(facts.get((registry, name))), key=name, styles=_REPO_STYLES)
+            for name in self._repo_names
+        ]
+        self._repo_rows = {row.name: row for row in rows}
+        if self.repo_sort == "date":
+            rows.sort(key=lambda r: self._facts(r.name).updated or _EPOCH, reverse=True)
+        elif self.repo_sort == "size":
+            rows.sort(key=lambda r: -(self._facts(r.name).tags or 0))
+        self.repos.set_rows(rows, keep=self.repository)
+
+    def _facts(self, name: str) -> RepoFacts:
+        return self._repo_facts.get((self.registry, name)) or RepoFacts()
+
+    @staticmethod
+    def _repo_cells(known: RepoFacts | None) -> tuple[str, str]:
+        if known is None:
+            return ("", "")
+        tags = f"{known.tags:,}" if known.tags is not None else ""
+        updated = relative_time(known.updated, datetime.now(UTC)) if known.updated else ""
+        return (tags, updated)
+
+    def _learn(
+        self, name: str, *, tags: int | None = None, updated: datetime | None = None
+    ) -> None:
+        """Record a fact about a repository and show it in its row, in place."""
+        facts = self._repo_facts.setdefault((self.registry, name), RepoFacts())
+        if tags is not None:
+            facts.tags = tags
+        if updated is not None:
+            facts.updated = updated
+        row = self._repo_rows.get(name)
+        if row is not None:
+            row.cells = self._repo_cells(facts)
+            self.repos.refresh_rows()
+
+    def _count_tags_near_selection(self) -> None:
+        """Tag counts of the repositories on screen around the selection, in the background."""
+        table = self.repos.table
+        focus = self.repos.walker.focus
+        start = max(0, focus - _COUNT_WINDOW // 3)
+        names = [
+            table.match(i)[0].name for i in range(start, min(len(table), start + _COUNT_WINDOW))
+        ]
+        wanted = [n for n in names if self._facts(n).tags is None]
+        if not wanted:
+            return
+        registry = self.registry
+
+        async def count() -> dict[str, int]:
+            counts: dict[str, int] = {}
+            for name in wanted:
+                try:
+                    fetched = await self.rex.fetch_tags(name, registry, consistency="eventual")
+                except RexError as exc:
+                    logger.debug("cannot count the tags of %s: %s", name, exc)
+                    continue
+                counts[name] = len(fetched.value)
+            return counts
+
+        def show(counts: dict[str, int]) -> None:
+            if registry == self.registry:
+                for name, n in counts.items():
+                    self._learn(name, tags=n)
+
+        self._run("repo-counts", count, show)
+
+    def _repo_moved(self, row: Row | None) -> None:
+        self.repository = str(row.key) if row is not None else None
+        self.tags.set_rows([])
+        self.tags.set_title("Tags")
+        self._tag_infos = {}
+        self.details.set_message("Select a tag to see its details.")
+        if self.repository is not None:
+            self.load_tags(self.repository)
+            self._count_tags_near_selection()
+
+    # -- tags ----------------------------------------------------------------------
+
+    def load_tags(self, repository: str, *, refresh: bool = False, hard: bool = False) -> None:
+        registry = self.registry
+
+        async def fetch() -> tuple[Fetched[list[str]], list[TagInfo]]:
+            consistency = "strong" if hard else "eventual"
+            fetched = await self.rex.fetch_tags(
+                repository, registry, consistency=consistency, refresh=refresh
+            )
+            self._show_tag_names(repository, fetched.value)
+            infos = await self.rex.tag_infos(repository, fetched.value, registry=registry)
+            return fetched, infos
+
+        self._run("tags", fetch, lambda result: self._show_tags(repository, *result))
+
+    def _show_tag_names(self, repository: str, tags: list[str]) -> None:
+        if repository == self.repository and not self._tag_infos:
+            self.tags.set_rows([Row(tag, ("…",), key=tag) for tag in sorted(tags)])
+            self.tags.set_title(f"Tags: {repository} ({len(tags):,})")
+            self._learn(repository, tags=len(tags))
+
+    def _show_tags(
+        self, repository: str, fetched: Fetched[list[str]], infos: list[TagInfo]
+    ) -> None:
+        if repository != self.repository:
+            return
+        self._tag_infos = {info.tag: info for info in infos}
+        self.show_tag_rows()
+        self.tags.set_title(f"Tags: {repository} ({len(infos):,})")
+        newest = max((i.created for i in infos if i.created), default=None)
+        self._learn(repository, tags=len(fetched.value), updated=newest)
+        self.status.show_age(fetched.age, fetched.refresh is not None)
+
+    def show_tag_rows(self) -> None:
+        now = datetime.now(UTC)
+        rows = [
+            Row(
+                info.tag,
+                (
+                    info.digest.removeprefix("sha256:")[:12],
+                    human_size(info.size) if info.size else "-",
+                    relative_time(info.created, now) if info.created else "-",
+                    ", ".join(info.platforms) or "-",
+                ),
+                key=info.tag,
+                styles=_TAG_STYLES,
+            )
+            for info in sort_tags(self._tag_infos.values(), self.tag_sort)
+        ]
+        self.tags.set_rows(rows, keep=self.tag)
+
+    def tag_info(self) -> TagInfo | None:
+        return self._tag_infos.get(self.tag or "")
+
+    def set_sort(self, pane: ListPane, by: str) -> None:
+        if pane is self.repos:
+            self.repo_sort = by
+            self.show_repository_rows()
+        else:
+            self.tag_sort = by
+            self.show_tag_rows()
+
+    # -- details -------------------------------------------------------------------
+
+    def _tag_moved(self, row: Row | None) -> None:
+        self.tag = str(row.key) if row is not None else None
+        self.show_image_of_tag()
+
+    def show_image_of_tag(self, *, refresh: bool = False) -> None:
+        """Fetch the selected tag's image (manifest, config) and its referrers."""
+        if self.tag is None or self.repository is None:
+            return
+        reference = f"{self.repository}:{self.tag}"
+        registry, platform = self.registry, self.platform
+
+        async def fetch() -> Fetched[ImageInfo]:
+            return await self.rex.fetch_image(
+                self.rex.reference(reference, registry),
+                platform=platform,
+                consistency="eventual",
+                refresh=refresh,
+            )
+
+        self.details.set_title(f"Details: {reference}")
+        if self.workers is not None:
+            self.workers.cancel("referrers")
+        self._run("details", fetch, lambda f: self._show_image(reference, f))
+
+    def _show_image(self, reference: str, fetched: Fetched[ImageInfo]) -> None:
+        if reference != f"{self.repository}:{self.tag}":
+            return
+        info = fetched.value
+        self.image = info
+        self._render_details(info, None)
+        if fetched.refresh is not None:
+            self._run(
+                "details-refresh",
+                fetched.refresh.wait,
+                lambda fresh: self._show_image(reference, Fetched(fresh)),
+            )
+        registry = self.registry
+        pinned = f"{info.repository}@{info.digest}"
+
+        async def referrers() -> list[Descriptor]:
+            return await self.rex.referrers(self.rex.reference(pinned, registry))
+
+        self._run("referrers", referrers, lambda found: self._show_referrers(info, found))
+
+    def _show_referrers(self, info: ImageInfo, found: list[Descriptor]) -> None:
+        if self.image is info:
+            self._render_details(info, found)
+
+    def _render_details(self, info: ImageInfo, referrers: list[Descriptor] | None) -> None:
+        self.details.set_content(lambda section: section_lines(section, info, referrers))
+
+    # -- refreshing ----------------------------------------------------------------
+
+    def refresh(self, pane: object, *, hard: bool) -> None:
+        """r / R: the focused pane's data again (R bypasses the cache)."""
+        if pane is self.registries:
+            self.load_registries()
+        elif pane is self.details:
+            self.show_image_of_tag(refresh=True)
+        elif pane is self.tags and self.repository:
+            self.load_tags(self.repository, refresh=True, hard=hard)
+        else:
+            self.load_repositories(refresh=True, hard=hard)

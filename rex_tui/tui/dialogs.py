@@ -1,0 +1,134 @@
+"""Modal dialogs: a form of fields (login, add registry) or a yes/no question.
+
+A dialog only collects input and shows what happened; the flows in
+`rex_tui.tui.accounts` decide what a submit does (often async work in a
+worker) and call `fail()` or close the dialog. Keys reach a dialog through the
+keymap's "dialog" context: `confirm`, `cancel`, `focus_next`, `focus_prev`;
+every other key types into the focused field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import urwid
+
+__all__ = ["Dialog", "Field", "confirm_dialog"]
+
+_LABEL_WIDTH = 12
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """One input of a form: a text field, a masked one, or a checkbox."""
+
+    name: str
+    label: str
+    default: str = ""
+    secret: bool = False
+    checkbox: bool = False
+
+
+class Dialog(urwid.WidgetWrap[urwid.AttrMap[urwid.LineBox[urwid.Padding[urwid.Pile]]]]):
+    """A titled box of fields with an error line and a key hint."""
+
+    def __init__(
+        self,
+        title: str,
+        text: str,
+        fields: Sequence[Field],
+        on_submit: Callable[[Dialog], None],
+        *,
+        hint: str = "Enter: OK   Esc: cancel   Tab: next field",
+    ) -> None:
+        self.title = title
+        self.fields = tuple(fields)
+        self.on_submit = on_submit
+        self.busy = False
+        self._inputs: dict[str, urwid.Edit | urwid.CheckBox] = {}
+        rows: list[urwid.Widget] = [urwid.Text(text), urwid.Divider()]
+        for spec in self.fields:
+            rows.append(self._row(spec))
+        self._error = urwid.Text("")
+        self._hint = urwid.Text(("dialog.title", hint))
+        rows += [urwid.Divider(), urwid.AttrMap(self._error, "dialog.error"), self._hint]
+        self._pile = urwid.Pile(rows)
+        self._first_field = 2
+        if self.fields:
+            self._pile.focus_position = self._first_field
+        box = urwid.LineBox(urwid.Padding(self._pile, left=1, right=1), title=title)
+        super().__init__(urwid.AttrMap(box, "dialog"))
+
+    def _row(self, spec: Field) -> urwid.Widget:
+        widget: urwid.Edit | urwid.CheckBox
+        if spec.checkbox:
+            widget = urwid.CheckBox(spec.label, state=spec.default == "true")
+            self._inputs[spec.name] = widget
+            return urwid.AttrMap(widget, "dialog.input", "dialog.input.focused")
+        widget = urwid.Edit("", spec.default, mask="•" if spec.secret else None)
+        self._inputs[spec.name] = widget
+        label = urwid.Text(spec.label)
+        field = urwid.AttrMap(widget, "dialog.input", "dialog.input.focused")
+        return urwid.Columns([(_LABEL_WIDTH, label), field], dividechars=1)
+
+    # -- what the flows use ------------------------------------------------------
+
+    def value(self, name: str) -> str:
+        widget = self._inputs[name]
+        if isinstance(widget, urwid.CheckBox):
+            return "true" if widget.get_state() else "false"
+        return str(widget.edit_text)
+
+    def set_value(self, name: str, value: str) -> None:
+        widget = self._inputs[name]
+        if isinstance(widget, urwid.CheckBox):
+            widget.set_state(value == "true")
+        else:
+            widget.set_edit_text(value)
+            widget.set_edit_pos(len(value))
+
+    def focused_field(self) -> str | None:
+        if not self.fields:
+            return None
+        return self.fields[self._pile.focus_position - self._first_field].name
+
+    def focus_field(self, name: str) -> None:
+        names = [f.name for f in self.fields]
+        self._pile.focus_position = self._first_field + names.index(name)
+
+    @property
+    def error(self) -> str:
+        return str(self._error.text)
+
+    def fail(self, message: str) -> None:
+        """Show what went wrong and let the user correct it."""
+        self.busy = False
+        self._error.set_text(message)
+
+    def working(self, message: str) -> None:
+        """Say what is being done; further submits wait until it ends."""
+        self.busy = True
+        self._error.set_text(("dialog.title", message))
+
+    # -- keys ----------------------------------------------------------------------
+
+    def submit(self) -> None:
+        if not self.busy:
+            self.on_submit(self)
+
+    def move(self, step: int) -> None:
+        if not self.fields:
+            return
+        index = self._pile.focus_position - self._first_field
+        self._pile.focus_position = self._first_field + (index + step) % len(self.fields)
+
+    def type_key(self, size: tuple[int], key: str) -> None:
+        """A key that is not an action: into the focused field."""
+        if self.fields and not self.busy:
+            self._pile.keypress(size, key)
+
+
+def confirm_dialog(title: str, question: str, on_yes: Callable[[Dialog], None]) -> Dialog:
+    """A yes/no question: `y` or Enter says yes, `n` or Esc says no."""
+    return Dialog(title, question, (), on_yes, hint="y / Enter: yes   n / Esc: no")
