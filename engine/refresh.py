@@ -18,6 +18,13 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
+class RefreshCancelled(RexError):
+    """The fetch was cancelled before it ended (its caller went away); not a failure."""
+
+    def __init__(self) -> None:
+        super().__init__("the refresh was cancelled")
+
+
 class Refresh(Generic[T]):
     """A fetch in flight; any number of readers can await its result."""
 
@@ -71,10 +78,15 @@ class Refresher:
         return self._nursery is not None
 
     async def run(self, key: Hashable, fetch: Callable[[], Awaitable[T]]) -> T:
-        """Fetch now, or join the fetch of `key` already running."""
-        existing = self._inflight.get(key)
-        if existing is not None:
-            value: T = await existing.wait()
+        """Fetch now, or join the fetch of `key` already running.
+
+        When the fetch joined is cancelled (its caller moved on), fetch afresh.
+        """
+        while (existing := self._inflight.get(key)) is not None:
+            try:
+                value: T = await existing.wait()
+            except RefreshCancelled:
+                continue
             return value
         refresh: Refresh[T] = Refresh()
         self._inflight[key] = refresh
@@ -84,7 +96,7 @@ class Refresher:
             refresh._finish(None, exc)
             raise
         except BaseException:
-            refresh._finish(None, RexError("the refresh was cancelled"))
+            refresh._finish(None, RefreshCancelled())
             raise
         finally:
             self._inflight.pop(key, None)
@@ -107,7 +119,7 @@ class Refresher:
                 logger.warning("background refresh failed: %s", exc)
                 refresh._finish(None, exc)
             except BaseException:
-                refresh._finish(None, RexError("the refresh was cancelled"))
+                refresh._finish(None, RefreshCancelled())
                 raise
             else:
                 refresh._finish(value, None)
