@@ -16,7 +16,10 @@ skopeo has no cache, so its cold and warm runs are the same command. Each
 figure is the median of --runs runs. Python's own start-up (`python -c pass`
 with this interpreter's site-packages) is printed too: it is the floor under
 every rex run, and in some environments (a sitecustomize or .pth hook that
-imports things) it is most of the warm figure.
+imports things) it is most of the warm figure. The interpreter timed is the one
+running this script (its `rex` console script sits beside it): run it with the
+project's virtual environment, `.venv/bin/python benchmarks/print.py`, not with a
+system or pyenv interpreter whose site-packages may import extra modules at start.
 
 Before timing, the engine and rex_tui are compiled to bytecode, as a wheel
 install does; without that (PYTHONDONTWRITEBYTECODE and an editable install)
@@ -35,6 +38,7 @@ import compileall
 import datetime as dt
 import json
 import os
+import platform
 import shutil
 import statistics
 import subprocess
@@ -116,6 +120,19 @@ class Sandbox:
         shutil.rmtree(self.cache, ignore_errors=True)
 
 
+def _site_kind() -> str:
+    """Whether the timed interpreter is a virtual environment, and its start-up hooks."""
+    kind = "venv" if sys.prefix != sys.base_prefix else "system interpreter"
+    hooks = sorted(
+        path.name
+        for folder in {Path(p) for p in sys.path if p.endswith("site-packages")}
+        if folder.is_dir()
+        for path in folder.glob("*.pth")
+        if any(line.startswith("import") for line in path.read_text(errors="replace").splitlines())
+    )
+    return f"{kind}; .pth files that import: {', '.join(hooks) or 'none'}"
+
+
 def run_quiet(command: Sequence[str]) -> None:
     done = subprocess.run(command, capture_output=True, timeout=600)
     if done.returncode != 0:
@@ -176,9 +193,11 @@ def main() -> None:
         (f"rex image NAME ({args.tags} tags), cold cache", cold_tags_ms),
         (f"rex image NAME ({args.tags} tags), warm cache", warm_tags_ms),
     ]
+    print(f"interpreter: {sys.executable} (Python {platform.python_version()}, {_site_kind()})")
     for label, ms in rows:
         print(f"{label:<44} {ms:9.1f} ms")
     result = {
+        "python": sys.executable,
         "warm_image_vs_skopeo": round(warm_ms / skopeo_ms, 2),
         "cold_image_vs_skopeo": round(cold_ms / skopeo_ms, 2),
         "cold_tags_speedup": round(loop_ms / cold_tags_ms, 1),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import platform as host_platform
+import os
 
 from engine import oci
 from engine.errors import NotFoundError, RexError
@@ -24,9 +24,16 @@ _MACHINE_ARCH = {
 
 def host_default_platform() -> oci.Platform:
     """The platform docker would pull on this machine (linux/<arch>)."""
-    machine = host_platform.machine().lower()
+    # os.uname is what platform.machine() reads on POSIX, without the ~2 ms import.
+    machine = os.uname().machine.lower() if hasattr(os, "uname") else _platform_machine()
     arch = _MACHINE_ARCH.get(machine, machine or "amd64")
     return oci.Platform("linux", arch, "v7" if machine == "armv7l" else None)
+
+
+def _platform_machine() -> str:
+    import platform
+
+    return platform.machine().lower()
 
 
 def platform_entries(index: oci.ImageIndex) -> tuple[PlatformManifest, ...]:

@@ -370,8 +370,8 @@ class Cache:
         Unused and over-limit entries go as usual.
         """
         disk = self._live_disk
-        if disk is None:
-            return None
+        if disk is None or not disk.root.is_dir():
+            return None  # nothing written yet, so nothing to clean
         last = disk.read_metadata()["last_cleanup"]
         if last is not None and self._clock() - from_rfc3339(last) < CLEANUP_INTERVAL:
             return None

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, TypeVar
 
 import trio
 
-from engine import search
 from engine.errors import ContentError, NotFoundError, RexError
 from engine.models import RepoInfo, TagInfo, TagMatch
 
@@ -129,6 +128,8 @@ async def search_images(
     progress: Progress | None,
 ) -> list[RepoInfo]:
     """Repositories whose name matches, best first; with `tag`, only those having it exactly."""
+    from engine import search  # rapidfuzz: only searches pay for its import
+
     parsed = search.parse_query(query, exact=exact)
     names = await rex.list_repositories(registry)
     ranked = [m.text for m in search.search(parsed, names)]
@@ -157,6 +158,8 @@ async def search_tags(
     progress: Progress | None,
 ) -> list[TagMatch]:
     """Tags matching `query` in one repository, or across every repository, best first."""
+    from engine import search
+
     parsed = search.parse_query(query, exact=exact)
     if image is not None:
         pairs = [(image, t) for t in await rex.list_tags(image, registry)]

@@ -679,6 +679,26 @@ def test_cleanup_runs_at_most_daily_and_keeps_stale_entries(root: Path, clock: F
     assert Cache(root, clock=clock).get(KEYS["tags"]) is None
 
 
+def test_cleanup_of_a_cache_not_yet_written_is_free(root: Path) -> None:
+    cache = Cache(root)
+    assert cache.cleanup_if_due() is None
+    assert not root.exists()
+
+
+def test_writes_leave_no_temp_files_and_survive_a_removed_root(root: Path) -> None:
+    cache = Cache(root)
+    cache.put(KEYS["tags"], {"tags": ["a"]})
+    cache.put(KEYS["tags"], {"tags": ["b"]})  # over an existing file
+    files = sorted(p.name for p in root.rglob("*") if p.is_file())
+    assert files == [".lock", "tags.json"]
+    for path in sorted(root.rglob("*"), reverse=True):
+        path.unlink() if path.is_file() else path.rmdir()
+    root.rmdir()
+    cache.put(KEYS["tags"], {"tags": ["c"]})  # the root is made again
+    assert not cache.degraded
+    assert Cache(root).get(KEYS["tags"]).data == {"tags": ["c"]}  # type: ignore[union-attr]
+
+
 def test_explicit_prune_removes_expired_entries(root: Path, clock: FakeClock) -> None:
     cache = Cache(root, clock=clock)
     cache.put(KEYS["tags"], {})
