@@ -146,7 +146,13 @@ class RegistryAuth(httpx.Auth):
             token = yield from self._fetch_token(bearer, scope)
             self._authorize(request, token)
             yield request
-        elif basic is not None and self.credentials is not None and not self._basic:
+        elif (
+            basic is not None
+            and self.credentials is not None
+            and "Authorization" not in request.headers
+        ):
+            # Not "not self._basic": a concurrent request may have switched to Basic
+            # while this one was on its way without credentials.
             self._basic = True
             self._authorize(request, None)
             yield request

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import trio
 
 from engine import Config, Credentials, RegistryConfig, Rex
 from engine.errors import AuthenticationError
@@ -38,3 +39,22 @@ async def test_login_after_start_is_used_once_forgotten(
         await rex.forget_login()
         with pytest.raises(AuthenticationError):
             await rex.list_tags("oci/single")
+
+
+async def test_concurrent_first_requests_all_authenticate(basic_registry: SeededRegistry) -> None:
+    """Several requests meet the first 401 together; each retries with the loaded login."""
+    store = Store()
+    store.credentials = Credentials("alice", USERS["alice"])
+    config = Config(registries=(RegistryConfig("test", basic_registry.url),), current="test")
+    results: list[object] = []
+    async with Rex(config, credentials=store) as rex:
+
+        async def run(coro_fn: object) -> None:
+            results.append(await coro_fn())  # type: ignore[operator]
+
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(run, rex.ping)
+            nursery.start_soon(run, rex.list_repositories)
+            nursery.start_soon(run, lambda: rex.list_tags("oci/single"))
+    assert len(results) == 3
+    assert any(isinstance(r, list) and "oci/single" in r for r in results)
