@@ -34,6 +34,7 @@ from typing import Any
 from engine.cache_format import FORMAT_VERSION, CorruptEntry, decode, from_rfc3339
 from engine.cache_keys import CacheEntry, CacheKey, CacheKind
 from engine.errors import CacheError
+from engine.frozen import Frozen
 
 __all__ = [
     "KIND_DIRS",
@@ -72,8 +73,8 @@ def hash16(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-@dataclass(frozen=True, slots=True)
-class DiskItem:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class DiskItem(Frozen):
     """One file found under the cache root: an entry or a writer's leftover temp file."""
 
     path: Path

@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import Any
 
 from engine.errors import ValidationError, shown
+from engine.frozen import Frozen
 
 __all__ = ["CacheEntry", "CacheKey", "CacheKind"]
 
@@ -107,8 +108,8 @@ class CacheKey:
                 return f"{self.registry}/{self.repository}/configs/{self.name}"
 
 
-@dataclass(frozen=True, slots=True)
-class CacheEntry:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class CacheEntry(Frozen):
     """A cached response with its bookkeeping; `data` is shared, so treat it as read-only."""
 
     key: CacheKey

@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from engine.frozen import Frozen
+
 __all__ = [
     "TYPE_NAMES",
     "CacheStats",
@@ -38,8 +40,8 @@ def _utc_text(when: datetime | None) -> str | None:
     return None if when is None else when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-@dataclass(frozen=True, slots=True)
-class CacheStats:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class CacheStats(Frozen):
     """Entry counts and sizes per tier and type, hit rate and last cleanup."""
 
     registry: str | None
@@ -84,8 +86,8 @@ class CacheStats:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class ClearReport:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class ClearReport(Frozen):
     """What `Cache.clear` removed; `entries` counts an entry held in both tiers once."""
 
     entries: int
@@ -107,8 +109,8 @@ class ClearReport:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class PruneReport:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class PruneReport(Frozen):
     """What `Cache.prune` removed, or with `dry_run` would remove, and why."""
 
     dry_run: bool

@@ -41,6 +41,7 @@ from engine.errors import (
     ServerError,
     ValidationError,
 )
+from engine.frozen import Frozen
 from engine.headers import parse_retry_after, parse_www_authenticate
 
 __all__ = ["HttpClient", "RetryPolicy", "redact_url"]
@@ -66,8 +67,8 @@ def redact_url(url: httpx.URL | str) -> str:
     return str(u)
 
 
-@dataclass(frozen=True, slots=True)
-class RetryPolicy:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class RetryPolicy(Frozen):
     """How transient failures are retried; `sleep` is injectable for tests."""
 
     retries: int = 3

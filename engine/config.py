@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from engine.frozen import Frozen
+
 __all__ = [
     "CacheBehavior",
     "CacheConfig",
@@ -22,8 +24,8 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class RegistryConfig:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class RegistryConfig(Frozen):
     """One configured registry, as `[[registries.list]]` in the config file."""
 
     name: str
@@ -36,8 +38,8 @@ class RegistryConfig:
     """Repositories to browse when the registry's catalog is closed."""
 
 
-@dataclass(frozen=True, slots=True)
-class OutputConfig:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class OutputConfig(Frozen):
     """How results are printed (`[output]`)."""
 
     format: str = "pretty"
@@ -47,8 +49,8 @@ class OutputConfig:
     quiet: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class NetworkConfig:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class NetworkConfig(Frozen):
     """How requests are made (`[network]`)."""
 
     timeout: float = 30.0
@@ -64,8 +66,8 @@ class NetworkConfig:
     user_agent: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class CacheTTL:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class CacheTTL(Frozen):
     """Seconds each kind of entry stays fresh (`[cache.ttl]`)."""
 
     catalog: int = 300
@@ -74,8 +76,8 @@ class CacheTTL:
     config: int = 86400
 
 
-@dataclass(frozen=True, slots=True)
-class CacheLimits:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class CacheLimits(Frozen):
     """Bounds that trigger eviction (`[cache.limits]`)."""
 
     memory_entries: int = 1000
@@ -86,8 +88,8 @@ class CacheLimits:
     """Disk entries older than this are pruned whatever their kind."""
 
 
-@dataclass(frozen=True, slots=True)
-class CacheBehavior:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class CacheBehavior(Frozen):
     """What a read may return (`[cache.behavior]`)."""
 
     consistency: str = "weak"
@@ -96,8 +98,8 @@ class CacheBehavior:
     """Show stale data at once and refresh it in the background."""
 
 
-@dataclass(frozen=True, slots=True)
-class CacheConfig:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class CacheConfig(Frozen):
     """The response cache (`[cache]`)."""
 
     enabled: bool = True
@@ -108,8 +110,8 @@ class CacheConfig:
     """None means the platform's user cache directory."""
 
 
-@dataclass(frozen=True, slots=True)
-class TuiConfig:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class TuiConfig(Frozen):
     """The full-screen interface (`[tui]`)."""
 
     theme: str = "dark"
@@ -119,8 +121,8 @@ class TuiConfig:
     """auto (by terminal width), columns (panes side by side) or stacked."""
 
 
-@dataclass(frozen=True, slots=True)
-class Config:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class Config(Frozen):
     """Everything rex runs with; built in code or by `engine.settings.load`."""
 
     network: NetworkConfig = field(default_factory=NetworkConfig)

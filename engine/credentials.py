@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from engine.atomic import replace_file
 from engine.errors import ConfigurationError, ValidationError
+from engine.frozen import Frozen
 
 if TYPE_CHECKING:
     from types import ModuleType
@@ -64,8 +65,8 @@ _KEYRING_HINT = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Credentials:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class Credentials(Frozen):
     """A registry login; the secrets stay out of repr and str."""
 
     username: str

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from engine.errors import ConfigurationError, ValidationError
+from engine.frozen import Frozen
 
 __all__ = ["Endpoint", "is_loopback"]
 
@@ -36,8 +37,8 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-@dataclass(frozen=True, slots=True)
-class Endpoint:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class Endpoint(Frozen):
     """A registry's API root, e.g. `http://127.0.0.1:5000`."""
 
     scheme: str

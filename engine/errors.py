@@ -26,6 +26,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from engine.frozen import Frozen
+
 __all__ = [
     "AuthenticationError",
     "CacheError",
@@ -49,8 +51,8 @@ def shown(value: str, limit: int = 80) -> str:
     return repr(value if len(value) <= limit else value[: limit - 3] + "...")
 
 
-@dataclass(frozen=True, slots=True)
-class RegistryErrorDetail:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class RegistryErrorDetail(Frozen):
     """One entry of the registry's `{"errors": [...]}` response body."""
 
     code: str

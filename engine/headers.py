@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from engine.errors import ValidationError, shown
+from engine.frozen import Frozen
 
 __all__ = ["Challenge", "parse_link_next", "parse_retry_after", "parse_www_authenticate"]
 
@@ -23,8 +24,8 @@ _TOKEN68_RE = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
 _WS = " \t"
 
 
-@dataclass(frozen=True, slots=True)
-class Challenge:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class Challenge(Frozen):
     """One authentication challenge: a scheme (lowercased) and its parameters."""
 
     scheme: str

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from engine import oci
+from engine.frozen import Frozen
 
 __all__ = [
     "BlobHead",
@@ -31,8 +32,8 @@ def isoformat(when: datetime | None) -> str | None:
     return when.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-@dataclass(frozen=True, slots=True)
-class PingResult:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class PingResult(Frozen):
     registry: str
     status: str
     """"online" or "auth required"."""
@@ -40,15 +41,15 @@ class PingResult:
     elapsed_ms: float
 
 
-@dataclass(frozen=True, slots=True)
-class ManifestHead:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class ManifestHead(Frozen):
     digest: str
     media_type: str
     size: int
 
 
-@dataclass(frozen=True, slots=True)
-class Manifest:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class Manifest(Frozen):
     """A manifest or index as fetched: its digest, raw bytes and parsed form."""
 
     digest: str
@@ -61,14 +62,14 @@ class Manifest:
         return isinstance(self.parsed, oci.ImageIndex)
 
 
-@dataclass(frozen=True, slots=True)
-class BlobHead:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class BlobHead(Frozen):
     digest: str
     size: int
 
 
-@dataclass(frozen=True, slots=True)
-class PlatformManifest:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class PlatformManifest(Frozen):
     """One entry of an index: which platform, and the manifest that serves it."""
 
     platform: str
@@ -77,8 +78,8 @@ class PlatformManifest:
     media_type: str
 
 
-@dataclass(frozen=True, slots=True)
-class ImageInfo:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class ImageInfo(Frozen):
     """Everything `rex image NAME:TAG` shows: the manifest, the config and what follows."""
 
     reference: str
@@ -166,8 +167,8 @@ class ImageInfo:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class TagInfo:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class TagInfo(Frozen):
     """One row of `rex image NAME`: a tag and what it points at."""
 
     tag: str
@@ -188,8 +189,8 @@ class TagInfo:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class RepoInfo:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class RepoInfo(Frozen):
     """One row of `rex image`: a repository, its tag count and its newest image."""
 
     name: str
@@ -201,8 +202,8 @@ class RepoInfo:
         return {"name": self.name, "tags": self.tags, "last_updated": isoformat(self.last_updated)}
 
 
-@dataclass(frozen=True, slots=True)
-class TagMatch:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class TagMatch(Frozen):
     """A tag found by `rex search tags`."""
 
     image: str

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 from engine.digest import Digest
 from engine.errors import ContentError, NotFoundError, ValidationError, shown
+from engine.frozen import Frozen
 
 __all__ = [
     "DOCKER_CONFIG",
@@ -106,8 +107,8 @@ def _bare_media_type(value: str) -> str:
     return value.partition(";")[0].strip().lower()
 
 
-@dataclass(frozen=True, slots=True)
-class Platform:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class Platform(Frozen):
     """The OS and CPU an image runs on, as in an index entry or `--platform`."""
 
     os: str
@@ -155,8 +156,8 @@ class Platform:
         return wanted is None or wanted == other._variant()
 
 
-@dataclass(frozen=True, slots=True)
-class Descriptor:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class Descriptor(Frozen):
     """A typed, sized, digest-addressed pointer to a blob or manifest."""
 
     media_type: str
@@ -176,8 +177,8 @@ class Descriptor:
         return self.annotations.get(_ATTESTATION_KEY) == "attestation-manifest"
 
 
-@dataclass(frozen=True, slots=True)
-class ImageManifest:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class ImageManifest(Frozen):
     """One image for one platform: a config blob and its layers."""
 
     schema_version: int
@@ -203,8 +204,8 @@ class ImageManifest:
         return self.media_type == DOCKER_MANIFEST
 
 
-@dataclass(frozen=True, slots=True)
-class ImageIndex:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class ImageIndex(Frozen):
     """A multi-platform image: one manifest per platform, plus attestations."""
 
     schema_version: int
@@ -244,8 +245,8 @@ class ImageIndex:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class ContainerConfig:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class ContainerConfig(Frozen):
     """How a container of the image runs: the image config's `config` section."""
 
     user: str | None = None
@@ -259,16 +260,16 @@ class ContainerConfig:
     stop_signal: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class RootFS:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class RootFS(Frozen):
     """The image's filesystem as uncompressed layer digests (diff IDs)."""
 
     type: str = ""
     diff_ids: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class HistoryEntry:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class HistoryEntry(Frozen):
     """One build step; `empty_layer` steps (ENV, CMD…) added no layer."""
 
     created: datetime | None = None
@@ -278,8 +279,8 @@ class HistoryEntry:
     empty_layer: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class ImageConfig:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class ImageConfig(Frozen):
     """The image config blob a manifest's `config` descriptor points to."""
 
     architecture: str = ""

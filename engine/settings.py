@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from engine.config import Config, RegistryConfig
 from engine.endpoint import Endpoint
 from engine.errors import ConfigurationError, ValidationError, shown
+from engine.frozen import Frozen
 from engine.settings_schema import KEYS, Key, SchemaMismatch, lookup, value_of
 
 # Start-up: reading, checking and writing the file (tomllib, tomli-w, the line
@@ -80,8 +81,8 @@ def default_config_path(env: Mapping[str, str] | None = None) -> Path:
     return platformdirs.user_config_path("rex", appauthor=False) / "config.toml"
 
 
-@dataclass(frozen=True, slots=True)
-class LoadedConfig:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class LoadedConfig(Frozen):
     """A `Config` with the file it came from and the origin of every value."""
 
     config: Config

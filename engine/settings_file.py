@@ -20,6 +20,7 @@ from engine.atomic import replace_file
 from engine.config import RegistryConfig
 from engine.endpoint import Endpoint
 from engine.errors import ConfigurationError, ValidationError
+from engine.frozen import Frozen
 from engine.reference import validate_repository
 from engine.settings_schema import KEYS, Key, SchemaMismatch, describe
 
@@ -94,8 +95,8 @@ def _tree() -> dict[str, object]:
 _TREE = _tree()
 
 
-@dataclass(frozen=True, slots=True)
-class FileSettings:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class FileSettings(Frozen):
     """What a valid file sets: dotted key -> value (only keys present) and registries."""
 
     values: dict[str, object] = field(default_factory=dict)

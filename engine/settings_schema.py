@@ -15,6 +15,7 @@ from typing import Literal, TypeGuard
 
 from engine.config import Config
 from engine.errors import ValidationError, shown
+from engine.frozen import Frozen
 
 __all__ = [
     "KEYS",
@@ -56,8 +57,8 @@ class SchemaMismatch(ValueError):
     """A value that does not fit its key; callers add where it came from."""
 
 
-@dataclass(frozen=True, slots=True)
-class Key:
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class Key(Frozen):
     """One settable dotted key of the config file."""
 
     name: str
