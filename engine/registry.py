@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
+from contextlib import aclosing
 from urllib.parse import quote
 
 import httpx
@@ -69,35 +70,42 @@ class RegistryClient:
 
     # -- listings ----------------------------------------------------------
 
-    async def iter_catalog(self, page_size: int = MAX_PAGE_SIZE) -> AsyncIterator[list[str]]:
-        """Repository names page by page, lazily."""
-        async for page in self._pages("/v2/_catalog", "repositories", page_size, "the catalog"):
-            yield page
+    async def iter_catalog(self, page_size: int = MAX_PAGE_SIZE) -> AsyncGenerator[list[str], None]:
+        """Repository names page by page, lazily (use under `contextlib.aclosing`)."""
+        pages = self._pages("/v2/_catalog", "repositories", page_size, "the catalog")
+        async with aclosing(pages):
+            async for page in pages:
+                yield page
 
     async def catalog(self, *, limit: int | None = None) -> list[str]:
         names: list[str] = []
-        async for page in self.iter_catalog():
-            names.extend(page)
-            if limit is not None and len(names) >= limit:
-                return names[:limit]
+        # aclosing: a cancelled or stopped walk closes the generators at once, not at GC.
+        async with aclosing(self.iter_catalog()) as pages:
+            async for page in pages:
+                names.extend(page)
+                if limit is not None and len(names) >= limit:
+                    return names[:limit]
         return names
 
     async def iter_tags(
         self, repository: str, page_size: int = MAX_PAGE_SIZE
-    ) -> AsyncIterator[list[str]]:
+    ) -> AsyncGenerator[list[str], None]:
         path = f"/v2/{repository}/tags/list"
-        async for page in self._pages(path, "tags", page_size, f"repository '{repository}'"):
-            yield page
+        pages = self._pages(path, "tags", page_size, f"repository '{repository}'")
+        async with aclosing(pages):
+            async for page in pages:
+                yield page
 
     async def tags(self, repository: str) -> list[str]:
         tags: list[str] = []
-        async for page in self.iter_tags(repository):
-            tags.extend(page)
+        async with aclosing(self.iter_tags(repository)) as pages:
+            async for page in pages:
+                tags.extend(page)
         return tags
 
     async def _pages(
         self, path: str, key: str, page_size: int, what: str
-    ) -> AsyncIterator[list[str]]:
+    ) -> AsyncGenerator[list[str], None]:
         n = max(1, min(page_size, MAX_PAGE_SIZE))
         url: str | None = f"{path}?n={n}"
         seen: set[str] = set()
