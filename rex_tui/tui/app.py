@@ -153,14 +153,18 @@ class App:
         if not self.options.monochrome and isinstance(screen_now, urwid.display.raw.Screen):
             screen_now.set_terminal_properties(colors=256)
         async with trio.open_nursery() as nursery:
-            self.rex.start_background(nursery)
-            self.workers = Workers(nursery, on_error=self._failed, on_busy=self._busy)
-            self.browser.workers = self.workers
+            self.start(nursery)
             nursery.start_soon(self._spin)
-            self.browser.load_registries()
             with self.loop.start():
                 await event_loop.run_async()
             nursery.cancel_scope.cancel()
+
+    def start(self, nursery: trio.Nursery) -> None:
+        """Start the workers in `nursery` and load what the panes show."""
+        self.rex.start_background(nursery)
+        self.workers = Workers(nursery, on_error=self._failed, on_busy=self._busy)
+        self.browser.workers = self.workers
+        self.browser.load_registries()
 
     async def _spin(self) -> None:
         while True:

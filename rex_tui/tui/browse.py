@@ -98,7 +98,7 @@ class Browser:
         self.repos = ListPane(
             "repositories", "Repositories", _REPO_COLUMNS, on_move=self._repo_moved
         )
-        self.tags = ListPane("tags", "Tags", _TAG_COLUMNS, on_move=self._tag_moved)
+        self.tags = ListPane("tags", "Tags", _TAG_COLUMNS, on_move=self._tag_moved, name_cap=24)
         self.details = DetailsPane()
         self.registry_status: dict[str, str] = {}
         self._repo_names: list[str] = []
@@ -191,10 +191,12 @@ class Browser:
             self.registry_status[registry] = "catalog closed"
             self.show_registries()
         self.show_repository_rows()
-        title = f"Repositories ({len(self._repo_names):,})"
+        count = f"{len(self._repo_names):,}"
+        self.repos.set_title(
+            f"Repositories ({count}, configured)" if closed else f"Repositories ({count})"
+        )
         if closed:
-            title += " · configured; :add-repo NAME adds one"
-        self.repos.set_title(title)
+            self.status.say("catalog closed: the configured repositories; :add-repo NAME adds one")
         self.status.show_age(fetched.age, fetched.refresh is not None)
         if fetched.refresh is not None:
             self._run(
@@ -206,8 +208,12 @@ class Browser:
 
     def repositories_failed(self, error: RexError) -> None:
         """The catalog could not be read: say why in the pane if nothing is shown."""
-        closed = isinstance(error, NotFoundError | AuthenticationError) and "closed" in str(error)
-        if closed:
+        if isinstance(error, AuthenticationError):
+            self.repos.set_message(
+                "This registry wants a login before it lists its repositories: "
+                ":login (or i on it in the Registries pane)."
+            )
+        elif isinstance(error, NotFoundError) and "closed" in str(error):
             self.registry_status[self.registry] = "catalog closed"
             self.show_registries()
             self.repos.set_message(

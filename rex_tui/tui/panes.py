@@ -22,6 +22,8 @@ _MOVES = {
     "move_up": -1,
 }
 _WHEEL = {4: "move_up", 5: "move_down"}
+_SAMPLE = 2000
+"""Rows measured to size the name column (longer names are cut with '…')."""
 _WHEEL_STEP = 3
 
 
@@ -88,8 +90,10 @@ class ListPane(Pane):
         columns: Sequence[Column] = (),
         *,
         on_move: Callable[[Row | None], None] | None = None,
+        name_cap: int = 48,
     ) -> None:
         self.context = context
+        self._name_cap = name_cap
         self.table = RowTable(columns)
         self.walker = LazyWalker(self.table, build=lambda markup: _RowText(markup, wrap="clip"))
         self.listbox = urwid.ListBox(self.walker)
@@ -118,8 +122,11 @@ class ListPane(Pane):
     def set_rows(self, rows: Sequence[Row], *, keep: object = None) -> None:
         """New rows (fresh data): the same row keeps the focus when it is still there."""
         wanted = keep if keep is not None else self._last_key
+        longest = max([4, *(len(r.name) for r in rows[:_SAMPLE])])
+        self.table.name_width = min(longest, self._name_cap)
         self.table.set_rows(rows)
         self._header.set_text(self.table.header())
+        self._header.set_wrap_mode("clip")
         self.walker.changed(keep=wanted)
 
     def refresh_rows(self) -> None:
@@ -129,6 +136,7 @@ class ListPane(Pane):
     def set_message(self, text: str) -> None:
         """Show `text` in place of the header (empty list, errors)."""
         self._header.set_text(("muted", text))
+        self._header.set_wrap_mode("space")
 
     def rows_shown(self) -> int:
         return len(self.table)
@@ -163,7 +171,7 @@ class DetailsPane(Pane):
 
     def __init__(self) -> None:
         self.section = 0
-        self._tabs = urwid.Text("", wrap="clip")
+        self._tabs = urwid.Text("", wrap="space")
         self._lines: urwid.SimpleFocusListWalker[urwid.Text] = urwid.SimpleFocusListWalker([])
         self._list = urwid.ListBox(self._lines)
         self._render: Callable[[str], list[Line]] | None = None
