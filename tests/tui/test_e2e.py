@@ -16,6 +16,7 @@ import pytest
 
 from tests.support.registry import RegistryProcess
 from tests.support.seed import SeededRegistry
+from tests.support.tokenserver import USERS
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 
@@ -30,7 +31,10 @@ class Terminal:
         self.exit_file = workdir / "exit-code"
         script = workdir / "run.sh"
         exports = "".join(f"export {k}={shlex.quote(v)}\n" for k, v in env.items())
-        script.write_text(f"{exports}{command}\necho $? > {shlex.quote(str(self.exit_file))}\n")
+        script.write_text(
+            f"{exports}{command}\necho $? > {shlex.quote(str(self.exit_file))}\n"
+            "echo 'back in the shell'\nsleep 120\n"  # keep the pane: is the terminal restored?
+        )
         subprocess.run(
             ["tmux", "new-session", "-d", "-s", self.name, "-x", str(cols), "-y", str(rows),
              "bash", str(script)],
@@ -46,14 +50,14 @@ class Terminal:
     def press(self, *keys: str) -> None:
         subprocess.run(["tmux", "send-keys", "-t", self.name, *keys], check=True)
 
-    def wait_for(self, text: str, timeout: float = 15.0) -> str:
+    def wait_for(self, *texts: str, timeout: float = 15.0) -> str:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             shown = self.screen()
-            if text in shown:
+            if all(text in shown for text in texts):
                 return shown
             time.sleep(0.1)
-        raise AssertionError(f"{text!r} never appeared; the screen:\n{self.screen()}")
+        raise AssertionError(f"{texts!r} never appeared; the screen:\n{self.screen()}")
 
     def exit_code(self, timeout: float = 10.0) -> int:
         deadline = time.monotonic() + timeout
@@ -71,7 +75,9 @@ class Terminal:
 def open_tui(tmp_path: Path) -> Iterator[object]:
     terminals: list[Terminal] = []
 
-    def start(url: str, cols: int = 160, rows: int = 30) -> Terminal:
+    def start(
+        url: str, cols: int = 160, rows: int = 30, env_extra: dict[str, str] | None = None
+    ) -> Terminal:
         config = tmp_path / "config.toml"
         config.write_text(
             '[registries]\ncurrent = "local"\n\n'
@@ -84,6 +90,7 @@ def open_tui(tmp_path: Path) -> Iterator[object]:
             "XDG_CONFIG_HOME": str(tmp_path / "cfg"),
             "PATH": os.environ.get("PATH", ""),
             "TERM": "xterm-256color",
+            **(env_extra or {}),
         }
         command = f"{shlex.quote(str(REX_TUI))} --config {shlex.quote(str(config))}"
         terminal = Terminal(command, env, tmp_path, cols, rows)
@@ -111,6 +118,14 @@ def test_browse_registry_repository_tag_details_then_quit(
     assert "linux/arm64/v8" in shown
     term.press("q")
     assert term.exit_code() == 0
+    shown = term.wait_for("back in the shell")
+    assert "Repositories" not in shown  # the alternate screen is gone: terminal restored
+    out = subprocess.run(
+        ["tmux", "display-message", "-p", "-t", term.name, "#{alternate_on} #{cursor_flag}"],
+        capture_output=True,
+        text=True,
+    )
+    assert out.stdout.split() == ["0", "1"]  # main screen, cursor visible
 
 
 def test_filtering_while_typing(open_tui: object, registry: SeededRegistry) -> None:
@@ -188,5 +203,31 @@ def test_command_line_completes_and_runs(open_tui: object, registry: SeededRegis
     assert lines and "v1.0.0" in lines[0]
     term.press(":", "n", "o", "p", "e", "Enter")
     term.wait_for("unknown command :nope")
+    term.press("q")
+    assert term.exit_code() == 0
+
+
+def test_login_dialog_in_a_terminal(
+    open_tui: object, basic_registry: SeededRegistry, tmp_path: Path
+) -> None:
+    keyring_file = tmp_path / "keyring.json"
+    env = {
+        "PYTHON_KEYRING_BACKEND": "tests.print.filekeyring.FileKeyring",
+        "REX_TEST_KEYRING": str(keyring_file),
+        "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+    }
+    term = open_tui(basic_registry.url, env_extra=env)  # type: ignore[operator]
+    term.wait_for("wants a login")
+    term.press("h", "i")
+    term.wait_for("Log in to")
+    term.press("-l", "alice")
+    term.press("Tab")
+    term.press("-l", USERS["alice"])
+    shown = term.wait_for("•" * len(USERS["alice"]))
+    assert USERS["alice"] not in shown
+    term.press("Enter")
+    shown = term.wait_for("logged in to", "oci/single")
+    assert USERS["alice"] not in shown
+    assert "alice" in keyring_file.read_text()
     term.press("q")
     assert term.exit_code() == 0
