@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import base64
 import logging
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import trio
 import urwid
@@ -42,6 +43,13 @@ logger = logging.getLogger(__name__)
 _BACK = {"details": 2, "tags": 1, "repositories": 0}
 _PLATFORMS = ["linux/amd64", "linux/arm64", "linux/arm/v7", "linux/386", "default"]
 _LOG_LINES = 500
+
+
+def terminal_colors(env: Mapping[str, str]) -> Literal[16, 256, 16777216]:
+    """The colour depth to draw with: true colour, 256 or 16, from COLORTERM and TERM."""
+    if env.get("COLORTERM", "").lower() in ("truecolor", "24bit"):
+        return 16_777_216
+    return 256 if "256" in env.get("TERM", "") else 16
 
 
 @dataclass(slots=True)
@@ -140,7 +148,8 @@ class App:
 
     async def run(self, screen: urwid.display.raw.Screen | None = None) -> None:
         event_loop = urwid.TrioEventLoop()
-        palette = self.theme.urwid_palette(256, monochrome=self.options.monochrome)
+        colors = terminal_colors(os.environ)
+        palette = self.theme.urwid_palette(colors, monochrome=self.options.monochrome)
         self.loop = urwid.MainLoop(
             self.frame,
             palette=palette,
@@ -151,7 +160,7 @@ class App:
         )
         screen_now = self.loop.screen
         if not self.options.monochrome and isinstance(screen_now, urwid.display.raw.Screen):
-            screen_now.set_terminal_properties(colors=256)
+            screen_now.set_terminal_properties(colors=colors)
         async with trio.open_nursery() as nursery:
             self.start(nursery)
             nursery.start_soon(self._spin)

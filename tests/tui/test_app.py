@@ -14,6 +14,7 @@ from pathlib import Path
 import keyring
 import pytest
 
+from rex_tui.tui.app import terminal_colors
 from tests.print.filekeyring import FileKeyring
 from tests.support.faultproxy import FaultProxy
 from tests.support.seed import SeededRegistry
@@ -308,3 +309,10 @@ async def test_default_keymap_function_keys(registry: SeededRegistry, tmp_path: 
         await ui.wait_for("Help (default)")
         ui.press("esc")
         assert not ui.app.help_shown
+
+
+def test_colour_depth_follows_the_terminal() -> None:
+    assert terminal_colors({"TERM": "xterm-256color"}) == 256
+    assert terminal_colors({"TERM": "xterm", "COLORTERM": "truecolor"}) == 2**24
+    assert terminal_colors({"TERM": "linux"}) == 16
+    assert terminal_colors({}) == 16
