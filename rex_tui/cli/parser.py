@@ -12,8 +12,11 @@ its long form only (--format), or not at all (-v: give it before `version`).
 from __future__ import annotations
 
 import argparse
+import functools
+import os
 import re
-from typing import NoReturn
+import sys
+from typing import Any, NoReturn
 
 from engine import __version__
 from rex_tui.cli.errors import UsageError
@@ -26,8 +29,43 @@ _INVALID_CHOICE = r"invalid choice: '([^']*)' \(choose from (.*)\)"
 """Only a usage error needs it: `re` compiles it then, not at every start-up."""
 
 
+@functools.cache
+def _columns() -> int:
+    """shutil.get_terminal_size's width (COLUMNS, the terminal, else 80), without shutil.
+
+    argparse asks shutil for every option it adds; shutil's import (bz2, lzma, zlib,
+    fnmatch) is ~2 ms of each run, while only --help ever uses the width.
+    """
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    def __init__(
+        self,
+        prog: str,
+        indent_increment: int = 2,
+        max_help_position: int = 24,
+        width: int | None = None,
+    ) -> None:
+        width = _columns() - 2 if width is None else width
+        super().__init__(prog, indent_increment, max_help_position, width)
+
+
 class RexParser(argparse.ArgumentParser):
     """argparse that raises UsageError (one line, exit 2) instead of printing usage."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         hint = f"Run '{self.prog} --help' for usage."
