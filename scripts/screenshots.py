@@ -48,7 +48,9 @@ class Terminal:
         self.name = name
         self.cols = cols
         self.rows = rows
-        command = shlex.join(rex_command(demo))
+        # tmux sets TERM=screen in its panes: ask for 256 colours explicitly (rex-tui picks
+        # its colour depth from TERM/COLORTERM), the same in every run.
+        command = shlex.join(["env", "-u", "COLORTERM", "TERM=xterm-256color", *rex_command(demo)])
         self._tmux(
             "new-session", "-d", "-s", name, "-x", str(cols), "-y", str(rows), command,
             env=demo.env,
