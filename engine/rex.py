@@ -90,6 +90,7 @@ class Rex:
         self._transport = transport
         self._tokens = TokenCache()
         self._clients: dict[str, RegistryClient] = {}
+        self._retired: list[RegistryClient] = []
 
     async def __aenter__(self) -> Rex:
         return self
@@ -103,7 +104,8 @@ class Rex:
         await self.aclose()
 
     async def aclose(self) -> None:
-        clients, self._clients = list(self._clients.values()), {}
+        clients, self._clients = [*self._clients.values(), *self._retired], {}
+        self._retired = []
         for client in clients:
             await client.aclose()
         if self._cache is not None:
@@ -153,7 +155,7 @@ class Rex:
         self._clients[host] = client
         return client
 
-    async def forget_login(self, registry: str | None = None) -> None:
+    def forget_login(self, registry: str | None = None) -> None:
         """Drop `registry`'s client and tokens, so the next request loads its login afresh.
 
         For after a login or logout in a long-running session (the TUI).
@@ -162,7 +164,8 @@ class Rex:
         self._tokens.drop_registry(host)
         client = self._clients.pop(host, None)
         if client is not None:
-            await client.aclose()
+            # Requests may still be under way on it: close it with the others, at the end.
+            self._retired.append(client)
 
     def _build_client(
         self, rc: RegistryConfig, endpoint: Endpoint, auth: RegistryAuth

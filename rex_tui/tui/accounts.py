@@ -101,7 +101,7 @@ class Accounts:
             async def work() -> str:
                 await self.rex.check_credentials(registry, credentials)
                 where = await trio.to_thread.run_sync(self.credentials.store, host, credentials)
-                await self.rex.forget_login(registry)
+                self.rex.forget_login(registry)
                 return where
 
             def done(where: str) -> None:
@@ -129,7 +129,7 @@ class Accounts:
 
             async def work() -> list[str]:
                 removed = await trio.to_thread.run_sync(self.credentials.erase, host)
-                await self.rex.forget_login(registry)
+                self.rex.forget_login(registry)
                 return removed
 
             def done(removed: list[str]) -> None:

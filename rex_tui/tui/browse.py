@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+import trio
+
 from engine.errors import AuthenticationError, NotFoundError, RexError
 from engine.format import human_size, relative_time
 from engine.models import ImageInfo, TagInfo
@@ -277,13 +279,19 @@ class Browser:
 
         async def count() -> dict[str, int]:
             counts: dict[str, int] = {}
-            for name in wanted:
+
+            async def one(name: str) -> None:
                 try:
                     fetched = await self.rex.fetch_tags(name, registry, consistency="eventual")
                 except RexError as exc:
                     logger.debug("cannot count the tags of %s: %s", name, exc)
-                    continue
+                    return
                 counts[name] = len(fetched.value)
+
+            # The engine bounds the requests in flight per registry.
+            async with trio.open_nursery() as nursery:
+                for name in wanted:
+                    nursery.start_soon(one, name)
             return counts
 
         def show(counts: dict[str, int]) -> None:
