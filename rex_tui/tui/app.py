@@ -484,10 +484,8 @@ class App:
         if by not in SORT_KEYS:
             self.status.state.notice = "sort by name, date or size"
             return
-        pane = self.layout.focused
-        target = self.repos if pane is self.repos else self.tags
-        self.browser.set_sort(target, by)
-        self.status.state.notice = f"{target.context} sorted by {by}"
+        self.browser.set_sort(self.tags, by)
+        self.status.state.notice = f"tags sorted by {by}"
 
     def _add_repository(self, repository: str) -> None:
         """Save `repository` to the current registry's list in the config, then show it."""

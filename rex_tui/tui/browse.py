@@ -338,14 +338,15 @@ class Browser:
     ) -> None:
         if repository != self.repository:
             return
+        first = not self._tag_infos  # a refresh keeps the selection; a new list starts on top
         self._tag_infos = {info.tag: info for info in infos}
-        self.show_tag_rows()
+        self.show_tag_rows(top=first)
         self.tags.set_title(f"Tags: {repository} ({len(infos):,})")
         newest = max((i.created for i in infos if i.created), default=None)
         self._learn(repository, tags=len(fetched.value), updated=newest)
         self.status.show_age(fetched.age, fetched.refresh is not None)
 
-    def show_tag_rows(self) -> None:
+    def show_tag_rows(self, *, top: bool = False) -> None:
         now = datetime.now(UTC)
         rows = [
             Row(
@@ -361,7 +362,7 @@ class Browser:
             )
             for info in sort_tags(self._tag_infos.values(), self.tag_sort)
         ]
-        self.tags.set_rows(rows, keep=self.tag)
+        self.tags.set_rows(rows, keep=self.tag, top=top)
 
     def tag_info(self) -> TagInfo | None:
         return self._tag_infos.get(self.tag or "")

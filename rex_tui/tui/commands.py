@@ -28,7 +28,7 @@ COMMANDS: Mapping[str, Command] = {
             "add-repo", "repository", "Browse a repository of a registry with a closed catalog"
         ),
         Command("theme", "theme", "Switch the colour theme"),
-        Command("sort", "sort", "Sort the focused list by name, date or size"),
+        Command("sort", "sort", "Sort tags by name, date or size (s sorts the focused list)"),
         Command("platform", "platform", "Show this platform of multi-platform images"),
         Command("login", None, "Log in to the current registry (checked, then stored)"),
         Command("logout", None, "Remove the stored login of the current registry"),

@@ -23,6 +23,8 @@ _MOVES = {
 }
 _WHEEL = {4: "move_up", 5: "move_down"}
 _SAMPLE = 2000
+_NAME_MIN = 16
+_LAST_CELL_MIN = 10
 """Rows measured to size the name column (longer names are cut with '…')."""
 _WHEEL_STEP = 3
 
@@ -104,6 +106,9 @@ class ListPane(Pane):
         )
         self._on_move = on_move
         self._last_key: object = None
+        self._longest = 0
+        self._width = 80
+        self._message = False
         urwid.connect_signal(self.walker, "modified", self._moved)
         super().__init__(title, self._frame)
 
@@ -119,15 +124,40 @@ class ListPane(Pane):
     def focused_row(self) -> Row | None:
         return self.walker.focused_row
 
-    def set_rows(self, rows: Sequence[Row], *, keep: object = None) -> None:
-        """New rows (fresh data): the same row keeps the focus when it is still there."""
-        wanted = keep if keep is not None else self._last_key
-        longest = max([4, *(len(r.name) for r in rows[:_SAMPLE])])
-        self.table.name_width = min(longest, self._name_cap)
+    def set_rows(self, rows: Sequence[Row], *, keep: object = None, top: bool = False) -> None:
+        """New rows (fresh data): the same row keeps the focus when it is still there.
+
+        `top` puts the focus on the first row instead (a new list, not a refresh).
+        """
+        wanted = None if top else keep if keep is not None else self._last_key
+        self._longest = max([4, *(len(r.name) for r in rows[:_SAMPLE])])
         self.table.set_rows(rows)
-        self._header.set_text(self.table.header())
+        self._message = False
+        self._fit_names(self._width)
         self._header.set_wrap_mode("clip")
+        if top:
+            self.walker.focus = 0
         self.walker.changed(keep=wanted)
+
+    def _fit_names(self, width: int) -> None:
+        """Size the name column to the pane: the cells after it keep their widths, the last
+        one may be cut; names are never narrower than 16 (or their longest)."""
+        self._width = width
+        columns = self.table.columns
+        reserved = sum(c.width + 1 for c in columns[:-1])
+        reserved += min(columns[-1].width, _LAST_CELL_MIN) + 1 if columns else 0
+        longest = min(self._longest, self._name_cap)
+        fitted = max(min(longest, _NAME_MIN), min(longest, width - 2 - reserved))
+        if fitted != self.table.name_width:
+            self.table.name_width = fitted
+            self.walker.changed(keep=self._last_key)
+        if not self._message:
+            self._header.set_text(self.table.header())
+
+    def render(self, size: tuple[int, int], focus: bool = False) -> urwid.Canvas:  # type: ignore[override]
+        if size[0] != self._width and self._longest:
+            self._fit_names(size[0])
+        return super().render(size, focus)
 
     def refresh_rows(self) -> None:
         """Rows changed in place (a cell learnt later): redraw them, keeping the focus."""
@@ -135,6 +165,7 @@ class ListPane(Pane):
 
     def set_message(self, text: str) -> None:
         """Show `text` in place of the header (empty list, errors)."""
+        self._message = True
         self._header.set_text(("muted", text))
         self._header.set_wrap_mode("space")
 

@@ -107,6 +107,10 @@ async def test_sort_cycle_and_filter_next(registry: SeededRegistry, tmp_path: Pa
         select_repository(ui, "tags/many")
         await ui.wait_for("Tags: tags/many (30)")
         await ui.wait_until(lambda: "…" not in ui.screen())
+        # A new list starts on its first row: the newest tag, not where the cursor was.
+        tags = ui.app.tags
+        assert tags.focused_row is tags.table.match(0)[0]
+        assert ui.app.browser.tag == tags.table.match(0)[0].name
         ui.press("l")
         ui.press("s")  # date -> size
         assert ui.app.browser.tag_sort == "size"
