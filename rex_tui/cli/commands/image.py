@@ -22,6 +22,7 @@ from rex_tui.cli.parser import COMMANDS, RexParser, add_command
 if TYPE_CHECKING:
     from engine.models import ImageInfo, RepoInfo, TagInfo
     from engine.rex import Rex
+    from rex_tui.cli.output.color import Palette
 
 __all__ = ["register"]
 
@@ -164,10 +165,21 @@ def list_repositories(ctx: Context, args: argparse.Namespace) -> int:
     if bare:
         ctx.printer.names(names)
         return 0
-    from rex_tui.cli.output.listings import repo_table  # tables only: not for one image
-
-    ctx.printer.emit({"images": [r.to_dict() for r in repos]}, lambda p: repo_table(repos, p))
+    ctx.printer.emit({"images": [r.to_dict() for r in repos]}, lambda p: _repo_table(repos, p))
     return 0
+
+
+def _repo_table(repos: list[RepoInfo], palette: Palette) -> str:
+    # The table modules are imported for pretty output only: json and yaml skip them.
+    from rex_tui.cli.output.listings import repo_table
+
+    return repo_table(repos, palette)
+
+
+def _tag_table(infos: list[TagInfo], palette: Palette) -> str:
+    from rex_tui.cli.output.listings import tag_table
+
+    return tag_table(infos, palette)
 
 
 def _warm_repositories(
@@ -252,10 +264,8 @@ def list_tags(ctx: Context, args: argparse.Namespace, name: str) -> int:
     if not infos and ctx.printer.pretty:
         ctx.printer.note(f"{name} has no tags" + (" matching the filter" if args.filter else ""))
         return 0
-    from rex_tui.cli.output.listings import tag_table
-
     ctx.printer.emit(
-        {"name": name, "tags": [t.to_dict() for t in infos]}, lambda p: tag_table(infos, p)
+        {"name": name, "tags": [t.to_dict() for t in infos]}, lambda p: _tag_table(infos, p)
     )
     return 0
 
