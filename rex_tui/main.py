@@ -35,10 +35,12 @@ def main(argv: list[str] | None = None) -> int:
     if "--print" in args:
         # Dispatched before argparse so that everything after --print, options
         # included, belongs to the rex command line; only its module is imported.
-        from rex_tui.cli.main import run
+        from rex_tui.cli.main import exit_now, run
 
         at = args.index("--print")
-        return run(args[:at] + args[at + 1 :])
+        code = run(args[:at] + args[at + 1 :])
+        # As the process's entry point, end as `rex` does: without interpreter teardown.
+        return code if argv is not None else exit_now(code)
     options = build_parser().parse_args(args)
     from rex_tui.cli.errors import report
     from rex_tui.tui.launch import launch

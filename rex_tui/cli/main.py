@@ -14,6 +14,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from engine.errors import RexError
 from rex_tui.cli.errors import INTERRUPTED, UsageError, report
@@ -30,7 +31,30 @@ _NETWORK_COMMANDS = frozenset({"image", "search", "registry"})
 
 def main() -> None:
     """Console-script entry point of `rex`."""
-    sys.exit(run(sys.argv[1:]))
+    exit_now(run(sys.argv[1:]))
+
+
+def exit_now(code: int) -> NoReturn:
+    """End the process with `code`, skipping the interpreter's teardown.
+
+    Freeing every module and object at exit costs 10-20 ms once the engine is
+    loaded (more with trio and httpx), a sixth of a warm `rex image NAME:TAG`.
+    Nothing rex runs needs it: the cache is flushed by then, output is flushed
+    here, and rex starts no non-daemon threads or atexit handlers. Tools that
+    need atexit (coverage) get a normal exit. Only for a process's entry point:
+    never call it from code that runs in-process (tests use `run`).
+    """
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BrokenPipeError:
+            _silence_stdout()
+            code = code or BROKEN_PIPE
+        except (OSError, ValueError, AttributeError):
+            pass
+    if "coverage" in sys.modules:
+        sys.exit(code)
+    os._exit(code)
 
 
 def run(argv: Sequence[str]) -> int:
