@@ -199,7 +199,7 @@ def test_command_line_completes_and_runs(open_tui: object, registry: SeededRegis
     term.wait_for("Tags: tags/many (30)")
     term.press(":", "s", "o", "r", "t", " ", "n", "a", "m", "e", "Enter")
     shown = term.wait_for("sorted by name")
-    lines = [line for line in shown.splitlines() if "v1.0.0" in line or "v2.0.9" in line]
+    lines = [line for line in shown.splitlines() if "│v1.0.0 " in line or "│v2.0.9 " in line]
     assert lines and "v1.0.0" in lines[0]
     term.press(":", "n", "o", "p", "e", "Enter")
     term.wait_for("unknown command :nope")
