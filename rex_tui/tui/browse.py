@@ -162,6 +162,8 @@ class Browser:
             return
         self.registry = name
         self.repository = self.tag = None
+        self._repo_names = []
+        self.repos.set_rows([], top=True)  # not the last registry's names under the new title
         self.show_registries()
         self.load_repositories()
 

@@ -320,3 +320,20 @@ def test_colour_depth_follows_the_terminal() -> None:
     assert terminal_colors({"TERM": "xterm", "COLORTERM": "truecolor"}) == 2**24
     assert terminal_colors({"TERM": "linux"}) == 16
     assert terminal_colors({}) == 16
+
+
+async def test_switching_registries_shows_the_new_one_only(
+    registry: SeededRegistry, fresh_registry: object, tmp_path: Path
+) -> None:
+    other = fresh_registry.url  # type: ignore[attr-defined]
+    async with running_app(tmp_path, [("local", registry.url), ("empty", other)]) as ui:
+        await ui.wait_for("oci/single")
+        ui.press(":")
+        ui.type("registry empty")
+        ui.press("enter")
+        await ui.wait_for("● empty", "Repositories (0)")
+        assert "oci/single" not in ui.screen()
+        ui.press(":")
+        ui.type("registry local")
+        ui.press("enter")
+        await ui.wait_for("● local", "oci/single")
