@@ -3,6 +3,10 @@
 The edit widget echoes each character at once (urwid does that synchronously);
 the filtering itself runs in a worker thread, and a newer keystroke cancels
 the older computation's delivery, so only the latest query's result is shown.
+
+urwid redraws when trio is about to wait for I/O, which is after every task
+that is ready has run: with background fetches in flight that can be a long
+while after the result arrived. `redraw`, when given, draws the result at once.
 """
 
 from __future__ import annotations
@@ -19,10 +23,18 @@ __all__ = ["FilterRunner"]
 class FilterRunner:
     """Recomputes one table's filter off the UI path; the newest query wins."""
 
-    def __init__(self, nursery: trio.Nursery, table: RowTable, on_shown: Callable[[], None]):
+    def __init__(
+        self,
+        nursery: trio.Nursery,
+        table: RowTable,
+        on_shown: Callable[[], None],
+        *,
+        redraw: Callable[[], None] | None = None,
+    ) -> None:
         self._nursery = nursery
         self._table = table
         self._on_shown = on_shown
+        self._redraw = redraw
         self._scope: trio.CancelScope | None = None
         self.latest = table.query
 
@@ -44,3 +56,5 @@ class FilterRunner:
             if query == self.latest:
                 self._table.show(query, result)
                 self._on_shown()
+                if self._redraw is not None:
+                    self._redraw()

@@ -8,18 +8,23 @@ list of 100,000 repositories costs what fits on the screen.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
+import trio
 import urwid
 from urwid.widget.widget import AbstractFlowWidget
 
-from engine.search import FilterResult, IncrementalFilter, Match
+if TYPE_CHECKING:
+    from engine.search import FilterResult, IncrementalFilter, Match
 
-__all__ = ["Column", "LazyWalker", "Row", "RowTable", "highlight"]
+__all__ = ["Column", "Filtered", "LazyWalker", "Row", "RowTable", "highlight"]
+
+logger = logging.getLogger(__name__)
 
 Markup = str | tuple[str, str] | list["Markup"]
 
@@ -71,27 +76,75 @@ def _fit(text: str, width: int, align: str) -> str:
     return text.rjust(width) if align == "right" else text.ljust(width)
 
 
+def _prepare_soon(table: RowTable) -> None:
+    """Build `table`'s filter index in a worker thread once the UI has drawn the rows.
+
+    Outside a trio run (scripts, headless tests) the index is built on first use.
+    """
+    try:
+        trio.lowlevel.current_trio_token()
+    except RuntimeError:
+        return
+    rows = table.rows
+
+    async def prepare() -> None:
+        await trio.sleep(0)  # the next idle pass draws the screen before this starts
+        if table.rows is rows:
+            try:
+                await trio.to_thread.run_sync(table.prepare, abandon_on_cancel=True)
+            except Exception:  # a system task must not raise; the next query retries
+                logger.exception("building the filter index failed")
+
+    trio.lowlevel.spawn_system_task(prepare)
+
+
+class Filtered:
+    """One query's result over one list of rows: the rows it indexes into travel with it."""
+
+    __slots__ = ("query", "result", "rows")
+
+    def __init__(self, query: str, result: FilterResult, rows: list[Row]) -> None:
+        self.query = query
+        self.result = result
+        self.rows = rows
+
+
 class RowTable:
-    """The rows of one list and the filter over their names."""
+    """The rows of one list and the filter over their names.
+
+    The filter's index over the names (~0.1 s for 100,000) is built off the UI
+    path: in the background once the rows have been drawn, or on the first query
+    in the filter's worker thread. A query ranks only the first screens of
+    matches; scrolling further ranks more, up to `SHOWN_MAX`.
+    """
+
+    SHOWN_MAX = 2000
+    """A filtered list shows at most this many matches (the status bar counts all)."""
+    FIRST_RANKED = 256
+    """How many matches a query ranks at first: several screens, and ~5x cheaper."""
+    BACKGROUND_INDEX_ROWS = 5000
+    """Lists this long get their filter index built in the background after set_rows."""
 
     def __init__(self, columns: Sequence[Column] = (), name_width: int | None = None) -> None:
         self.columns = tuple(columns)
         self.name_width = name_width
         self._rows: list[Row] = []
-        self._filter = IncrementalFilter([])
+        self._filter: IncrementalFilter | None = None
+        self._indexed: list[Row] | None = None  # the rows the filter's index was built over
         self._compute_lock = threading.Lock()
         self._query = ""
-        self._result: FilterResult | None = None
-        self._limit = 2000
+        self._filtered: Filtered | None = None
+        self._positions: dict[object, int] | None = None
 
     # -- content --------------------------------------------------------------
 
     def set_rows(self, rows: Sequence[Row]) -> None:
-        """Replace the rows (a refresh): the filter is re-applied to the new names."""
+        """Replace the rows (a refresh); the current query is re-applied on next use."""
         self._rows = list(rows)
-        with self._compute_lock:
-            self._filter.set_names([r.name for r in self._rows])
-        self._result = None
+        self._filtered = None
+        self._positions = None
+        if len(self._rows) >= self.BACKGROUND_INDEX_ROWS:
+            _prepare_soon(self)
 
     @property
     def rows(self) -> list[Row]:
@@ -106,56 +159,99 @@ class RowTable:
     def set_query(self, query: str) -> None:
         """Filter by `query` ("" shows every row in order), computing on first use."""
         self._query = query
-        self._result = None
+        self._filtered = None
 
-    def compute(self, query: str) -> FilterResult | None:
-        """The filter result for `query`, safe to call from a worker thread.
+    def prepare(self) -> None:
+        """Build the filter's index for the current rows now; safe from a worker thread."""
+        with self._compute_lock:
+            self._index(self._rows)
+
+    def _index(self, rows: list[Row]) -> IncrementalFilter:
+        """The filter over `rows` (the compute lock held)."""
+        if self._filter is None or self._indexed is not rows:
+            from engine.search import IncrementalFilter  # rapidfuzz: not needed to paint
+
+            names = [r.name for r in rows]
+            if self._filter is None:
+                self._filter = IncrementalFilter(names)
+            else:
+                self._filter.set_names(names)
+            self._indexed = rows
+        return self._filter
+
+    def compute(self, query: str, limit: int | None = None) -> Filtered | None:
+        """The first `limit` matches of `query` over the current rows; thread-safe.
 
         The incremental filter is not thread-safe; one lock keeps an abandoned,
         still-running computation and the next one apart.
         """
         if not query:
             return None
+        rows = self._rows
         with self._compute_lock:
-            return self._filter.update(query, limit=self._limit)
+            result = self._index(rows).update(query, limit=limit or self.FIRST_RANKED)
+        return Filtered(query, result, rows)
 
-    def show(self, query: str, result: FilterResult | None) -> None:
-        """Display a result `compute` produced (on the UI thread)."""
+    def show(self, query: str, filtered: Filtered | None) -> None:
+        """Display what `compute` produced (on the UI thread)."""
         self._query = query
-        self._result = result
+        self._filtered = filtered if filtered is None or filtered.rows is self._rows else None
 
-    def _current(self) -> FilterResult | None:
+    def _current(self) -> Filtered | None:
         if not self._query:
             return None
-        if self._result is None:
-            self._result = self.compute(self._query)
-        return self._result
+        if self._filtered is None:
+            self._filtered = self.compute(self._query)
+        return self._filtered
+
+    def _ranked(self, index: int) -> Filtered:
+        """The current result, ranked at least down to display position `index`."""
+        filtered = self._current()
+        assert filtered is not None
+        if index >= len(filtered.result.matches) and index < len(self):
+            want = min(self.SHOWN_MAX, max(2 * len(filtered.result.matches), index + 1))
+            self._filtered = filtered = self.compute(self._query, want) or filtered
+        return filtered
 
     @property
     def total(self) -> int:
         """How many rows match (all of them without a filter)."""
-        result = self._current()
-        return len(self._rows) if result is None else result.total
+        filtered = self._current()
+        return len(self._rows) if filtered is None else filtered.result.total
 
     def __len__(self) -> int:
-        result = self._current()
-        return len(self._rows) if result is None else len(result.matches)
+        filtered = self._current()
+        if filtered is None:
+            return len(self._rows)
+        return min(filtered.result.total, self.SHOWN_MAX)
 
     def match(self, index: int) -> tuple[Row, Match | None]:
         """The row shown at display position `index`, and its match when filtered."""
-        result = self._current()
-        if result is None:
+        if not self._query:
             return self._rows[index], None
-        found = result.matches[index]
-        return self._rows[found.index], found
+        filtered = self._ranked(index)
+        found = filtered.result.matches[index]
+        return filtered.rows[found.index], found
 
     def index_of(self, key: object) -> int | None:
-        """The display position of the row whose key is `key`, if shown."""
-        result = self._current()
-        if result is None:
-            return next((i for i, r in enumerate(self._rows) if r.key == key), None)
-        rows = self._rows
-        return next((i for i, m in enumerate(result.matches) if rows[m.index].key == key), None)
+        """The display position of the row whose key is `key`, if shown (and ranked)."""
+        filtered = self._current()
+        if filtered is None:
+            if self._positions is None:
+                self._positions = {}
+                for i, row in enumerate(self._rows):
+                    try:
+                        self._positions.setdefault(row.key, i)
+                    except TypeError:  # an unhashable key: look for it the slow way
+                        self._positions = None
+                        return next((i for i, r in enumerate(self._rows) if r.key == key), None)
+            try:
+                return self._positions.get(key)
+            except TypeError:
+                return None
+        rows = filtered.rows
+        matches = filtered.result.matches
+        return next((i for i, m in enumerate(matches) if rows[m.index].key == key), None)
 
     # -- rendering ------------------------------------------------------------
 

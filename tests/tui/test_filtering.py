@@ -40,3 +40,24 @@ async def test_clearing_the_query_shows_everything(nursery: trio.Nursery) -> Non
     while len(shown) < 2:
         await trio.sleep(0.01)
     assert shown[-1] == 100 and shown[0] < 100
+
+
+async def test_a_shown_result_is_drawn_at_once(nursery: trio.Nursery) -> None:
+    table = names_table(1000)
+    events: list[str] = []
+    runner = FilterRunner(
+        nursery, table, lambda: events.append("shown"), redraw=lambda: events.append("drawn")
+    )
+    runner.request("api-9")
+    while not events:
+        await trio.sleep(0.01)
+    await trio.sleep(0.02)
+    assert events == ["shown", "drawn"]
+
+
+async def test_a_long_list_gets_its_index_in_the_background() -> None:
+    table = names_table(RowTable.BACKGROUND_INDEX_ROWS)
+    assert table._indexed is None  # set_rows returned without building it
+    with trio.fail_after(10):
+        while table._indexed is not table.rows:
+            await trio.sleep(0.01)

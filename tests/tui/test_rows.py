@@ -68,3 +68,43 @@ def test_empty_and_clamped() -> None:
     walker.changed()
     walker.set_focus(99)
     assert walker.focus == 0
+
+
+def test_a_filter_ranks_the_first_screens_then_more_as_the_list_scrolls() -> None:
+    t = table(20_000)
+    t.set_query("service-1")
+    assert t.total > RowTable.SHOWN_MAX  # service-1, service-10.., 100.., 1000..
+    assert len(t) == RowTable.SHOWN_MAX
+    first = t.compute("service-1")
+    assert first is not None and len(first.result.matches) == RowTable.FIRST_RANKED
+    far = RowTable.FIRST_RANKED + 40
+    row, found = t.match(far)  # ranks further on demand
+    whole = t.compute("service-1", RowTable.SHOWN_MAX)
+    assert whole is not None and found == whole.result.matches[far]
+    assert row is t.rows[whole.result.matches[far].index]
+
+
+def test_a_result_over_replaced_rows_is_not_shown() -> None:
+    t = table(100)
+    stale = t.compute("service-5")
+    t.set_rows([Row(f"other-{i}", key=i) for i in range(10)])
+    t.show("service-5", stale)
+    assert t.total == 0  # recomputed over the rows now held, which hold no service-5
+    assert len(t) == 0
+
+
+def test_index_of_unfiltered_and_filtered() -> None:
+    t = table(1000)
+    assert t.index_of(700) == 700
+    assert t.index_of("missing") is None
+    assert t.index_of(["unhashable"]) is None
+    t.set_query("service-70")
+    shown = t.index_of(700)
+    assert shown is not None and t.match(shown)[0].key == 700
+
+
+def test_no_filter_index_until_a_query_outside_trio() -> None:
+    t = table(RowTable.BACKGROUND_INDEX_ROWS + 1)
+    assert t._indexed is None  # set_rows outside a trio run builds nothing
+    t.set_query("service-1")
+    assert len(t) > 0 and t._indexed is t.rows
