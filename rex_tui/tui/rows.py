@@ -13,7 +13,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, cast, overload
 
 import trio
 import urwid
@@ -22,7 +22,7 @@ from urwid.widget.widget import AbstractFlowWidget
 if TYPE_CHECKING:
     from engine.search import FilterResult, IncrementalFilter, Match
 
-__all__ = ["Column", "Filtered", "LazyWalker", "Row", "RowTable", "highlight"]
+__all__ = ["Column", "Filtered", "LazyRows", "LazyWalker", "Row", "RowTable", "highlight"]
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +76,47 @@ def _fit(text: str, width: int, align: str) -> str:
     return text.rjust(width) if align == "right" else text.ljust(width)
 
 
+class LazyRows(Sequence[Row]):
+    """Rows made from their names only when shown or asked for.
+
+    A list of 100,000 names costs one list, not 100,000 `Row`s (~0.15 s to
+    build before the first paint). `make(name)` builds a name's row, whose key
+    must be the name; a made row is kept, so cells changed on it in place stay.
+    """
+
+    def __init__(self, names: Sequence[str], make: Callable[[str], Row]) -> None:
+        self.names = list(names)
+        self._make = make
+        self._made: dict[str, Row] = {}
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    @overload
+    def __getitem__(self, index: int) -> Row: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Row]: ...
+    def __getitem__(self, index: int | slice) -> Row | list[Row]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self.names)))]
+        name = self.names[index]
+        row = self._made.get(name)
+        if row is None:
+            row = self._made[name] = self._make(name)
+        return row
+
+    def made(self, name: str) -> Row | None:
+        """The row of `name` if it has been made (to update its cells in place)."""
+        return self._made.get(name)
+
+    def positions(self) -> dict[object, int]:
+        """Each name's (that is, each key's) position; the first of duplicates wins."""
+        positions: dict[object, int] = {}
+        for i, name in enumerate(self.names):
+            positions.setdefault(name, i)
+        return positions
+
+
 def _prepare_soon(table: RowTable) -> None:
     """Build `table`'s filter index in a worker thread once the UI has drawn the rows.
 
@@ -103,7 +144,7 @@ class Filtered:
 
     __slots__ = ("query", "result", "rows")
 
-    def __init__(self, query: str, result: FilterResult, rows: list[Row]) -> None:
+    def __init__(self, query: str, result: FilterResult, rows: Sequence[Row]) -> None:
         self.query = query
         self.result = result
         self.rows = rows
@@ -128,9 +169,9 @@ class RowTable:
     def __init__(self, columns: Sequence[Column] = (), name_width: int | None = None) -> None:
         self.columns = tuple(columns)
         self.name_width = name_width
-        self._rows: list[Row] = []
+        self._rows: Sequence[Row] = []
         self._filter: IncrementalFilter | None = None
-        self._indexed: list[Row] | None = None  # the rows the filter's index was built over
+        self._indexed: Sequence[Row] | None = None  # the rows the filter's index was built over
         self._compute_lock = threading.Lock()
         self._query = ""
         self._filtered: Filtered | None = None
@@ -140,14 +181,14 @@ class RowTable:
 
     def set_rows(self, rows: Sequence[Row]) -> None:
         """Replace the rows (a refresh); the current query is re-applied on next use."""
-        self._rows = list(rows)
+        self._rows = rows if isinstance(rows, LazyRows) else list(rows)
         self._filtered = None
         self._positions = None
         if len(self._rows) >= self.BACKGROUND_INDEX_ROWS:
             _prepare_soon(self)
 
     @property
-    def rows(self) -> list[Row]:
+    def rows(self) -> Sequence[Row]:
         return self._rows
 
     # -- filtering ------------------------------------------------------------
@@ -166,12 +207,12 @@ class RowTable:
         with self._compute_lock:
             self._index(self._rows)
 
-    def _index(self, rows: list[Row]) -> IncrementalFilter:
+    def _index(self, rows: Sequence[Row]) -> IncrementalFilter:
         """The filter over `rows` (the compute lock held)."""
         if self._filter is None or self._indexed is not rows:
             from engine.search import IncrementalFilter  # rapidfuzz: not needed to paint
 
-            names = [r.name for r in rows]
+            names = rows.names if isinstance(rows, LazyRows) else [r.name for r in rows]
             if self._filter is None:
                 self._filter = IncrementalFilter(names)
             else:
@@ -237,6 +278,8 @@ class RowTable:
         """The display position of the row whose key is `key`, if shown (and ranked)."""
         filtered = self._current()
         if filtered is None:
+            if self._positions is None and isinstance(self._rows, LazyRows):
+                self._positions = self._rows.positions()
             if self._positions is None:
                 self._positions = {}
                 for i, row in enumerate(self._rows):
@@ -263,7 +306,9 @@ class RowTable:
     def _name_width(self) -> int:
         if self.name_width is not None:
             return self.name_width
-        return max([4, *(len(r.name) for r in self._rows[:2000])])
+        rows = self._rows
+        names = rows.names[:2000] if isinstance(rows, LazyRows) else [r.name for r in rows[:2000]]
+        return max([4, *map(len, names)])
 
     def markup(self, index: int) -> list[Markup]:
         row, found = self.match(index)

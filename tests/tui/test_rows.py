@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import urwid
 
-from rex_tui.tui.rows import Column, LazyWalker, Row, RowTable, highlight
+from rex_tui.tui.rows import Column, LazyRows, LazyWalker, Row, RowTable, highlight
 
 
 def screen(widget: urwid.Widget, cols: int, rows: int) -> list[str]:
@@ -108,3 +108,26 @@ def test_no_filter_index_until_a_query_outside_trio() -> None:
     assert t._indexed is None  # set_rows outside a trio run builds nothing
     t.set_query("service-1")
     assert len(t) > 0 and t._indexed is t.rows
+
+
+def test_lazy_rows_are_made_when_shown_and_filter_by_name() -> None:
+    made: list[str] = []
+
+    def make(name: str) -> Row:
+        made.append(name)
+        return Row(name, (str(len(name)),), key=name)
+
+    names = [f"team-{i % 10}/service-{i}" for i in range(50_000)]
+    t = RowTable([Column("LEN", 3, "right")])
+    t.set_rows(LazyRows(names, make))
+    walker = LazyWalker(t)
+    lines = screen(urwid.ListBox(walker), 40, 2)
+    assert lines[0].startswith("team-0/service-0 ") and lines[0].endswith("16")
+    assert len(made) < 10  # the rows on screen, not 50,000
+    assert t.index_of("team-3/service-40003") == 40003
+    t.set_query("service-49999")
+    walker.changed()
+    assert walker.focused_row is not None and walker.focused_row.name == names[-1]
+    rows = t.rows
+    assert isinstance(rows, LazyRows) and rows.made(names[-1]) is walker.focused_row
+    assert rows.made(names[-2]) is None
