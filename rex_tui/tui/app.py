@@ -341,7 +341,9 @@ class App:
         if self.workers is None:
             return
         self.filtering = pane
-        self.runner = FilterRunner(self.workers.nursery, pane.table, self._filtered)
+        self.runner = FilterRunner(
+            self.workers.nursery, pane.table, self._filtered, redraw=self._draw
+        )
         self.filter_edit.set_edit_text(pane.table.query)
         self.filter_edit.set_edit_pos(len(pane.table.query))
         self._open_line(self.filter_edit)
@@ -365,8 +367,14 @@ class App:
         elif action in ("move_down", "move_up", "page_down", "page_up") and pane is not None:
             pane.act(action, self._size)
         else:
-            # Straight into the edit, in order with the keys around it in this batch.
+            # Straight into the edit, in order with the keys around it in this batch,
+            # and on screen now rather than after the background work queued behind it.
             self.filter_edit.keypress((self._size[0],), key)
+            self._draw()
+
+    def _draw(self) -> None:
+        if self.loop is not None:
+            self.loop.draw_screen()
 
     def _filter_changed(self, _edit: urwid.Edit, text: str) -> None:
         if self.runner is not None and self.filtering is not None:

@@ -25,7 +25,7 @@ from engine.refresh import Fetched
 from engine.rex import Rex
 from rex_tui.tui.details import section_lines
 from rex_tui.tui.panes import DetailsPane, ListPane
-from rex_tui.tui.rows import Column, Row
+from rex_tui.tui.rows import Column, LazyRows, Row
 from rex_tui.tui.statusbar import StatusBar
 from rex_tui.tui.workers import Workers
 
@@ -53,6 +53,8 @@ _STATUS_STYLES = {
     "offline": "registry.offline",
     "catalog closed": "registry.closed",
 }
+_SETTLE = 0.25
+"""Seconds the selection must rest before the tags around it are counted."""
 _COUNT_WINDOW = 60
 """Repositories around the selection whose tags are counted in the background."""
 _EPOCH = datetime.min.replace(tzinfo=UTC)
@@ -105,7 +107,7 @@ class Browser:
         self.registry_status: dict[str, str] = {}
         self._repo_names: list[str] = []
         self._repo_facts: dict[tuple[str, str], RepoFacts] = {}
-        self._repo_rows: dict[str, Row] = {}
+        self._repo_rows = LazyRows([], lambda name: Row(name))
         self._tag_infos: dict[str, TagInfo] = {}
 
     @property
@@ -230,16 +232,19 @@ class Browser:
     def show_repository_rows(self) -> None:
         registry = self.registry
         facts = self._repo_facts
-        rows = [
-            Row(name, self._repo_cells(facts.get((registry, name))), key=name, styles=_REPO_STYLES)
-            for name in self._repo_names
-        ]
-        self._repo_rows = {row.name: row for row in rows}
+        names = self._repo_names
         if self.repo_sort == "date":
-            rows.sort(key=lambda r: self._facts(r.name).updated or _EPOCH, reverse=True)
+            names = sorted(names, key=lambda n: self._facts(n).updated or _EPOCH, reverse=True)
         elif self.repo_sort == "size":
-            rows.sort(key=lambda r: -(self._facts(r.name).tags or 0))
-        self.repos.set_rows(rows, keep=self.repository)
+            names = sorted(names, key=lambda n: -(self._facts(n).tags or 0))
+
+        def make(name: str) -> Row:
+            cells = self._repo_cells(facts.get((registry, name)))
+            return Row(name, cells, key=name, styles=_REPO_STYLES)
+
+        # 100,000 names cost one list: a row is made when it is shown.
+        self._repo_rows = LazyRows(names, make)
+        self.repos.set_rows(self._repo_rows, keep=self.repository)
 
     def _facts(self, name: str) -> RepoFacts:
         return self._repo_facts.get((self.registry, name)) or RepoFacts()
@@ -261,7 +266,7 @@ class Browser:
             facts.tags = tags
         if updated is not None:
             facts.updated = updated
-        row = self._repo_rows.get(name)
+        row = self._repo_rows.made(name)  # a row made later reads the facts then
         if row is not None:
             row.cells = self._repo_cells(facts)
             self.repos.refresh_rows()
@@ -280,6 +285,8 @@ class Browser:
         registry = self.registry
 
         async def count() -> dict[str, int]:
+            # Only once the selection rests: each move (a filter keystroke too) restarts this.
+            await trio.sleep(_SETTLE)
             counts: dict[str, int] = {}
 
             async def one(name: str) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 import urwid
 
 from rex_tui.tui.details import SECTIONS, Line
-from rex_tui.tui.rows import Column, LazyWalker, Row, RowTable
+from rex_tui.tui.rows import Column, LazyRows, LazyWalker, Row, RowTable
 
 __all__ = ["DetailsPane", "ListPane", "Pane"]
 
@@ -130,7 +130,10 @@ class ListPane(Pane):
         `top` puts the focus on the first row instead (a new list, not a refresh).
         """
         wanted = None if top else keep if keep is not None else self._last_key
-        self._longest = max([4, *(len(r.name) for r in rows[:_SAMPLE])])
+        names = (
+            rows.names[:_SAMPLE] if isinstance(rows, LazyRows) else [r.name for r in rows[:_SAMPLE]]
+        )
+        self._longest = max([4, *map(len, names)])
         self.table.set_rows(rows)
         self._message = False
         self._fit_names(self._width)
