@@ -15,7 +15,6 @@ import logging
 import re
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
-from dataclasses import dataclass
 from datetime import datetime
 
 import httpx
@@ -24,6 +23,7 @@ import trio
 from engine.credentials import Credentials
 from engine.errors import AuthenticationError, ContentError, ServerError, ValidationError
 from engine.headers import Challenge, parse_www_authenticate
+from engine.tokens import TokenCache
 
 __all__ = ["RegistryAuth", "TokenCache", "scope_for_path"]
 
@@ -31,7 +31,6 @@ logger = logging.getLogger(__name__)
 
 _TOKEN_REQUEST = "rex_token_request"
 _DEFAULT_TOKEN_LIFETIME = 60.0  # distribution spec: assume 60 s when expires_in is absent
-_EXPIRY_MARGIN = 5.0
 _REPO_PATH = re.compile(r"^/v2/(.+?)/(?:manifests|blobs|tags|referrers)/")
 
 
@@ -44,45 +43,6 @@ def scope_for_path(path: str, method: str = "GET") -> str:
         return ""
     actions = "pull" if method in ("GET", "HEAD") else "pull,push"
     return f"repository:{m.group(1)}:{actions}"
-
-
-@dataclass(slots=True)
-class _Token:
-    value: str
-    expires_at: float
-
-
-class TokenCache:
-    """Bearer tokens keyed by (registry, scope), kept until just before they expire."""
-
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self._clock = clock
-        self._tokens: dict[tuple[str, str], _Token] = {}
-
-    def get(self, registry: str, scope: str) -> str | None:
-        token = self._tokens.get((registry, scope))
-        if token is None:
-            return None
-        if token.expires_at <= self._clock():
-            del self._tokens[(registry, scope)]
-            logger.debug("token for %s %s expired, refreshing", registry, scope or "(no scope)")
-            return None
-        return token.value
-
-    def put(self, registry: str, scope: str, value: str, lifetime: float) -> None:
-        expires_at = self._clock() + max(0.0, lifetime - _EXPIRY_MARGIN)
-        self._tokens[(registry, scope)] = _Token(value, expires_at)
-
-    def drop(self, registry: str, scope: str) -> None:
-        self._tokens.pop((registry, scope), None)
-
-    def drop_registry(self, registry: str) -> None:
-        """Forget every token of `registry` (its login changed)."""
-        for key in [k for k in self._tokens if k[0] == registry]:
-            del self._tokens[key]
-
-    def __len__(self) -> int:
-        return len(self._tokens)
 
 
 def _basic_header(credentials: Credentials) -> str:

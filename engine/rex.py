@@ -7,14 +7,12 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from types import TracebackType
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import httpx
 import trio
 
 from engine import oci, overview
 from engine.assemble import assemble_image, choose_child
-from engine.auth import RegistryAuth, TokenCache
 from engine.cache import Cache, CacheKey
 from engine.cached import (
     Consistency,
@@ -26,7 +24,6 @@ from engine.cached import (
     manifest_data,
     manifest_from,
 )
-from engine.client import HttpClient, RetryPolicy
 from engine.config import Config, RegistryConfig
 from engine.credentials import Credentials
 from engine.endpoint import Endpoint
@@ -41,7 +38,14 @@ from engine.models import ImageInfo, Manifest, PingResult, RepoInfo, TagInfo, Ta
 from engine.overview import Progress
 from engine.reference import Reference
 from engine.refresh import Fetched, Refresher
-from engine.registry import RegistryClient
+from engine.tokens import TokenCache
+
+if TYPE_CHECKING:  # the network stack is imported on the first request, not before
+    import httpx
+
+    from engine.auth import RegistryAuth
+    from engine.client import RetryPolicy
+    from engine.registry import RegistryClient
 
 __all__ = ["CredentialSource", "Rex"]
 
@@ -148,6 +152,8 @@ class Rex:
         if existing is not None:
             return existing
         host = endpoint.host
+        from engine.auth import RegistryAuth
+
         auth = RegistryAuth(
             host, None, self._tokens, load_credentials=lambda: self._load_credentials(host)
         )
@@ -170,6 +176,9 @@ class Rex:
     def _build_client(
         self, rc: RegistryConfig, endpoint: Endpoint, auth: RegistryAuth
     ) -> RegistryClient:
+        from engine.client import HttpClient
+        from engine.registry import RegistryClient
+
         http = HttpClient(
             endpoint,
             network=self.config.network,
@@ -312,6 +321,8 @@ class Rex:
 
     async def check_credentials(self, registry: str | None, credentials: Credentials) -> PingResult:
         """Whether `credentials` work on `registry` (AuthenticationError if not); stores nothing."""
+        from engine.auth import RegistryAuth
+
         rc = self.registry_config(registry)
         endpoint = Endpoint.parse(rc.url, insecure=rc.insecure)
         client = self._build_client(

@@ -173,6 +173,7 @@ class App:
         self.rex.start_background(nursery)
         self.workers = Workers(nursery, on_error=self._failed, on_busy=self._busy)
         self.browser.workers = self.workers
+        self.browser.redraw = self._draw
         self.browser.load_registries()
 
     async def _spin(self) -> None:

@@ -98,6 +98,8 @@ class Browser:
         self.repo_sort = "name"
         self.image: ImageInfo | None = None
         self.workers: Workers | None = None
+        self.redraw: Callable[[], None] = lambda: None
+        """Draw the screen now (set by the app): a list on screen before other work runs."""
         self.registries = ListPane("registries", "Registries", (Column("STATUS", 14),))
         self.repos = ListPane(
             "repositories", "Repositories", _REPO_COLUMNS, on_move=self._repo_moved
@@ -123,7 +125,9 @@ class Browser:
     # -- registries ----------------------------------------------------------------
 
     def load_registries(self) -> None:
-        """Show the configured registries, ping each, and load the current one."""
+        """Show the configured registries, load the current one, and ping each."""
+        self.show_registries()
+        self.load_repositories()  # first: what is cached shows before any network code runs
         for name in self.registry_names:
             self.registry_status.setdefault(name, "…")
             self._run(
@@ -131,8 +135,6 @@ class Browser:
                 lambda name=name: self._ping(name),  # type: ignore[misc]
                 lambda status, name=name: self.set_registry_status(name, status),  # type: ignore[misc]
             )
-        self.show_registries()
-        self.load_repositories()
 
     async def _ping(self, name: str) -> str:
         """online, auth required, auth failed or offline: what the registries pane shows."""
@@ -211,6 +213,7 @@ class Browser:
                 lambda fresh: self._show_repositories(registry, Fetched(fresh)),
             )
         self._count_tags_near_selection()
+        self.redraw()
 
     def repositories_failed(self, error: RexError) -> None:
         """The catalog could not be read: say why in the pane if nothing is shown."""

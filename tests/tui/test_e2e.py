@@ -200,7 +200,7 @@ def test_command_line_completes_and_runs(open_tui: object, registry: SeededRegis
     term.press(":", "s", "o", "r", "t", " ", "n", "a", "m", "e", "Enter")
     term.wait_for("sorted by name")
     term.press("l", "g", "g")  # the tags pane, its first row
-    shown = term.wait_for("Details: tags/many:v1.0.0")
+    shown = term.wait_for("Details: tags/many:v1.0.0", "││v1.0.0 ", "││v1.0.2 ")
     rows = [line.split("│")[5].split()[0] for line in shown.splitlines() if "││v" in line]
     assert rows[:3] == ["v1.0.0", "v1.0.1", "v1.0.2"]
     term.press(":", "n", "o", "p", "e", "Enter")
