@@ -342,6 +342,7 @@ class App:
         if self.workers is None:
             return
         self.filtering = pane
+        self.browser.typing = True
         self.runner = FilterRunner(
             self.workers.nursery, pane.table, self._filtered, redraw=self._draw
         )
@@ -353,6 +354,9 @@ class App:
         self._close_line()
         self._filtered()
         self.filtering = None
+        self.browser.typing = False
+        if self.browser.repository is not None and not self.browser.tag_info():
+            self.browser.load_tags(self.browser.repository)  # the pause is over: load now
 
     def _filter_key(self, key: str) -> None:
         action = self.keymap.lookup("filter", key)

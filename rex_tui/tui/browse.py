@@ -98,6 +98,8 @@ class Browser:
         self.repo_sort = "name"
         self.image: ImageInfo | None = None
         self.workers: Workers | None = None
+        self.typing = False
+        """A filter is being typed (set by the app): selection moves are not choices yet."""
         self.redraw: Callable[[], None] = lambda: None
         """Draw the screen now (set by the app): a list on screen before other work runs."""
         self.registries = ListPane("registries", "Registries", (Column("STATUS", 14),))
@@ -320,15 +322,20 @@ class Browser:
         self._tag_infos = {}
         self.details.set_message("Select a tag to see its details.")
         if self.repository is not None:
-            self.load_tags(self.repository)
+            # While a filter is typed every keystroke moves the selection: wait for a pause.
+            self.load_tags(self.repository, settle=self.typing)
             self._count_tags_near_selection()
 
     # -- tags ----------------------------------------------------------------------
 
-    def load_tags(self, repository: str, *, refresh: bool = False, hard: bool = False) -> None:
+    def load_tags(
+        self, repository: str, *, refresh: bool = False, hard: bool = False, settle: bool = False
+    ) -> None:
         registry = self.registry
 
         async def fetch() -> tuple[Fetched[list[str]], list[TagInfo]]:
+            if settle:
+                await trio.sleep(_SETTLE)
             consistency = "strong" if hard else "eventual"
             fetched = await self.rex.fetch_tags(
                 repository, registry, consistency=consistency, refresh=refresh
