@@ -40,10 +40,11 @@ by name, last updated or tag count."""
 _TAG_COLUMNS = (
     Column("DIGEST", 12),
     Column("SIZE", 9, "right"),
-    Column("CREATED", 14),
+    Column("CREATED", 11),
     Column("PLATFORMS", 40),
 )
-_REPO_COLUMNS = (Column("TAGS", 6, "right"), Column("UPDATED", 14))
+_REPO_COLUMNS = (Column("TAGS", 5, "right"), Column("UPDATED", 11))
+# Dates and ages ("2026-10-16", "3 weeks ago") fit in 11 columns.
 _REPO_STYLES = (None, "details.date")
 _TAG_STYLES = ("details.digest", "details.size", "details.date", "details.platform")
 _STATUS_STYLES = {

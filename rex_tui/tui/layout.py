@@ -13,7 +13,7 @@ __all__ = ["WIDE_COLUMNS", "PaneLayout"]
 WIDE_COLUMNS = 120
 """At this width and above all four panes fit side by side."""
 
-_WEIGHTS = (3, 4, 5, 6)
+_WEIGHTS = (3, 4, 6, 5)
 
 
 class PaneLayout(urwid.Widget):

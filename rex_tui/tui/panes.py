@@ -23,8 +23,8 @@ _MOVES = {
 }
 _WHEEL = {4: "move_up", 5: "move_down"}
 _SAMPLE = 2000
-_NAME_MIN = 16
-_LAST_CELL_MIN = 10
+_NAME_MIN = 14
+_LAST_CELL_MIN = 11
 """Rows measured to size the name column (longer names are cut with '…')."""
 _WHEEL_STEP = 3
 
@@ -144,7 +144,7 @@ class ListPane(Pane):
 
     def _fit_names(self, width: int) -> None:
         """Size the name column to the pane: the cells after it keep their widths, the last
-        one may be cut; names are never narrower than 16 (or their longest)."""
+        one may be cut; names are never narrower than 14 (or their longest)."""
         self._width = width
         columns = self.table.columns
         reserved = sum(c.width + 1 for c in columns[:-1])

@@ -113,7 +113,7 @@ def test_browse_registry_repository_tag_details_then_quit(
         term.press("j")
     term.wait_for("Tags: oci/multi (1)")
     term.press("l")  # to the tags pane; its first tag's details load
-    shown = term.wait_for("OCI Image Index (multi-platform)")
+    shown = term.wait_for("OCI Image Index")
     assert registry.digest("oci/multi:latest")[:19] in shown
     assert "linux/arm64/v8" in shown
     term.press("q")
