@@ -217,7 +217,8 @@ class DetailsPane(Pane):
         markup: list[str | tuple[str, str]] = []
         for i, name in enumerate(SECTIONS):
             style = "details.tab.active" if i == self.section else "details.tab"
-            markup += [(style, f" {name} "), " "]
+            label = name.replace(" ", "\u00a0")  # "Raw manifest" wraps as one tab
+            markup += [(style, f" {label} "), " "]
         self._tabs.set_text(markup)
 
     def set_message(self, text: str) -> None:
