@@ -47,6 +47,7 @@ from bisect import bisect_left
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from itertools import compress, repeat
 from operator import attrgetter, contains, eq, itemgetter, neg, not_, sub
 from typing import Any, cast
@@ -95,14 +96,52 @@ class Query:
     pattern: re.Pattern[str] | None = None
 
 
-@dataclass(frozen=True, slots=True)
 class Match:
-    """One matching name, with what a list needs to order and highlight it."""
+    """One matching name, with what a list needs to order and highlight it.
 
-    text: str
-    score: float
-    positions: tuple[int, ...]  # indices of matched characters in text, for highlighting
-    index: int  # position of text in the searched list
+    `positions` (indices of the matched characters in `text`, for highlighting)
+    may be worked out on first use: a list ranks hundreds of matches per
+    keystroke and highlights only the few on screen.
+    """
+
+    __slots__ = ("_locate", "_positions", "index", "score", "text")
+
+    def __init__(
+        self,
+        text: str,
+        score: float,
+        positions: tuple[int, ...] | None = None,
+        index: int = 0,
+        *,
+        locate: Callable[[], tuple[int, ...]] | None = None,
+    ) -> None:
+        self.text = text
+        self.score = score
+        self.index = index  # position of text in the searched list
+        self._positions = positions
+        self._locate = locate
+
+    @property
+    def positions(self) -> tuple[int, ...]:
+        if self._positions is None:
+            self._positions = self._locate() if self._locate is not None else ()
+            self._locate = None
+        return self._positions
+
+    def _key(self) -> tuple[str, float, tuple[int, ...], int]:
+        return (self.text, self.score, self.positions, self.index)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Match):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        text, score, positions, index = self._key()
+        return f"Match(text={text!r}, score={score!r}, positions={positions!r}, index={index!r})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -530,7 +569,10 @@ def _run(steps: _Steps, query: str | Query, limit: int | None, threshold: float)
         return FilterResult(everything, len(names))
     fuzzy = _Fuzzy(steps, parsed.text)
     rows, total = fuzzy.rank(want, threshold)
-    return FilterResult(tuple(Match(r[1], -r[0], fuzzy.positions(r), r[2]) for r in rows), total)
+    matches = tuple(
+        Match(r[1], -r[0], None, r[2], locate=partial(fuzzy.positions, r)) for r in rows
+    )
+    return FilterResult(matches, total)
 
 
 def search(
