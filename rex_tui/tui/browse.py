@@ -103,7 +103,10 @@ class Browser:
         """A filter is being typed (set by the app): selection moves are not choices yet."""
         self.redraw: Callable[[], None] = lambda: None
         """Draw the screen now (set by the app): a list on screen before other work runs."""
-        self.registries = ListPane("registries", "Registries", (Column("STATUS", 14),))
+        # A registry's status matters more than its name's tail: it may be cut to "auth r…".
+        self.registries = ListPane(
+            "registries", "Registries", (Column("STATUS", 14),), last_cell_min=6
+        )
         self.repos = ListPane(
             "repositories", "Repositories", _REPO_COLUMNS, on_move=self._repo_moved
         )

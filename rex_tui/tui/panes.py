@@ -29,6 +29,13 @@ _LAST_CELL_MIN = 11
 _WHEEL_STEP = 3
 
 
+def _reserved(columns: Sequence[Column], last_min: int) -> int:
+    """Room the cells after the name need: all of each, but the last may be cut."""
+    if not columns:
+        return 0
+    return sum(c.width + 1 for c in columns[:-1]) + min(columns[-1].width, last_min) + 1
+
+
 class _RowText(urwid.Text):
     """A list row: selectable, so that a click selects it (keys are the app's)."""
 
@@ -93,9 +100,12 @@ class ListPane(Pane):
         *,
         on_move: Callable[[Row | None], None] | None = None,
         name_cap: int = 48,
+        last_cell_min: int = _LAST_CELL_MIN,
     ) -> None:
         self.context = context
         self._name_cap = name_cap
+        self._last_min = last_cell_min
+        self._columns = tuple(columns)
         self.table = RowTable(columns)
         self.walker = LazyWalker(self.table, build=lambda markup: _RowText(markup, wrap="clip"))
         self.listbox = urwid.ListBox(self.walker)
@@ -143,16 +153,19 @@ class ListPane(Pane):
         self.walker.changed(keep=wanted)
 
     def _fit_names(self, width: int) -> None:
-        """Size the name column to the pane: the cells after it keep their widths, the last
-        one may be cut; names are never narrower than 14 (or their longest)."""
+        """Fit the columns to the pane: names get what the cells leave (never under 14, or
+        their longest); cells keep their widths, the last may be cut (to 11 by default);
+        columns that do not fit at all are left out, from the last one, not shown as stubs."""
         self._width = width
-        columns = self.table.columns
-        reserved = sum(c.width + 1 for c in columns[:-1])
-        reserved += min(columns[-1].width, _LAST_CELL_MIN) + 1 if columns else 0
         longest = min(self._longest, self._name_cap)
-        fitted = max(min(longest, _NAME_MIN), min(longest, width - 2 - reserved))
-        if fitted != self.table.name_width:
+        columns = self._columns
+        last = self._last_min
+        while columns and width - 2 - _reserved(columns, last) < min(longest, _NAME_MIN):
+            columns = columns[:-1]
+        fitted = max(min(longest, _NAME_MIN), min(longest, width - 2 - _reserved(columns, last)))
+        if fitted != self.table.name_width or columns != self.table.columns:
             self.table.name_width = fitted
+            self.table.columns = columns
             self.walker.changed(keep=self._last_key)
         if not self._message:
             self._header.set_text(self.table.header())
