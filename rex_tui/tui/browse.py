@@ -228,7 +228,7 @@ class Browser:
                 "This registry wants a login before it lists its repositories: "
                 ":login (or i on it in the Registries pane)."
             )
-        elif isinstance(error, NotFoundError) and "closed" in str(error):
+        elif isinstance(error, NotFoundError):  # a 404 for /v2/_catalog: no catalog here
             self.registry_status[self.registry] = "catalog closed"
             self.show_registries()
             self.repos.set_message(
@@ -267,7 +267,12 @@ class Browser:
         return (tags, updated)
 
     def _learn(
-        self, name: str, *, tags: int | None = None, updated: datetime | None = None
+        self,
+        name: str,
+        *,
+        tags: int | None = None,
+        updated: datetime | None = None,
+        redraw: bool = True,
     ) -> None:
         """Record a fact about a repository and show it in its row, in place."""
         facts = self._repo_facts.setdefault((self.registry, name), RepoFacts())
@@ -278,7 +283,8 @@ class Browser:
         row = self._repo_rows.made(name)  # a row made later reads the facts then
         if row is not None:
             row.cells = self._repo_cells(facts)
-            self.repos.refresh_rows()
+            if redraw:
+                self.repos.refresh_rows()
 
     def _count_tags_near_selection(self) -> None:
         """Tag counts of the repositories on screen around the selection, in the background."""
@@ -315,7 +321,8 @@ class Browser:
         def show(counts: dict[str, int]) -> None:
             if registry == self.registry:
                 for name, n in counts.items():
-                    self._learn(name, tags=n)
+                    self._learn(name, tags=n, redraw=False)
+                self.repos.refresh_rows()  # once for the batch
 
         self._run("repo-counts", count, show)
 
