@@ -41,6 +41,7 @@ scores sort by name, then by index in the list. A name matching "abc" matches
 from __future__ import annotations
 
 import enum
+import gc
 import heapq
 import re
 from bisect import bisect_left
@@ -49,7 +50,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from itertools import compress, repeat
-from operator import attrgetter, contains, eq, itemgetter, neg, not_, sub
+from operator import attrgetter, contains, eq, ge, itemgetter, neg, not_, sub
 from typing import Any, cast
 
 from rapidfuzz import fuzz, process
@@ -216,19 +217,19 @@ class _Index:
     start with a query form one run of ids, found by bisection.
     """
 
-    def __init__(self, names: list[str]) -> None:
+    def __init__(self, names: Sequence[str]) -> None:
         buffer = "\n".join(names).replace(_MARK, "\x01")
         lowered = buffer.lower()  # ~4x faster than name by name
         low = lowered.split("\n")
         simple = len(lowered) == len(buffer) and len(low) == len(names)  # no odd Unicode, no \n
         if not simple:
             low = [_lower(name.replace(_MARK, "\x01")) for name in names]
-        self.ids = list(range(len(names)))  # slices of it share int objects: no allocation
-        self.order = sorted(self.ids, key=low.__getitem__)  # id -> index in the list
+        self.ids = tuple(range(len(names)))  # slices of it share int objects: no allocation
+        self.order = tuple(sorted(self.ids, key=low.__getitem__))  # id -> index in the list
         # Fresh copies, allocated in id order; names are only read for the rows shown.
         ordered = map(low.__getitem__, self.order)
-        self.low = "\n".join(ordered).split("\n") if simple else list(ordered)
-        self.name = list(map(names.__getitem__, self.order))
+        self.low = tuple("\n".join(ordered).split("\n") if simple else ordered)
+        self.name = tuple(map(names.__getitem__, self.order))
         # Names with upper case need a closer look for case bonuses and camelCase words.
         self.upper: set[int] = set()
         if lowered != buffer:
@@ -236,13 +237,13 @@ class _Index:
                 p for p, (a, b) in enumerate(zip(self.name, self.low, strict=True)) if a != b
             }
         # Stable: equal lengths stay in id order, which is by name, then index.
-        self.by_size = sorted(self.ids, key=list(map(len, self.low)).__getitem__)
-        self.marked = self._marks(simple)
+        self.by_size = tuple(sorted(self.ids, key=list(map(len, self.low)).__getitem__))
+        self.marked = tuple(self._marks(simple))
 
     def _marks(self, simple: bool) -> list[str]:
         """The lower-cased names with _MARK before each word start."""
         if not simple:
-            return [_mark(low, name) for low, name in zip(self.low, self.name, strict=True)]
+            return list(map(_mark, self.low, self.name))
         # str.replace over the joined names is ~4x faster than a regex or a loop.
         buffer = "\n" + "\n".join(self.low)
         for sep in SEPARATORS + "\n":
@@ -254,7 +255,7 @@ class _Index:
             marked[p] = _mark(self.low[p], self.name[p])
         return marked
 
-    def lows(self, ids: list[int]) -> list[str]:
+    def lows(self, ids: Iterable[int]) -> list[str]:
         """The lower-cased names of `ids`."""
         return list(map(self.low.__getitem__, ids))
 
@@ -266,15 +267,15 @@ class _Step:
     query: str
     start: int  # ids start:stop begin with the query (exact ones too)
     stop: int
-    inner: list[int]  # hold it as a substring further on; sorted
-    scattered: list[int]  # hold it only as a subsequence; sorted
+    inner: tuple[int, ...]  # hold it as a substring further on; sorted
+    scattered: tuple[int, ...]  # hold it only as a subsequence; sorted
 
     def size(self) -> int:
         """How many names survive."""
         return self.stop - self.start + len(self.inner) + len(self.scattered)
 
 
-def _lcs_at_least(ql: str, low: list[str], cutoff: int) -> list[int]:
+def _lcs_at_least(ql: str, low: Sequence[str], cutoff: int) -> list[int]:
     """Positions in `low` whose longest common subsequence with `ql` reaches `cutoff`."""
     # rapidfuzz's bit-parallel LCS in C is the fastest subsequence test (~60 ns a name);
     # extract_iter frees each hit at once, where extract's list costs ~5x more cold.
@@ -290,7 +291,7 @@ class _Steps:
     """
 
     def __init__(self, names: Sequence[str], size: int = 24) -> None:
-        self.names = list(names)
+        self.names = tuple(names)
         self._index: _Index | None = None
         self._size = size
         self._cache: OrderedDict[str, _Step] = OrderedDict()
@@ -326,21 +327,23 @@ class _Steps:
             key=_Step.size,
             default=None,
         )
+        ids: Sequence[int]
+        lows: Sequence[str]
         if parent is None:
             ids, lows = every[:start] + every[stop:], low[:start] + low[stop:]
         else:
-            ids = every[parent.start : start] + every[stop : parent.stop] + parent.inner
-            ids += parent.scattered
-            lows = low[parent.start : start] + low[stop : parent.stop]
-            lows += self.index.lows(parent.inner) + self.index.lows(parent.scattered)
+            ids = every[parent.start : start] + every[stop : parent.stop]
+            ids += parent.inner + parent.scattered
+            lows = [*low[parent.start : start], *low[stop : parent.stop]]
+            lows += self.index.lows(parent.inner + parent.scattered)
         # map and compress keep the per-name loop in C: ~5x faster than a comprehension.
         flags = list(map(contains, lows, repeat(ql)))
-        inner = sorted(compress(ids, flags))
-        scattered: list[int] = []
+        inner = tuple(sorted(compress(ids, flags)))
+        scattered: tuple[int, ...] = ()
         if len(ql) > 1:  # one character is a subsequence only where it is a substring
             others = list(map(not_, flags))
             ids, lows = list(compress(ids, others)), list(compress(lows, others))
-            scattered = sorted([ids[k] for k in _lcs_at_least(ql, lows, len(ql))])
+            scattered = tuple(sorted([ids[k] for k in _lcs_at_least(ql, lows, len(ql))]))
         return _Step(ql, start, stop, inner, scattered)
 
 
@@ -359,7 +362,7 @@ class _Fuzzy:
         step = self.steps.get(self.ql)
         rows: list[_Row] = []
         total = 0
-        tiers: list[tuple[float, list[int], Callable[[list[int], int], list[_Row]]]] = [
+        tiers: list[tuple[float, Sequence[int], Callable[[Sequence[int], int], list[_Row]]]] = [
             (90.0, self.ix.ids[step.start : step.stop], self.top_prefix),
             (70.0, step.inner, self.top_inner),
             (50.0, step.scattered, self.top_scattered),
@@ -378,20 +381,32 @@ class _Fuzzy:
             rows, total = self.typos(step, want, threshold)
         return rows, total
 
-    def uniform(self, ids: list[int]) -> bool:
+    def uniform(self, ids: Sequence[int]) -> bool:
         """Whether none of `ids` holds upper case, so case agreement is the query's."""
         return not self.ix.upper or self.ix.upper.isdisjoint(ids)
 
     def best(
-        self, room: int, ids: list[int], scores: Iterable[float], details: Iterable[Any]
+        self, room: int, ids: Sequence[int], scores: Iterable[float], details: Iterable[Any]
     ) -> list[_Row]:
-        """The `room` best rows; each is built lazily, so the losers cost no memory."""
+        """The `room` best rows, best first.
+
+        Only names scoring at least the `room`-th best score become rows: sorting
+        the bare floats and the few rows in C is ~3x faster than a heap in Python.
+        """
+        ranked = list(scores)
+        if len(ranked) > room:
+            if room <= 0:
+                return []
+            cutoff = sorted(ranked, reverse=True)[room - 1]
+            keep = list(map(ge, ranked, repeat(cutoff)))
+            ids, ranked = list(compress(ids, keep)), list(compress(ranked, keep))
+            details = compress(details, keep)
         name, order = self.ix.name.__getitem__, self.ix.order.__getitem__
-        rows = zip(map(neg, scores), map(name, ids), map(order, ids), ids, details, strict=False)
-        return heapq.nsmallest(room, rows)
+        rows = zip(map(neg, ranked), map(name, ids), map(order, ids), ids, details, strict=False)
+        return sorted(rows)[:room]
 
     def contiguous(
-        self, room: int, ids: list[int], base: float, firsts: list[int], a: float, b: float
+        self, room: int, ids: Sequence[int], base: float, firsts: list[int], a: float, b: float
     ) -> list[_Row]:
         """The best rows with q at `firsts`: base + a n/L + b/(1+j) + c, + 1 when exact."""
         n, lows, query, name = self.n, self.ix.lows(ids), self.query, self.ix.name
@@ -404,7 +419,7 @@ class _Fuzzy:
         )
         return self.best(room, ids, scores, firsts)
 
-    def top_prefix(self, ids: list[int], room: int) -> list[_Row]:
+    def top_prefix(self, ids: Sequence[int], room: int) -> list[_Row]:
         ix = self.ix
         start, stop = (ids[0], ids[-1] + 1) if ids else (0, 0)
         if len(ids) > 4 * room and self.uniform(ids):
@@ -420,7 +435,7 @@ class _Fuzzy:
             ids = chosen
         return self.contiguous(room, ids, 90.0, [0] * len(ids), 8.0, 0.0)
 
-    def top_inner(self, ids: list[int], room: int) -> list[_Row]:
+    def top_inner(self, ids: Sequence[int], room: int) -> list[_Row]:
         marked, word = self.ix.marked, _MARK + self.ql
         flags = list(map(contains, map(marked.__getitem__, ids), repeat(word)))
         at_word = list(compress(ids, flags))
@@ -435,7 +450,7 @@ class _Fuzzy:
             rows += self.contiguous(room - len(rows), inside, 70.0, firsts, 6.0, 3.0)
         return rows
 
-    def top_scattered(self, ids: list[int], room: int) -> list[_Row]:
+    def top_scattered(self, ids: Sequence[int], room: int) -> list[_Row]:
         rows: list[_Row] = []
         lows = self.ix.lows(ids)
         # A longer unbroken prefix ranks first: walk the lengths down, stop once full.
@@ -459,7 +474,7 @@ class _Fuzzy:
             self.patterns[k, marks] = re.compile(body, re.DOTALL).search
         return self.patterns[k, marks]
 
-    def scattered(self, room: int, ids: list[int], k: int) -> list[_Row]:
+    def scattered(self, room: int, ids: Sequence[int], k: int) -> list[_Row]:
         """The best rows of subsequence matches whose longest unbroken prefix is `k` long."""
         n, ix = self.n, self.ix
         marked = list(map(ix.marked.__getitem__, ids))
@@ -533,7 +548,7 @@ class _Fuzzy:
         return tuple(where.dest_start + j for op in same for j in range(op.dest_start, op.dest_end))
 
 
-def _rank_plain(names: list[str], query: Query, want: int) -> FilterResult:
+def _rank_plain(names: Sequence[str], query: Query, want: int) -> FilterResult:
     """Exact, wildcard and regex queries: score 100 for every match, by name."""
     hits: list[tuple[int, re.Match[str] | None]]
     if query.pattern is None:
@@ -600,6 +615,10 @@ class IncrementalFilter:
         """Start over with a new list (e.g. after a refresh): nothing cached survives."""
         self._steps = _Steps(names)
         self._steps.index  # noqa: B018 - build it now rather than on the first keystroke
+        # The index is tuples of str and int, which the garbage collector stops
+        # tracking the first time it looks at them; that look walks every item
+        # (~30 ms for 100,000 names), so have it now rather than mid-keystroke.
+        gc.collect(0)
         self._results: OrderedDict[tuple[str | Query, int | None], FilterResult] = OrderedDict()
 
     def update(self, query: str | Query, *, limit: int | None = None) -> FilterResult:

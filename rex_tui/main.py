@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from pathlib import Path
 
@@ -42,15 +43,18 @@ def main(argv: list[str] | None = None) -> int:
         # As the process's entry point, end as `rex` does: without interpreter teardown.
         return code if argv is not None else exit_now(code)
     options = build_parser().parse_args(args)
-    from rex_tui.cli.errors import report
-    from rex_tui.tui.launch import launch
-
+    gc.disable()  # until the first screen is drawn: see launch()
     try:
+        from rex_tui.cli.errors import report
+        from rex_tui.tui.launch import launch
+
         return launch(registry=options.registry, config_path=options.config)
     except RexError as exc:  # bad configuration or registry: said once, no traceback
         return report(exc, sys.stderr, color=False)
     except KeyboardInterrupt:
         return 130
+    finally:
+        gc.enable()
 
 
 if __name__ == "__main__":

@@ -43,6 +43,8 @@ logger = logging.getLogger(__name__)
 _BACK = {"details": 2, "tags": 1, "repositories": 0}
 _PLATFORMS = ["linux/amd64", "linux/arm64", "linux/arm/v7", "linux/386", "default"]
 _LOG_LINES = 500
+STARTUP_LIMIT = 3.0
+"""Seconds after which App.run's `started` callback runs even with no list drawn yet."""
 
 
 def terminal_colors(env: Mapping[str, str]) -> Literal[16, 256, 16777216]:
@@ -146,7 +148,14 @@ class App:
 
     # -- running ---------------------------------------------------------------
 
-    async def run(self, screen: urwid.display.raw.Screen | None = None) -> None:
+    async def run(
+        self,
+        screen: urwid.display.raw.Screen | None = None,
+        *,
+        started: Callable[[], None] | None = None,
+    ) -> None:
+        """Run until quit; `started` is called once the first screen of names is drawn
+        (or `STARTUP_LIMIT` seconds have passed)."""
         event_loop = urwid.TrioEventLoop()
         colors = terminal_colors(os.environ)
         palette = self.theme.urwid_palette(colors, monochrome=self.options.monochrome)
@@ -164,6 +173,8 @@ class App:
         async with trio.open_nursery() as nursery:
             self.start(nursery)
             nursery.start_soon(self._spin)
+            if started is not None:
+                nursery.start_soon(self._started, started)
             with self.loop.start():
                 await event_loop.run_async()
             nursery.cancel_scope.cancel()
@@ -175,6 +186,11 @@ class App:
         self.browser.workers = self.workers
         self.browser.redraw = self._draw
         self.browser.load_registries()
+
+    async def _started(self, callback: Callable[[], None]) -> None:
+        with trio.move_on_after(STARTUP_LIMIT):
+            await self.browser.started.wait()
+        callback()
 
     async def _spin(self) -> None:
         while True:

@@ -103,6 +103,8 @@ class Browser:
         """A filter is being typed (set by the app): selection moves are not choices yet."""
         self.redraw: Callable[[], None] = lambda: None
         """Draw the screen now (set by the app): a list on screen before other work runs."""
+        self.started = trio.Event()
+        """Set once the first repository list (or why there is none) is on screen."""
         # A registry's status matters more than its name's tail: it may be cut to "auth r…".
         self.registries = ListPane(
             "registries", "Registries", (Column("STATUS", 14),), last_cell_min=6
@@ -220,6 +222,7 @@ class Browser:
             )
         self._count_tags_near_selection()
         self.redraw()
+        self.started.set()
 
     def repositories_failed(self, error: RexError) -> None:
         """The catalog could not be read: say why in the pane if nothing is shown."""
@@ -237,6 +240,7 @@ class Browser:
             )
         elif not self.repos.rows_shown():
             self.repos.set_message(f"✗ {error}")
+        self.started.set()
 
     def show_repository_rows(self) -> None:
         registry = self.registry

@@ -85,7 +85,8 @@ class LazyRows(Sequence[Row]):
     """
 
     def __init__(self, names: Sequence[str], make: Callable[[str], Row]) -> None:
-        self.names = list(names)
+        # A tuple of str: the garbage collector stops tracking it once it has seen it.
+        self.names = tuple(names)
         self._make = make
         self._made: dict[str, Row] = {}
 
