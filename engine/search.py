@@ -237,7 +237,8 @@ class _Index:
                 p for p, (a, b) in enumerate(zip(self.name, self.low, strict=True)) if a != b
             }
         # Stable: equal lengths stay in id order, which is by name, then index.
-        self.by_size = tuple(sorted(self.ids, key=list(map(len, self.low)).__getitem__))
+        self.size = tuple(map(len, self.low))
+        self.by_size = tuple(sorted(self.ids, key=self.size.__getitem__))
         self.marked = tuple(self._marks(simple))
 
     def _marks(self, simple: bool) -> list[str]:
@@ -347,6 +348,18 @@ class _Steps:
         return _Step(ql, start, stop, inner, scattered)
 
 
+class _Memo(dict[tuple[int, int], float]):
+    """Scores by (name length, first index), each worked out on first use."""
+
+    def __init__(self, score: Callable[[int, int], float]) -> None:
+        super().__init__()
+        self.score = score
+
+    def __missing__(self, key: tuple[int, int]) -> float:
+        value = self[key] = self.score(*key)
+        return value
+
+
 class _Fuzzy:
     """Ranks one fuzzy query's survivors class by class, as the module docstring says."""
 
@@ -409,14 +422,21 @@ class _Fuzzy:
         self, room: int, ids: Sequence[int], base: float, firsts: list[int], a: float, b: float
     ) -> list[_Row]:
         """The best rows with q at `firsts`: base + a n/L + b/(1+j) + c, + 1 when exact."""
-        n, lows, query, name = self.n, self.ix.lows(ids), self.query, self.ix.name
-        agree: Iterable[bool] = repeat(self.lowered)
-        if not self.uniform(ids):
+        n, query, name = self.n, self.query, self.ix.name
+        sizes = list(map(self.ix.size.__getitem__, ids))
+
+        def score(size: int, j: int, c: bool) -> float:
+            return base + c + a * n / size + b / (1 + j) + (size == n)
+
+        scores: Iterable[float]
+        if self.uniform(ids):
+            # Case agrees for all or none: a score depends on (L, j) alone, and a query's
+            # names share few such pairs, so look each up (in C) rather than work it out.
+            memo = _Memo(partial(score, c=self.lowered))
+            scores = map(memo.__getitem__, zip(sizes, firsts, strict=True))
+        else:
             agree = (name[p][j : j + n] == query for p, j in zip(ids, firsts, strict=True))
-        scores = (
-            base + c + a * n / len(s) + b / (1 + j) + (len(s) == n)
-            for s, j, c in zip(lows, firsts, agree, strict=False)  # agree may repeat forever
-        )
+            scores = map(score, sizes, firsts, agree)
         return self.best(room, ids, scores, firsts)
 
     def top_prefix(self, ids: Sequence[int], room: int) -> list[_Row]:

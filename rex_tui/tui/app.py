@@ -390,6 +390,7 @@ class App:
         else:
             # Straight into the edit, in order with the keys around it in this batch,
             # and on screen now rather than after the background work queued behind it.
+            self.browser.filter_typed(pane)
             self.filter_edit.keypress((self._size[0],), key)
             self._draw()
 

@@ -56,6 +56,11 @@ _STATUS_STYLES = {
 }
 _SETTLE = 0.25
 """Seconds the selection must rest before the tags around it are counted."""
+_TYPING_PAUSE = 1.0
+"""While a filter is typed, the pause that lets tags load and counts run: sooner,
+they would take the CPU from the next keystroke's filtering, then be cancelled."""
+_PING_DELAY_MAX = 1.0
+"""Seconds the first pings wait for the first repository list to be drawn."""
 _COUNT_WINDOW = 60
 """Repositories around the selection whose tags are counted in the background."""
 _EPOCH = datetime.min.replace(tzinfo=UTC)
@@ -135,7 +140,7 @@ class Browser:
     def load_registries(self) -> None:
         """Show the configured registries, load the current one, and ping each."""
         self.show_registries()
-        self.load_repositories()  # first: what is cached shows before any network code runs
+        self.load_repositories()
         for name in self.registry_names:
             self.registry_status.setdefault(name, "…")
             self._run(
@@ -146,6 +151,9 @@ class Browser:
 
     async def _ping(self, name: str) -> str:
         """online, auth required, auth failed or offline: what the registries pane shows."""
+        # A ping's first request imports the HTTP stack (~50 ms): cached names go first.
+        with trio.move_on_after(_PING_DELAY_MAX):
+            await self.started.wait()
         try:
             return (await self.rex.ping(name)).status
         except AuthenticationError:
@@ -305,7 +313,7 @@ class Browser:
 
         async def count() -> dict[str, int]:
             # Only once the selection rests: each move (a filter keystroke too) restarts this.
-            await trio.sleep(_SETTLE)
+            await trio.sleep(_TYPING_PAUSE if self.typing else _SETTLE)
             counts: dict[str, int] = {}
 
             async def one(name: str) -> None:
@@ -330,6 +338,13 @@ class Browser:
 
         self._run("repo-counts", count, show)
 
+    def filter_typed(self, pane: object) -> None:
+        """A key typed in `pane`'s filter: the selection's background work waits again."""
+        if pane is self.repos and self.repository is not None:
+            if not self._tag_infos:
+                self.load_tags(self.repository, pause=_TYPING_PAUSE)
+            self._count_tags_near_selection()
+
     def _repo_moved(self, row: Row | None) -> None:
         self.repository = str(row.key) if row is not None else None
         self.tags.set_rows([])
@@ -338,19 +353,20 @@ class Browser:
         self.details.set_message("Select a tag to see its details.")
         if self.repository is not None:
             # While a filter is typed every keystroke moves the selection: wait for a pause.
-            self.load_tags(self.repository, settle=self.typing)
+            self.load_tags(self.repository, pause=_TYPING_PAUSE if self.typing else 0.0)
             self._count_tags_near_selection()
 
     # -- tags ----------------------------------------------------------------------
 
     def load_tags(
-        self, repository: str, *, refresh: bool = False, hard: bool = False, settle: bool = False
+        self, repository: str, *, refresh: bool = False, hard: bool = False, pause: float = 0.0
     ) -> None:
+        """Load `repository`'s tags (after `pause` s, unless a newer load supersedes it)."""
         registry = self.registry
 
         async def fetch() -> tuple[Fetched[list[str]], list[TagInfo]]:
-            if settle:
-                await trio.sleep(_SETTLE)
+            if pause:
+                await trio.sleep(pause)
             consistency = "strong" if hard else "eventual"
             fetched = await self.rex.fetch_tags(
                 repository, registry, consistency=consistency, refresh=refresh
