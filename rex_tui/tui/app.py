@@ -359,6 +359,7 @@ class App:
             return
         self.filtering = pane
         self.browser.typing = True
+        self.browser.filter_typed(pane)  # background work waits until typing pauses
         self.runner = FilterRunner(
             self.workers.nursery, pane.table, self._filtered, redraw=self._draw
         )

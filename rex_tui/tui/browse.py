@@ -339,7 +339,8 @@ class Browser:
         self._run("repo-counts", count, show)
 
     def filter_typed(self, pane: object) -> None:
-        """A key typed in `pane`'s filter: the selection's background work waits again."""
+        """A filter opened or typed in on `pane`: the selection's background work waits
+        until typing pauses (a selection that is about to move needs none of it)."""
         if pane is self.repos and self.repository is not None:
             if not self._tag_infos:
                 self.load_tags(self.repository, pause=_TYPING_PAUSE)

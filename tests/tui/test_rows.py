@@ -131,3 +131,11 @@ def test_lazy_rows_are_made_when_shown_and_filter_by_name() -> None:
     rows = t.rows
     assert isinstance(rows, LazyRows) and rows.made(names[-1]) is walker.focused_row
     assert rows.made(names[-2]) is None
+
+
+def test_lazy_rows_find_a_key_without_a_table_of_every_position() -> None:
+    rows = LazyRows(["a", "b", "a", "c"], lambda name: Row(name, (), key=name))
+    assert [rows.position(k) for k in ("a", "c", "zz", 3)] == [0, 3, None, None]
+    t = RowTable()
+    t.set_rows(rows)
+    assert t.index_of("c") == 3 and t.index_of("missing") is None
