@@ -130,10 +130,14 @@ class Browser:
         return [self.registries, self.repos, self.tags, self.details]
 
     def _run(
-        self, slot: str, fetch: Callable[[], Awaitable[_T]], done: Callable[[_T], None]
+        self,
+        slot: str,
+        fetch: Callable[[], Awaitable[_T]],
+        done: Callable[[_T], None],
+        delay: float = 0.0,
     ) -> None:
         if self.workers is not None:
-            self.workers.run(slot, fetch, done)
+            self.workers.run(slot, fetch, done, delay=delay)
 
     # -- registries ----------------------------------------------------------------
 
@@ -312,8 +316,6 @@ class Browser:
         registry = self.registry
 
         async def count() -> dict[str, int]:
-            # Only once the selection rests: each move (a filter keystroke too) restarts this.
-            await trio.sleep(_TYPING_PAUSE if self.typing else _SETTLE)
             counts: dict[str, int] = {}
 
             async def one(name: str) -> None:
@@ -336,7 +338,8 @@ class Browser:
                     self._learn(name, tags=n, redraw=False)
                 self.repos.refresh_rows()  # once for the batch
 
-        self._run("repo-counts", count, show)
+        # Only once the selection rests: each move (a filter keystroke too) restarts this.
+        self._run("repo-counts", count, show, delay=_TYPING_PAUSE if self.typing else _SETTLE)
 
     def filter_typed(self, pane: object) -> None:
         """A filter opened or typed in on `pane`: the selection's background work waits
@@ -366,8 +369,6 @@ class Browser:
         registry = self.registry
 
         async def fetch() -> tuple[Fetched[list[str]], list[TagInfo]]:
-            if pause:
-                await trio.sleep(pause)
             consistency = "strong" if hard else "eventual"
             fetched = await self.rex.fetch_tags(
                 repository, registry, consistency=consistency, refresh=refresh
@@ -376,7 +377,7 @@ class Browser:
             infos = await self.rex.tag_infos(repository, fetched.value, registry=registry)
             return fetched, infos
 
-        self._run("tags", fetch, lambda result: self._show_tags(repository, *result))
+        self._run("tags", fetch, lambda result: self._show_tags(repository, *result), pause)
 
     def _show_tag_names(self, repository: str, tags: list[str]) -> None:
         if repository == self.repository and not self._tag_infos:

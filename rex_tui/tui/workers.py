@@ -54,12 +54,17 @@ class Workers:
         slot: str,
         work: Callable[[], Awaitable[T]],
         on_result: Callable[[T], None],
+        *,
+        delay: float = 0.0,
     ) -> None:
-        """Start `work` in `slot`, cancelling the slot's previous work."""
+        """Start `work` in `slot` after `delay` s, cancelling the slot's previous work.
+
+        A slot waiting out its delay is not busy: the spinner shows work, not waits.
+        """
         self.cancel(slot)
         scope = trio.CancelScope()
         self._scopes[slot] = scope
-        self._nursery.start_soon(self._run, slot, scope, work, on_result)
+        self._nursery.start_soon(self._run, slot, scope, work, on_result, delay)
 
     def cancel(self, slot: str) -> None:
         scope = self._scopes.pop(slot, None)
@@ -81,10 +86,13 @@ class Workers:
         scope: trio.CancelScope,
         work: Callable[[], Awaitable[T]],
         on_result: Callable[[T], None],
+        delay: float,
     ) -> None:
-        self._set_busy(+1)
         try:
             with scope:
+                if delay:
+                    await trio.sleep(delay)
+                self._set_busy(+1)
                 try:
                     result = await work()
                 except RexError as exc:
@@ -96,9 +104,10 @@ class Workers:
                     logger.exception("unexpected failure in %s", slot)
                     self._on_error(slot, RexError(f"internal error: {exc}"))
                     return
+                finally:
+                    self._set_busy(-1)
                 if not scope.cancel_called:
                     on_result(result)
         finally:
             if self._scopes.get(slot) is scope:
                 del self._scopes[slot]
-            self._set_busy(-1)

@@ -62,3 +62,23 @@ async def test_failures_become_messages_not_crashes(nursery: trio.Nursery) -> No
         ("repos", "connection refused"),
         ("tags", "internal error: oops"),
     ]
+
+
+async def test_a_delayed_slot_is_not_busy_while_it_waits(
+    nursery: trio.Nursery, autojump_clock: trio.testing.MockClock
+) -> None:
+    results: list[str] = []
+    busy: list[int] = []
+    workers = Workers(nursery, on_error=lambda s, e: None, on_busy=busy.append)
+
+    async def work(name: str) -> str:
+        return name
+
+    workers.run("tags", lambda: work("first"), results.append, delay=1.0)
+    await trio.sleep(0.5)
+    assert busy == [] and results == []  # waiting out its delay: no spinner
+    workers.run("tags", lambda: work("second"), results.append, delay=1.0)  # restarts the wait
+    await trio.sleep(0.9)
+    assert results == []
+    await trio.sleep(0.2)
+    assert results == ["second"] and busy == [1, 0]
