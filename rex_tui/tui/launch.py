@@ -18,6 +18,7 @@ from rex_tui.keymap import load_keymap
 from rex_tui.palette import load_theme, no_color_requested
 from rex_tui.tui.app import App, AppOptions
 from rex_tui.tui.logs import install_tui_logging
+from rex_tui.tui.screen import DiffScreen
 
 __all__ = ["launch"]
 
@@ -74,7 +75,9 @@ def _launch(registry: str | None, config_path: Path | None) -> int:
 
     async def main() -> None:
         async with Rex(config, credentials=CredentialStore(), cache=cache) as rex:
-            await App(rex, keymap.keymap, theme.theme, options, ring).run(started=_started)
+            await App(rex, keymap.keymap, theme.theme, options, ring).run(
+                DiffScreen(), started=_started
+            )
 
     trio.run(main)
     return 0
