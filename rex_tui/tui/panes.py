@@ -36,15 +36,6 @@ def _reserved(columns: Sequence[Column], last_min: int) -> int:
     return sum(c.width + 1 for c in columns[:-1]) + min(columns[-1].width, last_min) + 1
 
 
-class _RowText(urwid.Text):
-    """A list row: selectable, so that a click selects it (keys are the app's)."""
-
-    _selectable = True
-
-    def keypress(self, size: tuple[()] | tuple[int] | tuple[int, int], key: str) -> str:
-        return key
-
-
 class Pane(urwid.WidgetWrap[urwid.AttrMap[urwid.LineBox[urwid.Widget]]]):
     """A titled frame whose border shows whether it has the focus."""
 
@@ -107,7 +98,7 @@ class ListPane(Pane):
         self._last_min = last_cell_min
         self._columns = tuple(columns)
         self.table = RowTable(columns)
-        self.walker = LazyWalker(self.table, build=lambda markup: _RowText(markup, wrap="clip"))
+        self.walker = LazyWalker(self.table)
         self.listbox = urwid.ListBox(self.walker)
         self._header = urwid.Text(self.table.header(), wrap="clip")
         self._empty = urwid.Text(("muted", "loading…"))

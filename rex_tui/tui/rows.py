@@ -11,18 +11,28 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, cast, overload
+from typing import TYPE_CHECKING, Literal, cast, overload
 
 import trio
 import urwid
+from urwid import str_util, util
 from urwid.widget.widget import AbstractFlowWidget
 
 if TYPE_CHECKING:
     from engine.search import FilterResult, IncrementalFilter, Match
 
-__all__ = ["Column", "Filtered", "LazyRows", "LazyWalker", "Row", "RowTable", "highlight"]
+__all__ = [
+    "Column",
+    "Filtered",
+    "LazyRows",
+    "LazyWalker",
+    "Row",
+    "RowTable",
+    "RowWidget",
+    "highlight",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -329,6 +339,75 @@ class RowTable:
         return parts
 
 
+class RowWidget(urwid.Widget):
+    """One list row, drawn straight onto a canvas: what `AttrMap(Text(markup,
+    wrap="clip"), attr, focus_map)` shows for a line, without text layout
+    (~3x cheaper: a filter keystroke redraws every row on screen).
+
+    Selectable, so that a click selects it; keys pass through to the app.
+    """
+
+    _sizing = frozenset([urwid.Sizing.FLOW])
+    _selectable = True
+
+    def __init__(
+        self, markup: Sequence[Markup], attr: str, focus_map: Mapping[str | None, str]
+    ) -> None:
+        super().__init__()
+        self._segments: list[tuple[str | None, str]] = []
+        for part in markup:
+            if isinstance(part, str):
+                self._segments.append((None, part))
+            elif isinstance(part, tuple):
+                self._segments.append(part)
+            else:
+                raise TypeError(f"a row's markup is flat: {part!r}")
+        self._attr_map: dict[Hashable, Hashable] = {None: attr}
+        self._focus_map: dict[Hashable, Hashable] = {k: v for k, v in focus_map.items()}
+
+    def rows(self, size: tuple[int], focus: bool = False) -> int:
+        return 1
+
+    def keypress(self, size: tuple[()] | tuple[int] | tuple[int, int], key: str) -> str:
+        return key
+
+    def render(self, size: tuple[int], focus: bool = False) -> urwid.CompositeCanvas:  # type: ignore[override]
+        (maxcol,) = size
+        room = maxcol
+        data: list[bytes] = []
+        attrs: list[tuple[Hashable, int]] = []
+        charsets: list[tuple[Literal["0", "U"] | None, int]] = []
+
+        def add(style: str | None, text: str) -> None:
+            encoded, sets = util.apply_target_encoding(text)
+            if attrs and attrs[-1][0] == style:
+                attrs[-1] = (style, attrs[-1][1] + len(encoded))
+            else:
+                attrs.append((style, len(encoded)))
+            data.append(encoded)
+            charsets.extend(sets)
+
+        for style, text in self._segments:
+            width = len(text) if text.isascii() else str_util.calc_width(text, 0, len(text))
+            if width > room:  # clipped: the rest of the line is cut off
+                end, width = str_util.calc_text_pos(text, 0, len(text), room)
+                # A wide character's half left over is a blank in the cut run's style
+                # (unless the line is empty), as urwid's Text draws it.
+                add(style if end or any(data) else None, text[:end] + " " * (room - width))
+                room = 0
+                break
+            add(style, text)
+            room -= width
+        if room > 0:
+            add(None, " " * room)
+        line = urwid.TextCanvas(
+            [b"".join(data)], [attrs], [charsets], maxcol=maxcol, check_width=False
+        )
+        canvas = urwid.CompositeCanvas(line)
+        canvas.fill_attr_apply(self._focus_map if focus else self._attr_map)  # as AttrMap does
+        return canvas
+
+
 class LazyWalker(urwid.ListWalker[int, AbstractFlowWidget]):
     """Builds row widgets only when urwid asks for them."""
 
@@ -337,7 +416,6 @@ class LazyWalker(urwid.ListWalker[int, AbstractFlowWidget]):
         table: RowTable,
         *,
         focus_map: dict[str | None, str] | None = None,
-        build: Callable[[list[Markup]], urwid.Widget] | None = None,
     ) -> None:
         self.table = table
         self.focus = 0
@@ -345,7 +423,6 @@ class LazyWalker(urwid.ListWalker[int, AbstractFlowWidget]):
             None: "list.selected",
             "list.match": "list.match.selected",
         }
-        self._build = build or (lambda markup: urwid.Text(markup, wrap="clip"))
         self._widgets: OrderedDict[int, urwid.Widget] = OrderedDict()
 
     def __len__(self) -> int:
@@ -356,9 +433,7 @@ class LazyWalker(urwid.ListWalker[int, AbstractFlowWidget]):
             raise IndexError(position)
         widget = self._widgets.get(position)
         if widget is None:
-            widget = urwid.AttrMap(
-                self._build(self.table.markup(position)), "list", self._focus_map
-            )
+            widget = RowWidget(self.table.markup(position), "list", self._focus_map)
             self._widgets[position] = widget
             if len(self._widgets) > _CACHE_ROWS:
                 self._widgets.popitem(last=False)

@@ -3,8 +3,19 @@
 from __future__ import annotations
 
 import urwid
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from rex_tui.tui.rows import Column, LazyRows, LazyWalker, Row, RowTable, highlight
+from rex_tui.tui.rows import (
+    Column,
+    LazyRows,
+    LazyWalker,
+    Markup,
+    Row,
+    RowTable,
+    RowWidget,
+    highlight,
+)
 
 
 def screen(widget: urwid.Widget, cols: int, rows: int) -> list[str]:
@@ -139,3 +150,24 @@ def test_lazy_rows_find_a_key_without_a_table_of_every_position() -> None:
     t = RowTable()
     t.set_rows(rows)
     assert t.index_of("c") == 3 and t.index_of("missing") is None
+
+
+_STYLES = st.sampled_from([None, "list.match", "status.ok"])
+_TEXT = st.text("ab -…世", max_size=10)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(_STYLES, _TEXT), max_size=5), st.integers(1, 30), st.booleans())
+def test_a_row_widget_draws_what_a_clipped_text_does(
+    segments: list[tuple[str | None, str]], width: int, focus: bool
+) -> None:
+    markup: list[Markup] = [text if style is None else (style, text) for style, text in segments]
+    focus_map: dict[str | None, str] = {None: "list.selected", "list.match": "list.match.selected"}
+    text = urwid.AttrMap(urwid.Text(markup or "", wrap="clip"), "list", focus_map)
+    want = list(text.render((width,), focus=focus).content())
+    got = list(RowWidget(markup, "list", focus_map).render((width,), focus=focus).content())
+
+    def cells(rows: list[list[tuple[object, object, bytes]]]) -> list[tuple[object, str]]:
+        return [(attr, char) for row in rows for attr, _, run in row for char in run.decode()]
+
+    assert cells(got) == cells(want)
