@@ -45,7 +45,7 @@ import gc
 import heapq
 import re
 from bisect import bisect_left
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -105,7 +105,7 @@ class Match:
     keystroke and highlights only the few on screen.
     """
 
-    __slots__ = ("_locate", "_positions", "index", "score", "text")
+    __slots__ = ("_locate", "_positions", "_row", "index", "score", "text")
 
     def __init__(
         self,
@@ -120,13 +120,25 @@ class Match:
         self.score = score
         self.index = index  # position of text in the searched list
         self._positions = positions
-        self._locate = locate
+        self._locate: Callable[..., tuple[int, ...]] | None = locate
+        self._row: Any = None  # for _located's locate(row)
+
+    @classmethod
+    def _located(
+        cls, text: str, score: float, index: int, locate: Callable[[Any], tuple[int, ...]], row: Any
+    ) -> Match:
+        """A match whose positions are `locate(row)`: unlike a partial for each match,
+        one shared `locate` adds no object for the garbage collector to keep walking."""
+        match = cls(text, score, None, index)
+        match._locate, match._row = locate, row
+        return match
 
     @property
     def positions(self) -> tuple[int, ...]:
         if self._positions is None:
-            self._positions = self._locate() if self._locate is not None else ()
-            self._locate = None
+            locate, row = self._locate, self._row
+            self._positions = () if locate is None else locate() if row is None else locate(row)
+            self._locate = self._row = None
         return self._positions
 
     def _key(self) -> tuple[str, float, tuple[int, ...], int]:
@@ -240,6 +252,17 @@ class _Index:
         self.size = tuple(map(len, self.low))
         self.by_size = tuple(sorted(self.ids, key=self.size.__getitem__))
         self.marked = tuple(self._marks(simple))
+        # For _Fuzzy.top_words: each name's second word start, as its mark's index in
+        # `marked` (-1 for none); the ids sorted by it, then by length, then by id; and
+        # the runs of equal (second word start, length) there: (second, length, begin, end).
+        second = list(map(str.find, self.marked, repeat(_MARK), repeat(1)))
+        self.by_word = tuple(sorted(self.by_size, key=second.__getitem__))  # stable
+        runs, end = [], 0
+        for (mark, size), count in sorted(Counter(zip(second, self.size, strict=True)).items()):
+            begin, end = end, end + count
+            if mark >= 0:
+                runs.append((mark, size, begin, end))
+        self.word_runs = tuple(runs)
 
     def _marks(self, simple: bool) -> list[str]:
         """The lower-cased names with _MARK before each word start."""
@@ -268,12 +291,14 @@ class _Step:
     query: str
     start: int  # ids start:stop begin with the query (exact ones too)
     stop: int
+    rest: tuple[int, ...]  # the other survivors, sorted: inner and scattered together
+    lows: tuple[str, ...] | None  # the lower-cased names of rest, unless rest is most names
     inner: tuple[int, ...]  # hold it as a substring further on; sorted
     scattered: tuple[int, ...]  # hold it only as a subsequence; sorted
 
     def size(self) -> int:
         """How many names survive."""
-        return self.stop - self.start + len(self.inner) + len(self.scattered)
+        return self.stop - self.start + len(self.rest)
 
 
 def _lcs_at_least(ql: str, low: Sequence[str], cutoff: int) -> list[int]:
@@ -316,7 +341,8 @@ class _Steps:
 
     def _narrow(self, ql: str) -> _Step:
         """Find the survivors of `ql` among those of the best cached step it extends."""
-        low, every = self.index.low, self.index.ids
+        ix = self.index
+        low, every = ix.low, ix.ids
         start = bisect_left(low, ql)
         stop = bisect_left(low, ql + "\U0010ffff", start)
         while stop < len(low) and low[stop].startswith(ql):  # names holding U+10FFFF
@@ -332,20 +358,31 @@ class _Steps:
         lows: Sequence[str]
         if parent is None:
             ids, lows = every[:start] + every[stop:], low[:start] + low[stop:]
+            if len(ql) == 1:  # one character is a subsequence only where it is a substring
+                rest = tuple(compress(ids, map(contains, lows, repeat(ql))))
+                return _Step(ql, start, stop, rest, None, rest, ())
         else:
-            ids = every[parent.start : start] + every[stop : parent.stop]
-            ids += parent.inner + parent.scattered
-            lows = [*low[parent.start : start], *low[stop : parent.stop]]
-            lows += self.index.lows(parent.inner + parent.scattered)
-        # map and compress keep the per-name loop in C: ~5x faster than a comprehension.
+            # In id order: the parent's other survivors, all outside its run of prefixes,
+            # around the names of that run that no longer start with the query.
+            rest, cut = parent.rest, bisect_left(parent.rest, parent.start)
+            rest_lows = ix.lows(rest) if parent.lows is None else parent.lows
+            ids = [*rest[:cut], *every[parent.start : start], *every[stop : parent.stop]]
+            ids += rest[cut:]
+            lows = [*rest_lows[:cut], *low[parent.start : start], *low[stop : parent.stop]]
+            lows += rest_lows[cut:]
+        # One subsequence test a name (substrings pass it too), then a substring test
+        # for the survivors only: most candidates fail the first.
+        hits = _lcs_at_least(ql, lows, len(ql))
+        ids, lows = list(map(ids.__getitem__, hits)), tuple(map(lows.__getitem__, hits))
         flags = list(map(contains, lows, repeat(ql)))
-        inner = tuple(sorted(compress(ids, flags)))
-        scattered: tuple[int, ...] = ()
-        if len(ql) > 1:  # one character is a subsequence only where it is a substring
-            others = list(map(not_, flags))
-            ids, lows = list(compress(ids, others)), list(compress(lows, others))
-            scattered = tuple(sorted([ids[k] for k in _lcs_at_least(ql, lows, len(ql))]))
-        return _Step(ql, start, stop, inner, scattered)
+        inner = tuple(compress(ids, flags))
+        scattered = tuple(compress(ids, map(not_, flags)))
+        return _Step(ql, start, stop, tuple(ids), lows, inner, scattered)
+
+
+def _contiguous(n: int, base: float, a: float, b: float, size: int, j: int, c: bool) -> float:
+    """The score of q found unbroken at index j of a name of `size` characters."""
+    return base + c + a * n / size + b / (1 + j) + (size == n)
 
 
 class _Memo(dict[tuple[int, int], float]):
@@ -369,10 +406,12 @@ class _Fuzzy:
         self.n = len(self.ql)
         self.lowered = query == self.ql  # with no upper case anywhere, case always agrees
         self.patterns: dict[tuple[int, bool], _Search] = {}
+        self.run = (0, 0)  # the ids that start with the query, once ranking started
 
     def rank(self, want: int, threshold: float) -> tuple[list[_Row], int]:
         """The best `want` rows, best first, and how many names reach `threshold`."""
         step = self.steps.get(self.ql)
+        self.run = (step.start, step.stop)
         rows: list[_Row] = []
         total = 0
         tiers: list[tuple[float, Sequence[int], Callable[[Sequence[int], int], list[_Row]]]] = [
@@ -418,26 +457,26 @@ class _Fuzzy:
         rows = zip(map(neg, ranked), map(name, ids), map(order, ids), ids, details, strict=False)
         return sorted(rows)[:room]
 
-    def contiguous(
-        self, room: int, ids: Sequence[int], base: float, firsts: list[int], a: float, b: float
-    ) -> list[_Row]:
-        """The best rows with q at `firsts`: base + a n/L + b/(1+j) + c, + 1 when exact."""
+    def scores(
+        self, ids: Sequence[int], base: float, firsts: list[int], a: float, b: float
+    ) -> Iterable[float]:
+        """The scores of `ids` with q at `firsts`: base + a n/L + b/(1+j) + c, + 1 when exact."""
         n, query, name = self.n, self.query, self.ix.name
         sizes = list(map(self.ix.size.__getitem__, ids))
-
-        def score(size: int, j: int, c: bool) -> float:
-            return base + c + a * n / size + b / (1 + j) + (size == n)
-
-        scores: Iterable[float]
+        score = partial(_contiguous, n, base, a, b)
         if self.uniform(ids):
             # Case agrees for all or none: a score depends on (L, j) alone, and a query's
             # names share few such pairs, so look each up (in C) rather than work it out.
             memo = _Memo(partial(score, c=self.lowered))
-            scores = map(memo.__getitem__, zip(sizes, firsts, strict=True))
-        else:
-            agree = (name[p][j : j + n] == query for p, j in zip(ids, firsts, strict=True))
-            scores = map(score, sizes, firsts, agree)
-        return self.best(room, ids, scores, firsts)
+            return map(memo.__getitem__, zip(sizes, firsts, strict=True))
+        agree = (name[p][j : j + n] == query for p, j in zip(ids, firsts, strict=True))
+        return map(score, sizes, firsts, agree)
+
+    def contiguous(
+        self, room: int, ids: Sequence[int], base: float, firsts: list[int], a: float, b: float
+    ) -> list[_Row]:
+        """The best rows with q at `firsts`, scored as `scores` says."""
+        return self.best(room, ids, self.scores(ids, base, firsts, a, b), firsts)
 
     def top_prefix(self, ids: Sequence[int], room: int) -> list[_Row]:
         ix = self.ix
@@ -456,19 +495,71 @@ class _Fuzzy:
         return self.contiguous(room, ids, 90.0, [0] * len(ids), 8.0, 0.0)
 
     def top_inner(self, ids: Sequence[int], room: int) -> list[_Row]:
+        if len(ids) > 16 * room and (self.lowered or not self.ix.upper):
+            rows = self.top_words(room, len(ids) // 12)
+            if rows is not None:
+                return rows
         marked, word = self.ix.marked, _MARK + self.ql
         flags = list(map(contains, map(marked.__getitem__, ids), repeat(word)))
         at_word = list(compress(ids, flags))
-        texts = list(map(marked.__getitem__, at_word))
-        marks = list(map(str.find, texts, repeat(word)))
-        # Characters before the word's mark, not counting the marks themselves.
-        firsts = list(map(sub, marks, map(str.count, texts, repeat(_MARK), repeat(0), marks)))
-        rows = self.contiguous(room, at_word, 80.0, firsts, 6.0, 3.0)
+        rows = self.contiguous(room, at_word, 80.0, self.word_firsts(at_word), 6.0, 3.0)
         if len(rows) < room:  # word-start matches outrank the rest: score it only if needed
             inside = list(compress(ids, map(not_, flags)))
             firsts = list(map(str.find, self.ix.lows(inside), repeat(self.ql)))
             rows += self.contiguous(room - len(rows), inside, 70.0, firsts, 6.0, 3.0)
         return rows
+
+    def word_firsts(self, ids: Sequence[int]) -> list[int]:
+        """Where q starts in each of `ids`, at the first word start holding it."""
+        texts = list(map(self.ix.marked.__getitem__, ids))
+        marks = list(map(str.find, texts, repeat(_MARK + self.ql)))
+        # Characters before the word's mark, not counting the marks themselves.
+        return list(map(sub, marks, map(str.count, texts, repeat(_MARK), repeat(0), marks)))
+
+    def top_words(self, room: int, budget: int) -> list[_Row] | None:
+        """The best `room` rows of names holding q at a word start after their first, or
+        None if there are fewer or finding them would look at more than `budget` names.
+
+        A one-letter query can hold most names at a word start, and finding where
+        costs ~0.5 us a name; only a few hundred of them show. Such a start is no
+        earlier than the name's second word, so the score with q there bounds the
+        name's score (the case bonus is the query's, or at most 1 with a lower-case
+        query). So walk the runs of names of one length and second word start from
+        the best bound down: once a run's bound is below the `room`-th best score
+        found so far, no name left can show.
+        """
+        ix, (start, stop), word = self.ix, self.run, _MARK + self.ql
+        bound = partial(_contiguous, self.n, 80.0, 6.0, 3.0, c=self.lowered)
+        # A mark at index m >= 1 in `marked` is at index m - 1 or m in the name.
+        runs = sorted(
+            ((bound(size, mark - 1), begin, end) for mark, size, begin, end in ix.word_runs),
+            reverse=True,
+        )
+
+        def hits(begin: int, end: int) -> list[int]:
+            chunk = ix.by_word[begin:end]
+            held = compress(chunk, map(contains, map(ix.marked.__getitem__, chunk), repeat(word)))
+            return [p for p in held if not start <= p < stop]  # prefixes rank elsewhere
+
+        found: list[int] = []
+        firsts: list[int] = []
+        scores: list[float] = []
+        cutoff, checked = -1.0, 0  # the room-th best score so far, and of how many
+        for top, begin, end in runs:
+            if top < cutoff:
+                break
+            budget -= end - begin
+            if budget < 0:
+                return None
+            more = hits(begin, end)
+            found += more
+            firsts += (where := self.word_firsts(more))
+            scores += self.scores(more, 80.0, where, 6.0, 3.0)
+            if len(found) >= max(room, 2 * checked):  # raise the cutoff now and then
+                cutoff, checked = sorted(scores, reverse=True)[room - 1], len(found)
+        if len(found) < room:
+            return None
+        return self.best(room, found, scores, firsts)
 
     def top_scattered(self, ids: Sequence[int], room: int) -> list[_Row]:
         rows: list[_Row] = []
@@ -604,9 +695,8 @@ def _run(steps: _Steps, query: str | Query, limit: int | None, threshold: float)
         return FilterResult(everything, len(names))
     fuzzy = _Fuzzy(steps, parsed.text)
     rows, total = fuzzy.rank(want, threshold)
-    matches = tuple(
-        Match(r[1], -r[0], None, r[2], locate=partial(fuzzy.positions, r)) for r in rows
-    )
+    locate = fuzzy.positions
+    matches = tuple(Match._located(r[1], -r[0], r[2], locate, r) for r in rows)
     return FilterResult(matches, total)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import random
 
 import pytest
 from hypothesis import given, settings
@@ -15,6 +16,7 @@ from engine.search import (
     Match,
     Query,
     QueryKind,
+    _Fuzzy,
     parse_query,
     search,
 )
@@ -388,3 +390,29 @@ def test_mixed_case_names_rank_as_their_lower_case_twins_plus_the_case_bonus() -
     assert scores["team/api"] == pytest.approx(100.0)  # exact, case agrees
     assert scores["Team/API"] == pytest.approx(99.0)  # exact, case differs
     assert scores["team/api"] > scores["team/apix"] > scores["xteam/api"]
+
+
+def test_walking_word_starts_by_their_best_score_finds_the_full_ranking(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Many names hold each letter at a word start; with a small limit the inner tier
+    # walks names by the best score they could reach (_Fuzzy.top_words) and stops early.
+    rng = random.Random(3)
+    heads = ["ml", "Core", "team-3", "team-12", "x-Y", "sre", "t"]
+    words = ["api", "Billing", "ab", "ba", "web", "proxyApp", "b2", "cron", "a"]
+    names = [
+        "/".join(filter(None, [rng.choice(heads), *rng.sample(words, rng.randint(1, 3))]))
+        + rng.choice(["", "-v1", ".x", "-b"])
+        for _ in range(3_000)
+    ]
+    queries = ["a", "b", "A", "ab", "p", "w", "2", "-", "ap", "ro", "c"]
+
+    def ranked() -> dict[tuple[str, int], list[Match]]:
+        return {(q, limit): search(q, names, limit=limit) for q in queries for limit in (1, 5, 40)}
+
+    walked = ranked()
+    walk = _Fuzzy.top_words
+    monkeypatch.setattr(_Fuzzy, "top_words", lambda self, room, _: walk(self, room, 10**9))
+    walked_to_the_end = ranked()
+    monkeypatch.setattr(_Fuzzy, "top_words", lambda *_: None)
+    assert walked == walked_to_the_end == ranked()
