@@ -292,7 +292,7 @@ class _Step:
     start: int  # ids start:stop begin with the query (exact ones too)
     stop: int
     rest: tuple[int, ...]  # the other survivors, sorted: inner and scattered together
-    lows: tuple[str, ...] | None  # the lower-cased names of rest, unless rest is most names
+    lows: tuple[str, ...]  # the lower-cased names of rest
     inner: tuple[int, ...]  # hold it as a substring further on; sorted
     scattered: tuple[int, ...]  # hold it only as a subsequence; sorted
 
@@ -359,13 +359,14 @@ class _Steps:
         if parent is None:
             ids, lows = every[:start] + every[stop:], low[:start] + low[stop:]
             if len(ql) == 1:  # one character is a subsequence only where it is a substring
-                rest = tuple(compress(ids, map(contains, lows, repeat(ql))))
-                return _Step(ql, start, stop, rest, None, rest, ())
+                flags = list(map(contains, lows, repeat(ql)))
+                rest = tuple(compress(ids, flags))
+                return _Step(ql, start, stop, rest, tuple(compress(lows, flags)), rest, ())
         else:
             # In id order: the parent's other survivors, all outside its run of prefixes,
             # around the names of that run that no longer start with the query.
             rest, cut = parent.rest, bisect_left(parent.rest, parent.start)
-            rest_lows = ix.lows(rest) if parent.lows is None else parent.lows
+            rest_lows = parent.lows
             ids = [*rest[:cut], *every[parent.start : start], *every[stop : parent.stop]]
             ids += rest[cut:]
             lows = [*rest_lows[:cut], *low[parent.start : start], *low[stop : parent.stop]]
