@@ -14,7 +14,9 @@ quarter of the bytes or less.
 It draws only the common case: UTF-8, the alternate screen, no hyperlinks, a
 screen whose size and content it knows. Anything else (the first frame, a
 resize, `clear()`, a changed bottom-right cell, which some terminals scroll
-on) goes to urwid's own `draw_screen`, which repaints the whole screen.
+on) goes to urwid's own `draw_screen`, which repaints the whole screen. So
+does every frame on an urwid without the screen internals this reads (those
+of urwid 5; 2.6 lacks some).
 """
 
 from __future__ import annotations
@@ -135,11 +137,15 @@ def _change(old: Sequence[Run], new: Sequence[Run]) -> tuple[int, list[Piece], i
     return x, pieces, kept
 
 
+_INTERNALS = ("_attr_to_escape", "_started", "_resized", "_rows_used", "_cy", "screen_buf")
+
+
 class DiffScreen(urwid.display.raw.Screen):
     """urwid's raw screen, writing only the changed cells of each changed row."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self._diffing = all(hasattr(self, name) for name in _INTERNALS)
         self._shown: list[list[Run]] | None = None  # what the terminal shows, row by row
         self._shown_size: tuple[int, int] | None = None
         self._shown_canvas: urwid.Canvas | None = None
@@ -149,6 +155,9 @@ class DiffScreen(urwid.display.raw.Screen):
         self._shown = None
 
     def draw_screen(self, size: tuple[int, int], canvas: urwid.Canvas) -> None:
+        if not self._diffing:
+            super().draw_screen(size, canvas)
+            return
         if canvas is self._shown_canvas and self.screen_buf is not None:
             return
         rows = [

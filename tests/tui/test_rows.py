@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import urwid
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -167,7 +169,7 @@ def test_a_row_widget_draws_what_a_clipped_text_does(
     want = list(text.render((width,), focus=focus).content())
     got = list(RowWidget(markup, "list", focus_map).render((width,), focus=focus).content())
 
-    def cells(rows: list[list[tuple[object, object, bytes]]]) -> list[tuple[object, str]]:
+    def cells(rows: Sequence[Sequence[tuple[object, object, bytes]]]) -> list[tuple[object, str]]:
         return [(attr, char) for row in rows for attr, _, run in row for char in run.decode()]
 
     assert cells(got) == cells(want)

@@ -146,15 +146,15 @@ def test_typing_at_the_end_of_a_line() -> None:
 def test_a_status_line_changes_in_place() -> None:
     """The bottom row, one attribute, not all ASCII: what changed is written, from
     the first change to the last, and the rest of the screen is left alone."""
-    frame: Frame = [[("a", "top")]] + [[] for _ in range(HEIGHT - 2)]
-    frame.append([("b", "bench │ 19 of 99 │ /p")])
+    blank: list[tuple[str | None, str]] = []
+    frame: Frame = [[("a", "top")], *[blank] * (HEIGHT - 2), [("b", "bench │ 19 of 99 │ /p")]]
     typed = edit(frame, HEIGHT - 1, 0, "bench │ 10 of 99 │ /pa")
     plain, diff = draw_both([(frame, None), (typed, None)])
     assert diff[1] < 40 < plain[1]
 
 
 def test_a_changed_bottom_right_cell_is_left_to_urwid() -> None:
-    full = [[("a", "x" * WIDTH)] for _ in range(HEIGHT)]
+    full: Frame = [[("a", "x" * WIDTH)] for _ in range(HEIGHT)]
     changed = edit(full, HEIGHT - 1, 0, "x" * (WIDTH - 1) + "y")
     draw_both([(full, None), (changed, None)])
 
@@ -176,3 +176,9 @@ def test_a_line_starting_with_a_mark_repaints_the_screen() -> None:
         before = len(out.getvalue())
         screen.draw_screen((WIDTH, HEIGHT), canvas(edit(frame, 0, 0, "toq")))
         assert "top"[:2] + "q" in out.getvalue()[before:]  # urwid's whole rows, not one cell
+
+
+def test_this_urwid_has_what_diffing_reads() -> None:
+    """Otherwise every frame goes to urwid, and the tests above compare urwid with itself."""
+    with terminal(DiffScreen) as (screen, _):
+        assert isinstance(screen, DiffScreen) and screen._diffing
