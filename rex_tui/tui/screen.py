@@ -51,10 +51,14 @@ def _text(run: Run) -> str:
     return text if charset == "U" or text.isascii() else text.translate(_C1)
 
 
+def _columns(text: str) -> int:
+    """The columns `text` takes."""
+    return len(text) if text.isascii() else str_util.calc_width(text, 0, len(text))
+
+
 @functools.lru_cache(maxsize=4096)
 def _wide_width(run: Run) -> int:
-    text = _text(run)
-    return str_util.calc_width(text, 0, len(text))
+    return _columns(_text(run))
 
 
 def _width(run: Run) -> int:
@@ -92,10 +96,6 @@ def _common_head(a: str, b: str) -> int:
             break
         n += 1
     return n
-
-
-def _columns(text: str) -> int:
-    return len(text) if text.isascii() else str_util.calc_width(text, 0, len(text))
 
 
 def _change(old: Sequence[Run], new: Sequence[Run]) -> tuple[int, list[Piece], int]:
