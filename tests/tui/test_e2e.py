@@ -50,6 +50,25 @@ class Terminal:
     def press(self, *keys: str) -> None:
         subprocess.run(["tmux", "send-keys", "-t", self.name, *keys], check=True)
 
+    def resize(self, cols: int, rows: int) -> None:
+        subprocess.run(
+            ["tmux", "resize-window", "-t", self.name, "-x", str(cols), "-y", str(rows)],
+            check=True,
+        )
+
+    def settled(self, quiet: float = 0.6, timeout: float = 15.0) -> str:
+        """The screen once it has not changed for `quiet` seconds."""
+        deadline = time.monotonic() + timeout
+        shown, since = self.screen(), time.monotonic()
+        while time.monotonic() < deadline:
+            time.sleep(0.1)
+            now = self.screen()
+            if now != shown:
+                shown, since = now, time.monotonic()
+            elif time.monotonic() - since >= quiet:
+                return shown
+        raise AssertionError(f"the screen never settled; the screen:\n{shown}")
+
     def wait_for(self, *texts: str, timeout: float = 15.0) -> str:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -168,6 +187,32 @@ def test_narrow_terminal_shows_one_pane_at_a_time(
     assert "Registries" not in shown and "Details" not in shown
     term.press("l")
     term.wait_for("Tags: deleted/gone")
+    term.press("q")
+    assert term.exit_code() == 0
+
+
+def test_drawn_changes_match_a_full_repaint_after_resizes_and_typing(
+    open_tui: object, registry: SeededRegistry
+) -> None:
+    """rex-tui writes only what changed on screen; Ctrl-L repaints everything: in a
+    real terminal the two must show the same, after resizes and a filter typed."""
+    term = open_tui(registry.url, cols=160, rows=30)  # type: ignore[operator]
+    term.wait_for("Repositories (19)")
+    term.press("j")
+    term.wait_for("Tags: docker/multi")
+    term.resize(80, 24)
+    narrow = term.settled()
+    assert "Registries" not in narrow and "Repositories (19)" in narrow
+    term.resize(160, 30)
+    term.wait_for("Registries", "Tags: docker/multi")
+    for key in "/mul":
+        term.press(key)
+    term.wait_for("/mul")
+    term.press("BSpace", "Escape")
+    drawn = term.settled()
+    term.press("C-l")
+    time.sleep(0.3)
+    assert term.settled() == drawn
     term.press("q")
     assert term.exit_code() == 0
 
