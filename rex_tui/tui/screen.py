@@ -150,7 +150,7 @@ class DiffScreen(urwid.display.raw.Screen):
         self._shown_size: tuple[int, int] | None = None
         self._shown_canvas: urwid.Canvas | None = None
 
-    def clear(self) -> None:
+    def clear(self) -> None:  # urwid calls it on start() too
         super().clear()
         self._shown = None
 

@@ -159,14 +159,20 @@ def test_a_changed_bottom_right_cell_is_left_to_urwid() -> None:
     draw_both([(full, None), (changed, None)])
 
 
-def test_clear_repaints_everything() -> None:
+def test_clear_and_a_restart_repaint_everything() -> None:
     frame: Frame = [[("a", "left"), ("b", "right")]]
+
+    def restart() -> None:
+        screen.stop()
+        screen.start()
+
     with terminal(DiffScreen) as (screen, out):
-        screen.draw_screen((WIDTH, HEIGHT), canvas(frame))
-        screen.clear()
-        before = len(out.getvalue())
-        screen.draw_screen((WIDTH, HEIGHT), canvas(frame))
-        assert "left" in out.getvalue()[before:]
+        for start_over in (screen.clear, restart):
+            screen.draw_screen((WIDTH, HEIGHT), canvas(frame))
+            start_over()
+            before = len(out.getvalue())
+            screen.draw_screen((WIDTH, HEIGHT), canvas(frame))
+            assert "left" in out.getvalue()[before:]
 
 
 def test_a_line_starting_with_a_mark_repaints_the_screen() -> None:
