@@ -64,6 +64,7 @@ __all__ = [
     "Match",
     "Query",
     "QueryKind",
+    "Superseded",
     "parse_query",
     "search",
 ]
@@ -155,6 +156,14 @@ class Match:
     def __repr__(self) -> str:
         text, score, positions, index = self._key()
         return f"Match(text={text!r}, score={score!r}, positions={positions!r}, index={index!r})"
+
+
+class Superseded(Exception):
+    """`IncrementalFilter.update` stopped: a newer query made this one's ranking moot.
+
+    The query's survivors are found and kept first, so the next, longer query
+    still narrows from them.
+    """
 
 
 @dataclass(frozen=True, slots=True)
@@ -409,9 +418,13 @@ class _Fuzzy:
         self.patterns: dict[tuple[int, bool], _Search] = {}
         self.run = (0, 0)  # the ids that start with the query, once ranking started
 
-    def rank(self, want: int, threshold: float) -> tuple[list[_Row], int]:
+    def rank(
+        self, want: int, threshold: float, superseded: Callable[[], bool] | None = None
+    ) -> tuple[list[_Row], int]:
         """The best `want` rows, best first, and how many names reach `threshold`."""
         step = self.steps.get(self.ql)
+        if superseded is not None and superseded():
+            raise Superseded(self.query)
         self.run = (step.start, step.stop)
         rows: list[_Row] = []
         total = 0
@@ -682,7 +695,13 @@ def _rank_plain(names: Sequence[str], query: Query, want: int) -> FilterResult:
     return FilterResult(matches, len(hits))
 
 
-def _run(steps: _Steps, query: str | Query, limit: int | None, threshold: float) -> FilterResult:
+def _run(
+    steps: _Steps,
+    query: str | Query,
+    limit: int | None,
+    threshold: float,
+    superseded: Callable[[], bool] | None = None,
+) -> FilterResult:
     """The shared body of search() and IncrementalFilter.update()."""
     if limit is not None and limit < 0:
         raise ValidationError(f"the result limit must not be negative, got {limit}")
@@ -695,7 +714,7 @@ def _run(steps: _Steps, query: str | Query, limit: int | None, threshold: float)
         everything = tuple(Match(name, 100.0, (), i) for i, name in enumerate(names[:want]))
         return FilterResult(everything, len(names))
     fuzzy = _Fuzzy(steps, parsed.text)
-    rows, total = fuzzy.rank(want, threshold)
+    rows, total = fuzzy.rank(want, threshold, superseded)
     locate = fuzzy.positions
     matches = tuple(Match._located(r[1], -r[0], r[2], locate, r) for r in rows)
     return FilterResult(matches, total)
@@ -732,12 +751,23 @@ class IncrementalFilter:
         gc.collect(0)
         self._results: OrderedDict[tuple[str | Query, int | None], FilterResult] = OrderedDict()
 
-    def update(self, query: str | Query, *, limit: int | None = None) -> FilterResult:
-        """What search() finds for `query`, plus the total; fast while typing or deleting."""
+    def update(
+        self,
+        query: str | Query,
+        *,
+        limit: int | None = None,
+        superseded: Callable[[], bool] | None = None,
+    ) -> FilterResult:
+        """What search() finds for `query`, plus the total; fast while typing or deleting.
+
+        `superseded`, asked once a fuzzy query's survivors are found, can stop the
+        ranking: true raises `Superseded` (another thread's newer keystroke, say).
+        """
         key = (query, limit)
         result = self._results.get(key)
         if result is None:  # else a deleted character brought back an earlier query
-            result = self._results[key] = _run(self._steps, query, limit, self.threshold)
+            found = _run(self._steps, query, limit, self.threshold, superseded)
+            result = self._results[key] = found
             if len(self._results) > 64:
                 self._results.popitem(last=False)
         self._results.move_to_end(key)

@@ -2,7 +2,8 @@
 
 The edit widget echoes each character at once (urwid does that synchronously);
 the filtering itself runs in a worker thread, and a newer keystroke cancels
-the older computation's delivery, so only the latest query's result is shown.
+the older computation: it stops before ranking, and only the latest query's
+result is shown.
 
 urwid redraws when trio is about to wait for I/O, which is after every task
 that is ready has run: with background fetches in flight that can be a long
@@ -12,6 +13,7 @@ while after the result arrived. `redraw`, when given, draws the result at once.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 import trio
 
@@ -46,12 +48,20 @@ class FilterRunner:
         scope = self._scope = trio.CancelScope()
         self._nursery.start_soon(self._run, query, scope)
 
+    def _superseded(self, query: str) -> bool:
+        """Whether a newer query was requested (asked from the worker thread)."""
+        return query != self.latest
+
     async def _run(self, query: str, scope: trio.CancelScope) -> None:
         with scope:
-            # abandon_on_cancel: a superseded computation finishes in its thread,
-            # but its result is never shown.
+            # abandon_on_cancel: a superseded computation stops once its survivors are
+            # found (the next query narrows from them), and nothing of it is shown.
             result = await trio.to_thread.run_sync(
-                self._table.compute, query, abandon_on_cancel=True
+                self._table.compute,
+                query,
+                None,
+                partial(self._superseded, query),
+                abandon_on_cancel=True,
             )
             if query == self.latest:
                 self._table.show(query, result)

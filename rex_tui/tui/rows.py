@@ -236,18 +236,35 @@ class RowTable:
             self._indexed = rows
         return self._filter
 
-    def compute(self, query: str, limit: int | None = None) -> Filtered | None:
+    def compute(
+        self,
+        query: str,
+        limit: int | None = None,
+        superseded: Callable[[], bool] | None = None,
+    ) -> Filtered | None:
         """The first `limit` matches of `query` over the current rows; thread-safe.
 
         The incremental filter is not thread-safe; one lock keeps an abandoned,
-        still-running computation and the next one apart.
+        still-running computation and the next one apart. None for no query, or
+        when `superseded()` says a newer query made this one moot: it is asked
+        once the lock is held and again before ranking.
         """
         if not query:
             return None
         rows = self._rows
         with self._compute_lock:
-            result = self._index(rows).update(query, limit=limit or self.FIRST_RANKED)
-        return Filtered(query, result, rows)
+            if superseded is not None and superseded():
+                return None
+            search = self._index(rows)
+            from engine.search import Superseded  # loaded by _index
+
+            try:
+                found = search.update(
+                    query, limit=limit or self.FIRST_RANKED, superseded=superseded
+                )
+            except Superseded:
+                return None
+        return Filtered(query, found, rows)
 
     def show(self, query: str, filtered: Filtered | None) -> None:
         """Display what `compute` produced (on the UI thread)."""

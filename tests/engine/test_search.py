@@ -16,6 +16,7 @@ from engine.search import (
     Match,
     Query,
     QueryKind,
+    Superseded,
     _Fuzzy,
     parse_query,
     search,
@@ -416,3 +417,20 @@ def test_walking_word_starts_by_their_best_score_finds_the_full_ranking(
     walked_to_the_end = ranked()
     monkeypatch.setattr(_Fuzzy, "top_words", lambda *_: None)
     assert walked == walked_to_the_end == ranked()
+
+
+def test_a_superseded_update_stops_before_ranking_and_the_next_query_narrows_on() -> None:
+    names = [f"team-{i % 9}/payments-api-{i}" for i in range(3000)]
+    box = IncrementalFilter(names)
+    with pytest.raises(Superseded):
+        box.update("pay", limit=20, superseded=lambda: True)
+    asked: list[str] = []
+
+    def still_wanted() -> bool:
+        asked.append("paym")
+        return False
+
+    result = box.update("paym", limit=20, superseded=still_wanted)
+    assert asked == ["paym"]
+    assert [m.text for m in result.matches] == [m.text for m in search("paym", names, limit=20)]
+    assert box.update("pay", limit=20).total == len(search("pay", names))

@@ -61,3 +61,10 @@ async def test_a_long_list_gets_its_index_in_the_background() -> None:
     with trio.fail_after(10):
         while table._indexed is not table.rows:
             await trio.sleep(0.01)
+
+
+def test_a_superseded_computation_gives_up() -> None:
+    table = names_table(2000)
+    assert table.compute("pay", superseded=lambda: True) is None
+    found = table.compute("paym", superseded=lambda: False)
+    assert found is not None and found.result.total > 0
