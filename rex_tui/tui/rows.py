@@ -246,15 +246,14 @@ class RowTable:
 
         The incremental filter is not thread-safe; one lock keeps an abandoned,
         still-running computation and the next one apart. None for no query, or
-        when `superseded()` says a newer query made this one moot: it is asked
-        once the lock is held and again before ranking.
+        when `superseded()` says a newer query made this one moot, asked before
+        ranking: the query's survivors are found anyway, since the next query
+        narrows from them.
         """
         if not query:
             return None
         rows = self._rows
         with self._compute_lock:
-            if superseded is not None and superseded():
-                return None
             search = self._index(rows)
             from engine.search import Superseded  # loaded by _index
 
