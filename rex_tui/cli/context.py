@@ -12,11 +12,12 @@ import argparse
 import os
 import sys
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from engine.config import Config, RegistryConfig
-from engine.endpoint import Endpoint
+from engine.endpoint import Endpoint, is_loopback
 from engine.settings import LoadedConfig, flag_overrides, load
 from rex_tui.cli.output.color import Palette, color_wanted
 from rex_tui.cli.output.printer import Printer
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
     from engine.credentials import CredentialStore
     from engine.rex import Rex
 
-__all__ = ["Context", "registry_for"]
+__all__ = ["Context", "pin_given_registry", "registry_for"]
 
 _T = TypeVar("_T")
 
@@ -45,10 +46,60 @@ def registry_for(config: Config, wanted: str | None) -> RegistryConfig:
     if found is not None:
         return found
     host = Endpoint.parse(wanted, insecure=True).host
-    for rc in config.registries:
-        if Endpoint.parse(rc.url, insecure=True).host == host:
-            return rc
-    return RegistryConfig(name=host, url=wanted)
+    return _configured_at(config, host) or RegistryConfig(name=host, url=wanted)
+
+
+def pin_given_registry(config: Config) -> Config:
+    """`config` where a current registry given as a URL (-r, REX_REGISTRY) answers for its host.
+
+    The engine finds a reference's registry by host, and an unconfigured host gets
+    the default scheme (plain HTTP on loopback, HTTPS elsewhere). Listing the given
+    URL first, under its own text as name, makes every command (catalog, tags, one
+    image, search) reach the scheme the user wrote; settings of a configured
+    registry at that host (ca_file, skip_verify, insecure) carry over. An explicit
+    `http://` is the user's consent to plain HTTP, as `registry init --insecure` is.
+    """
+    wanted = config.current
+    if wanted is None or "://" not in wanted or config.find_registry(wanted) is not None:
+        return config
+    endpoint = Endpoint.parse(wanted, insecure=True)
+    configured = _configured_at(config, endpoint.host)
+    plain = endpoint.scheme == "http"
+    given = (
+        RegistryConfig(name=wanted, url=str(endpoint), insecure=plain)
+        if configured is None
+        else replace(
+            configured, name=wanted, url=str(endpoint), insecure=configured.insecure or plain
+        )
+    )
+    return replace(config, registries=(given, *config.registries))
+
+
+def _configured_at(config: Config, host: str) -> RegistryConfig | None:
+    """The first registry of the config file at `host[:port]`, if any."""
+    return next(
+        (rc for rc in config.registries if Endpoint.parse(rc.url, insecure=True).host == host),
+        None,
+    )
+
+
+def plain_http_warning(config: Config) -> str | None:
+    """The warning an explicit `http://` registry off this machine deserves, if any.
+
+    None for loopback, HTTPS, and a registry the config file already marks insecure
+    (a standing decision, like verify_tls in the file).
+    """
+    wanted = config.current
+    if wanted is None or not wanted.lower().startswith("http://"):
+        return None
+    host = Endpoint.parse(wanted, insecure=True).host
+    configured = _configured_at(config, host)
+    if is_loopback(host) or (configured is not None and configured.insecure):
+        return None
+    return (
+        f"plain HTTP to {host}: the connection is not encrypted, so anyone on the "
+        "network path can read or change it."
+    )
 
 
 def host_of(registry: RegistryConfig) -> str:
@@ -109,10 +160,18 @@ class Context:
         )
         self.progress = Progress(sys.stderr, enabled=not quiet and _isatty(sys.stderr))
         self._cache: Cache | None = None
+        self._browsing: Config | None = None
 
     @property
     def config(self) -> Config:
         return self.loaded.config
+
+    @property
+    def browsing(self) -> Config:
+        """The config the engine runs with: `config` plus the registry -r gave as a URL."""
+        if self._browsing is None:
+            self._browsing = pin_given_registry(self.config)
+        return self._browsing
 
     @property
     def config_path(self) -> Path:
@@ -128,7 +187,8 @@ class Context:
         return self.config.cache.behavior.consistency
 
     def registry(self, wanted: str | None = None) -> RegistryConfig:
-        return registry_for(self.config, wanted)
+        """The registry a name, URL or host (None: the current one) means, as the engine sees it."""
+        return registry_for(self.browsing, wanted)
 
     def cache_root(self) -> Path:
         if self.config.cache.dir:
@@ -162,7 +222,7 @@ class Context:
         _skip_httpx_cli()
         from engine.rex import Rex
 
-        return Rex(config or self.config, credentials=self.credentials(), cache=self.cache())
+        return Rex(config or self.browsing, credentials=self.credentials(), cache=self.cache())
 
     def run(self, work: Callable[[Rex], Awaitable[_T]], config: Config | None = None) -> _T:
         """Run `work(rex)` on trio; Ctrl+C surfaces as KeyboardInterrupt to the caller."""

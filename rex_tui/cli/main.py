@@ -14,7 +14,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import NoReturn, TextIO
 
 from engine.errors import RexError
 from rex_tui.cli.errors import INTERRUPTED, UsageError, report
@@ -48,7 +48,7 @@ def exit_now(code: int) -> NoReturn:
         try:
             stream.flush()
         except BrokenPipeError:
-            _silence_stdout()
+            _silence(stream)
             code = code or BROKEN_PIPE
         except (OSError, ValueError, AttributeError):
             pass
@@ -70,18 +70,18 @@ def run(argv: Sequence[str]) -> int:
         _safe_write("\nrex: interrupted\n")
         return INTERRUPTED
     except BrokenPipeError:
-        _silence_stdout()
+        _silence(sys.stdout)
         return BROKEN_PIPE
     except SystemExit as exc:  # --help and --version
         return exc.code if isinstance(exc.code, int) else 0
     except RexError as exc:
-        return report(exc, sys.stderr, color=_stderr_color())
+        return _report(exc)
     except Exception as exc:
         return _internal_error(exc)
 
 
 def _run(argv: list[str]) -> int:
-    from rex_tui.cli.context import Context
+    from rex_tui.cli.context import Context, plain_http_warning
     from rex_tui.cli.logs import setup_logging
     from rex_tui.cli.parser import build_parser
 
@@ -106,6 +106,9 @@ def _run(argv: list[str]) -> int:
                 "TLS certificate verification is off: anyone on the network path "
                 "can impersonate the registry."
             )
+        plain = plain_http_warning(ctx.config)
+        if plain is not None and args.command in _NETWORK_COMMANDS:
+            ctx.printer.warning(plain)
         code: int = handler(ctx, args)
         return code
     finally:
@@ -131,6 +134,19 @@ def _unwrap(exc: BaseException) -> BaseException:
             if isinstance(leaf, wanted):
                 return leaf
     return leaves[0] if leaves else exc
+
+
+def _report(exc: RexError) -> int:
+    """The error on stderr and its exit code; the code alone when stderr is gone too.
+
+    `rex image NAME 2>&1 | head -1` sends both streams to a reader that may have
+    left: the script behind it still gets the error's own code, not a traceback's 1.
+    """
+    try:
+        return report(exc, sys.stderr, color=_stderr_color())
+    except BrokenPipeError:
+        _silence(sys.stderr)
+        return exc.exit_code
 
 
 def _internal_error(exc: BaseException) -> int:
@@ -165,12 +181,12 @@ def _safe_write(text: str) -> None:
         pass  # stderr itself is gone: the exit code still tells
 
 
-def _silence_stdout() -> None:
-    # Python flushes stdout again at exit and would print "Exception ignored ...
+def _silence(stream: TextIO) -> None:
+    # Python flushes the stream again at exit and would print "Exception ignored ...
     # BrokenPipeError"; pointing the descriptor at /dev/null makes that flush a no-op.
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        os.dup2(devnull, stream.fileno())
         os.close(devnull)
     except (OSError, ValueError, AttributeError):
         pass

@@ -173,7 +173,7 @@ def add_command(
 
 
 COMMANDS = {
-    "image": "list repositories, tags, or show one image",
+    "image": "list repositories and tags, show one image or its referrers",
     "search": "fuzzy-search images or tags",
     "registry": "manage configured registries",
     "config": "show and change the configuration",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import pty
+import re
 import select
 import subprocess
 import time
@@ -175,13 +176,22 @@ def test_login_then_use_then_logout(rex: Rex, secured: SeededRegistry) -> None:
     listing = rex("-r", "secure", "-f", "json", "image", "public/hello")
     assert listing.returncode == 0, str(listing)
     logout = rex("-f", "pretty", "registry", "logout", "secure")
-    assert logout.stdout.splitlines() == [
+    lines = logout.stdout.splitlines()
+    assert lines[:2] == [
         f"✓ Logged out from {secured.host}",
         "✓ Credentials removed from keyring",
     ]
+    # What was read with the credentials goes with them (the seeds' invalidation rules).
+    assert len(lines) == 3 and re.fullmatch(
+        rf"✓ Cleared [1-9][0-9]* cached entries of {re.escape(secured.host)}", lines[2]
+    ), lines
     assert stored(rex) == {}
     again = rex("-f", "json", "registry", "logout", "secure")
-    assert again.json() == {"registry": secured.host, "removed_from": []}
+    assert again.json() == {
+        "registry": secured.host,
+        "removed_from": [],
+        "cache_entries_cleared": 0,
+    }
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

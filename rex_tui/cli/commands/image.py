@@ -4,6 +4,7 @@ rex image                     repositories, tag counts, last updated
 rex image NAME                tags of NAME with digest, size, created, platforms
 rex image NAME:TAG|NAME@DIG   one image's summary
 rex image inspect REF         everything, or --raw-manifest / --raw-config bytes
+rex image referrers REF       signatures, SBOMs and attestations that point at REF
 """
 
 from __future__ import annotations
@@ -21,12 +22,15 @@ from rex_tui.cli.parser import COMMANDS, RexParser, add_command
 
 if TYPE_CHECKING:
     from engine.models import ImageInfo, RepoInfo, TagInfo
+    from engine.oci import Descriptor
     from engine.rex import Rex
     from rex_tui.cli.output.color import Palette
 
 __all__ = ["register"]
 
 SORTS = ("name", "date", "size")
+ACTIONS = ("inspect", "referrers")
+"""Words that, first, make `image` act on one REF rather than list or summarise."""
 
 
 def register(subparsers: argparse._SubParsersAction[RexParser]) -> None:
@@ -34,13 +38,17 @@ def register(subparsers: argparse._SubParsersAction[RexParser]) -> None:
         subparsers,
         "image",
         help=COMMANDS["image"],
-        description="rex image [NAME | NAME:TAG | NAME@DIGEST] | rex image inspect REF",
+        description=(
+            "rex image [NAME | NAME:TAG | NAME@DIGEST] | rex image inspect REF"
+            " | rex image referrers REF"
+        ),
     )
     parser.add_argument(
         "words",
         nargs="*",
         metavar="REF",
-        help="NAME, NAME:TAG or NAME@DIGEST; or 'inspect REF'",
+        help="NAME, NAME:TAG or NAME@DIGEST; or 'inspect REF'; or 'referrers REF'"
+        " (signatures, SBOMs, attestations)",
     )
     parser.add_argument("--filter", metavar="PATTERN", help="fuzzy filter on names or tags")
     parser.add_argument("--sort", choices=SORTS, help="tag order: name, date or size")
@@ -54,21 +62,34 @@ def register(subparsers: argparse._SubParsersAction[RexParser]) -> None:
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
     words: list[str] = args.words
-    inspecting = bool(words) and words[0] == "inspect"
-    if inspecting:
+    action = words[0] if words and words[0] in ACTIONS else None
+    if action is not None:
         if len(words) != 2:
             raise UsageError(
-                "image inspect: expected one REF (NAME:TAG or NAME@DIGEST)",
-                hint="For example: rex image inspect alpine:latest",
+                f"image {action}: expected one REF (NAME:TAG or NAME@DIGEST)",
+                hint=f"For example: rex image {action} alpine:latest",
             )
         target = words[1]
     elif len(words) > 1:
         raise UsageError(f"image: unexpected argument {words[1]!r}", hint="Give one REF.")
     else:
         target = words[0] if words else ""
+    if words and not target.strip():
+        # Blank is never "no reference": `image inspect ""` must not list the catalog.
+        command = f"image {action}" if action else "image"
+        raise UsageError(
+            f"{command}: the reference is empty",
+            hint="Give NAME, NAME:TAG or NAME@DIGEST; 'rex image' alone lists repositories.",
+        )
     ref = Reference.parse(target, default_registry=host_of(ctx.registry())) if target else None
-    single = inspecting or (ref is not None and (ref.tag is not None or ref.digest is not None))
+    inspecting = action == "inspect"
+    single = action is not None or (ref is not None and (ref.tag or ref.digest) is not None)
     _check_options(args, target, single=single, inspecting=inspecting)
+    if action == "referrers":
+        if args.platform is not None:
+            raise UsageError("--platform does not apply to 'rex image referrers'")
+        assert ref is not None
+        return list_referrers(ctx, ref)
     if ref is None:
         return list_repositories(ctx, args)
     if not single:
@@ -89,6 +110,30 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
         ctx.printer.emit(inspect_document(info), lambda p: inspect_text(info, p))
     else:
         ctx.printer.emit(info.to_dict(), lambda p: summary_text(info, p))
+    return 0
+
+
+def list_referrers(ctx: Context, ref: Reference) -> int:
+    """The manifests whose subject is REF's image, from the registry (never cached)."""
+
+    async def fetch(rex: Rex) -> tuple[str, list[Descriptor]]:
+        digest = await rex.resolve(ref)
+        return digest, await rex.referrers(ref.with_digest(digest))
+
+    digest, found = ctx.run(fetch)
+    if names_only(ctx):
+        ctx.printer.names([d.digest for d in found])
+        return 0
+    shown = _display(ref, host_of(ctx.registry()))
+    from rex_tui.cli.output.referrers import referrers_document, referrers_text
+
+    if not found and ctx.printer.pretty:
+        ctx.printer.note(f"no signatures, SBOMs or attestations point at {shown}")
+        return 0
+    ctx.printer.emit(
+        referrers_document(shown, digest, found),
+        lambda p: referrers_text(shown, digest, found, p),
+    )
     return 0
 
 

@@ -280,13 +280,31 @@ def logout_registry(ctx: Context, args: argparse.Namespace) -> int:
     rc = resolve(ctx, args.name)
     host = host_of(rc)
     removed = ctx.credentials().erase(host)
-    ctx.printer.emit({"registry": host, "removed_from": removed})
+    cleared = _forget_cached(ctx, host)
+    ctx.printer.emit({"registry": host, "removed_from": removed, "cache_entries_cleared": cleared})
     if removed:
         ctx.printer.done(f"Logged out from {host}")
         ctx.printer.done(f"Credentials removed from {', '.join(removed)}")
     else:
         ctx.printer.line(f"No stored credentials for {host}; nothing to do")
+    if cleared:
+        ctx.printer.done(f"Cleared {cleared} cached entries of {host}")
     return 0
+
+
+def _forget_cached(ctx: Context, host: str) -> int:
+    """Clear `host`'s cache entries, as the seeds' invalidation rules ask of a logout.
+
+    What was read with the credentials must not outlive them. A cache that cannot be
+    cleared only warns (exit 7 is for the cache commands): the logout itself is done.
+    """
+    from engine.errors import CacheError
+
+    try:
+        return ctx.managed_cache().clear(host).entries
+    except CacheError as exc:
+        ctx.printer.warning(f"{exc.message}; retry with 'rex registry cache clear {host}'")
+        return 0
 
 
 def remove_registry(ctx: Context, args: argparse.Namespace) -> int:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from rex_tui.cli.commands.common import limit_arg, names_only
 from rex_tui.cli.context import Context
+from rex_tui.cli.errors import UsageError
 from rex_tui.cli.output.color import Palette
 from rex_tui.cli.parser import COMMANDS, RexParser, add_command
 
@@ -49,7 +50,20 @@ def _lines(ctx: Context, names: list[str], what: str) -> Callable[[Palette], str
     return pretty
 
 
+def _check_blanks(what: str, args: argparse.Namespace, option: str, value: str | None) -> None:
+    """An empty or blank query or option value is a mistake, never "match everything"."""
+    if not args.query.strip():
+        raise UsageError(
+            f"search {what}: the query is empty",
+            hint='Give text to match; "exact", glob* and /regex/ work too.',
+        )
+    if value is not None and not value.strip():
+        raise UsageError(f"search {what}: {option} is empty", hint=f"Give {option} a value.")
+
+
 def search_images(ctx: Context, args: argparse.Namespace) -> int:
+    _check_blanks("image", args, "--tag", args.tag)
+
     async def fetch(rex: Rex) -> list[RepoInfo]:
         with ctx.progress.labelled("Searching") as progress:
             return await rex.search_images(
@@ -79,6 +93,8 @@ def search_images(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def search_tags(ctx: Context, args: argparse.Namespace) -> int:
+    _check_blanks("tags", args, "--image", args.image)
+
     async def fetch(rex: Rex) -> list[TagMatch]:
         with ctx.progress.labelled("Searching") as progress:
             return await rex.search_tags(
