@@ -262,7 +262,8 @@ class DiskStore:
             if not isinstance(meta.get("registries", {}), dict):
                 raise ValueError("registries is not an object")
             return fresh | meta
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, RecursionError) as exc:
+            # RecursionError: json's answer to a file nested absurdly deep.
             logger.warning(
                 "cache metadata %s is unusable (%s); starting afresh", self.metadata_path, exc
             )
