@@ -293,6 +293,13 @@ def set_value(path: Path, key: str, raw: str) -> object:
     # Whole seconds stay integers in the file, as people write them.
     stored = int(value) if isinstance(value, float) and value.is_integer() else value
     *parents, leaf = spec.name.split(".")
+    # Every spelling of the key in its table (cache.dir, cache.location): the file
+    # keeps the one it has, else the one typed, and never two.
+    spellings = [
+        name.rpartition(".")[2]
+        for name in dict.fromkeys((key, spec.name, *spec.aliases))
+        if name.rpartition(".")[0] == ".".join(parents)
+    ]
 
     def change(doc: Document) -> None:
         table = doc
@@ -304,10 +311,13 @@ def set_value(path: Path, key: str, raw: str) -> object:
                     f"{path}: {dotted} is not a table", hint=f"Make it a [{dotted}] section."
                 )
             table = child
+        present = [name for name in spellings if name in table]
+        for name in present[1:]:
+            del table[name]
         if stored is None:
-            table.pop(leaf, None)
+            table.pop(present[0] if present else leaf, None)
         else:
-            table[leaf] = stored
+            table[present[0] if present else spellings[0]] = stored
 
     _edit(path, change)
     return value

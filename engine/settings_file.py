@@ -21,7 +21,7 @@ from engine.endpoint import Endpoint
 from engine.errors import ConfigurationError, ValidationError
 from engine.frozen import Frozen
 from engine.reference import validate_repository
-from engine.settings_schema import KEYS, Key, SchemaMismatch, describe
+from engine.settings_schema import ALIASES, KEYS, Key, SchemaMismatch, describe
 
 __all__ = [
     "MAX_CONFIG_BYTES",
@@ -78,8 +78,8 @@ _LIST = object()
 
 def _tree() -> dict[str, object]:
     root: dict[str, object] = {}
-    for key in KEYS.values():
-        *parents, leaf = key.name.split(".")
+    for name, key in [*KEYS.items(), *ALIASES.items()]:
+        *parents, leaf = name.split(".")
         node = root
         for part in parents:
             child = node.setdefault(part, {})
@@ -129,14 +129,24 @@ def _refuse(path: Path, st: os.stat_result) -> None:
     )
 
 
+def _is_devnull(st: os.stat_result) -> bool:
+    if not stat.S_ISCHR(st.st_mode):
+        return False
+    null = os.stat(os.devnull)
+    return (st.st_rdev, st.st_ino, st.st_dev) == (null.st_rdev, null.st_ino, null.st_dev)
+
+
 def read_config_bytes(path: Path) -> bytes:
-    """The file's bytes, refusing FIFOs, devices and files over 1 MiB before reading.
+    """The file's bytes, refusing FIFOs, devices (but /dev/null) and files over 1 MiB unread.
 
     FileNotFoundError when it does not exist; other failures are ConfigurationErrors.
     """
     try:
         # stat first: opening a FIFO would block until a writer came along.
-        _refuse(path, os.stat(path))
+        st = os.stat(path)
+        if _is_devnull(st):
+            return b""  # `--config /dev/null`: the usual way to say "no file"
+        _refuse(path, st)
         # O_NONBLOCK: a FIFO swapped in after the stat still cannot hang us.
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
         with os.fdopen(fd, "rb") as file:
@@ -277,6 +287,11 @@ class _Checker:
             if child is _LIST:
                 found = FileSettings(found.values, self.registry_list(value))
             elif isinstance(child, Key):
+                if child.name in found.values:  # an alias beside its key: which one counts?
+                    both = " and ".join(label((*parts, n)) for n in node if node[n] is child)
+                    raise self.error(
+                        here, f"{both} name the same setting", hint="Keep only one of them."
+                    )
                 found.values[child.name] = self.value(here, child, value)
             elif isinstance(child, dict):
                 if not isinstance(value, dict):

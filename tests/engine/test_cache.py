@@ -881,3 +881,27 @@ def test_entry_to_dict_reports_are_json(root: Path) -> None:
     _populate(cache)
     json.dumps(cache.clear(OTHER).to_dict())
     json.dumps(cache.prune(dry_run=True).to_dict())
+
+
+@pytest.mark.parametrize("where", ["root", "kind", "registry"])
+def test_clear_and_prune_that_cannot_read_a_directory_raise(where: str, root: Path) -> None:
+    # Root reads through chmod 000, so a file stands where a directory should be.
+    Cache(root).put(KEYS["catalog"], {"repositories": []})
+    if where == "root":
+        for path in sorted(root.rglob("*"), reverse=True):
+            path.rmdir() if path.is_dir() else path.unlink()
+        root.rmdir()
+        root.write_text("not a directory")
+    elif where == "kind":
+        (root / "tags").write_text("not a directory")
+    else:
+        (root / "tags").mkdir()
+        (root / "tags" / h16(REG)).write_text("not a directory")
+    cache = Cache(root)
+    with pytest.raises(CacheError, match=r"(?i)not a directory"):
+        cache.clear(REG)
+    if where != "registry":  # prune lists every registry's directory, and skips files
+        with pytest.raises(CacheError, match=r"(?i)not a directory"):
+            cache.prune(REG, dry_run=True)
+    if where != "root":
+        assert Cache(root).get(KEYS["catalog"]) is not None  # nothing was cleared

@@ -675,3 +675,34 @@ def test_a_held_lock_gives_a_clear_error(tmp_path: Path, monkeypatch: pytest.Mon
         with pytest.raises(ConfigurationError, match="another rex held"):
             attempt.result()
     assert path.read_text() == COMMENTED
+
+
+# -- cache.location: the seeds' name for cache.dir --------------------------------------
+
+
+def test_cache_location_is_read_as_cache_dir(tmp_path: Path) -> None:
+    path = write(tmp_path, '[cache]\nlocation = "~/elsewhere"\n')
+    loaded = load(path, env={})
+    assert loaded.config.cache.dir == os.path.expanduser("~/elsewhere")
+    assert loaded.origin("cache.dir") == loaded.origin("cache.location") == "file"
+    assert get_value(loaded, "cache.location") == get_value(loaded, "cache.dir")
+
+
+def test_cache_location_and_dir_together_are_refused(tmp_path: Path) -> None:
+    path = write(tmp_path, '[cache]\ndir = "/a"\nlocation = "/b"\n')
+    with pytest.raises(ConfigurationError) as caught:
+        load(path, env={})
+    assert caught.value.message == (
+        f"{path}:3: cache.location: cache.dir and cache.location name the same setting"
+    )
+
+
+def test_set_writes_the_spelling_the_file_already_has(tmp_path: Path) -> None:
+    path = write(tmp_path, '[cache]\nlocation = "/a"  # seeds\n')
+    set_value(path, "cache.dir", "/b")
+    assert path.read_text() == '[cache]\nlocation = "/b"  # seeds\n'
+    fresh = tmp_path / "new.toml"
+    set_value(fresh, "cache.location", "/c")
+    assert tomllib.loads(fresh.read_text()) == {"cache": {"location": "/c"}}
+    set_value(fresh, "cache.location", "")
+    assert load(fresh, env={}).config.cache.dir is None
