@@ -225,7 +225,7 @@ _SCHEMA = (
         "cache.dir",
         "path",
         "Cache directory (unset: the platform's user cache directory). "
-        "`cache.location`, the seeds' name, means the same; a file may not set both.",
+        "`cache.location` is the seeds' name for it; a file sets one or the other.",
         optional=True,
         env=("REX_CACHE_DIR",),
         flag="--cache-dir",
