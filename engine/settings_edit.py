@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 __all__ = ["LOCK_TIMEOUT", "edit_document", "lock_path"]
 
-LOCK_TIMEOUT = 10.0
+LOCK_TIMEOUT = 5.0
 """Seconds a change waits for another writer of the same file before giving up."""
 _T = TypeVar("_T")
 

@@ -260,3 +260,13 @@ def test_cache_clear_that_cannot_read_a_directory_exits_7(
     assert first.startswith("rex: error: cannot ") and "not a directory" in first.lower()
     if where == "kind":
         assert list((rex.cache / "tags").rglob("tags.json"))  # stopped before deleting
+
+
+def test_config_edit_refuses_a_fifo_before_starting_the_editor(rex: Rex, tmp_path: Path) -> None:
+    rex.config.unlink()
+    os.mkfifo(rex.config)
+    marker = tmp_path / "editor-ran"
+    result = rex("config", "edit", env={"EDITOR": f"touch {marker}"}, timeout=DEADLINE)
+    assert result.returncode == 6, result
+    assert result.stderr.splitlines()[0].endswith("is a FIFO; not reading it")
+    assert not marker.exists()

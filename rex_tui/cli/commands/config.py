@@ -162,7 +162,13 @@ def _editor_command(env: dict[str, str]) -> list[str]:
 
 
 def edit_file(ctx: Context, args: argparse.Namespace) -> int:
+    from contextlib import suppress
+
+    from engine.settings_file import read_config_bytes
+
     path = ctx.config_path
+    with suppress(FileNotFoundError):
+        read_config_bytes(path)  # a FIFO, a device or a huge file is refused, not edited
     if not path.exists():
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
