@@ -86,7 +86,13 @@ def _render(text: str, doc: Document, path: Path) -> str:
         ) from None
     # A layout tomlkit cannot edit in place (it would change the meaning): write the
     # settings afresh, which loses comments but never a value.
-    return tomlkit.dumps(doc).rstrip("\n") + "\n"
+    fresh = tomlkit.dumps(doc).rstrip("\n") + "\n"
+    if not _same(tomllib.loads(fresh), doc):  # never write a file that says something else
+        raise ConfigurationError(
+            f"cannot write config file {path}: the change does not round-trip as TOML",
+            hint="Make the change with 'rex config edit' instead.",
+        )
+    return fresh
 
 
 def _same(old: object, new: object) -> bool:

@@ -706,3 +706,16 @@ def test_set_writes_the_spelling_the_file_already_has(tmp_path: Path) -> None:
     assert tomllib.loads(fresh.read_text()) == {"cache": {"location": "/c"}}
     set_value(fresh, "cache.location", "")
     assert load(fresh, env={}).config.cache.dir is None
+
+
+def test_dotted_keys_and_inline_tables_keep_every_value(tmp_path: Path) -> None:
+    path = write(tmp_path, '# dotted\ncache.ttl.tags = 300\noutput = { format = "json" }\n')
+    set_value(path, "cache.dir", "/x")
+    set_value(path, "output.color", "never")
+    set_value(path, "cache.ttl.tags", "5")
+    text = path.read_text()
+    assert text.startswith("# dotted\n")
+    assert tomllib.loads(text) == {
+        "cache": {"dir": "/x", "ttl": {"tags": 5}},
+        "output": {"format": "json", "color": "never"},
+    }
