@@ -277,12 +277,15 @@ class Cache:
 
         removed: list[DiskItem] = []
         disk = self._disk
-        if disk is not None and disk.root.is_dir():
+        if disk is not None and disk.existing_root("clear"):
             kinds = None if kind is None else (kind,)
             # Locked before memory is touched, so a clear that cannot run changes nothing.
             with explicit_lock(disk, "clear"):
+                # Listed in full first, so a directory it cannot read stops it before
+                # anything is deleted.
+                found = list(disk.scan(registry, kinds, strict=True))
                 doomed = self._forget(registry, kind)
-                for item in disk.scan(registry, kinds):
+                for item in found:
                     if not item.temp and remove_or_fail(disk, item.path):
                         removed.append(item)
                 disk.remove_empty_dirs(item.path for item in removed)
@@ -317,7 +320,7 @@ class Cache:
             self._record_accesses()
         disk = self._disk
         plan = PrunePlan()
-        if disk is not None and disk.root.is_dir():
+        if disk is not None and disk.existing_root("prune"):
             lock: AbstractContextManager[None] = (
                 nullcontext() if dry_run else explicit_lock(disk, "prune")
             )

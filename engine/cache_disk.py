@@ -23,6 +23,7 @@ import itertools
 import json
 import logging
 import os
+import stat
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -212,17 +213,39 @@ class DiskStore:
                 os.utime(path, (when, when))
 
     def scan(
-        self, registry: str | None = None, kinds: Iterable[CacheKind] | None = None
+        self,
+        registry: str | None = None,
+        kinds: Iterable[CacheKind] | None = None,
+        *,
+        strict: bool = False,
     ) -> Iterator[DiskItem]:
-        """Every entry and temp file of `kinds` (default all), for one registry host or all."""
+        """Every entry and temp file of `kinds` (default all), for one registry host or all.
+
+        A directory that cannot be listed is skipped with a warning, or with `strict`
+        (clear and prune, which must not report a partial job as done) a CacheError.
+        """
         for kind in CacheKind if kinds is None else kinds:
             base = self.root / KIND_DIRS[kind]
             if registry is not None:
                 tops = [base / hash16(registry)]
             else:
-                tops = [Path(entry.path) for entry in _listdir(base) if entry.is_dir()]
+                tops = [Path(entry.path) for entry in _listdir(base, strict) if entry.is_dir()]
             for top in tops:
-                yield from _walk(top, kind, top.name)
+                yield from _walk(top, kind, top.name, strict)
+
+    def existing_root(self, action: str) -> bool:
+        """Whether the root is a directory (False: nothing cached yet); CacheError if unusable."""
+        try:
+            st = os.stat(self.root)
+        except (FileNotFoundError, NotADirectoryError):  # under a file: nothing was ever cached
+            return False
+        except OSError as exc:
+            raise CacheError(
+                f"cannot {action} the cache at {self.root}: {exc.strerror or exc}"
+            ) from exc
+        if not stat.S_ISDIR(st.st_mode):
+            raise CacheError(f"cannot {action} the cache: {self.root} is not a directory")
+        return True
 
     def root_temp_files(self) -> list[Path]:
         """Leftover temp files of metadata.json writers."""
@@ -262,7 +285,8 @@ class DiskStore:
             if not isinstance(meta.get("registries", {}), dict):
                 raise ValueError("registries is not an object")
             return fresh | meta
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, RecursionError) as exc:
+            # RecursionError: json's answer to a file nested absurdly deep.
             logger.warning(
                 "cache metadata %s is unusable (%s); starting afresh", self.metadata_path, exc
             )
@@ -337,21 +361,28 @@ def _is_temp(name: str) -> bool:
     return name.startswith(_TEMP_PREFIX) and name.endswith(_TEMP_SUFFIX)
 
 
-def _listdir(directory: Path) -> list[os.DirEntry[str]]:
+def _listdir(directory: Path, strict: bool = False) -> list[os.DirEntry[str]]:
     try:
         with os.scandir(directory) as entries:
             return list(entries)
-    except (FileNotFoundError, NotADirectoryError):
+    except FileNotFoundError:
         return []
     except OSError as exc:
-        logger.warning("cannot list cache directory %s (%s); skipping it", directory, exc)
+        if strict:
+            raise CacheError(
+                f"cannot read cache directory {directory}: {exc.strerror or exc}"
+            ) from exc
+        if not isinstance(exc, NotADirectoryError):
+            logger.warning("cannot list cache directory %s (%s); skipping it", directory, exc)
         return []
 
 
-def _walk(directory: Path, kind: CacheKind, registry_hash: str) -> Iterator[DiskItem]:
-    for entry in _listdir(directory):
+def _walk(
+    directory: Path, kind: CacheKind, registry_hash: str, strict: bool = False
+) -> Iterator[DiskItem]:
+    for entry in _listdir(directory, strict):
         if entry.is_dir(follow_symlinks=False):
-            yield from _walk(Path(entry.path), kind, registry_hash)
+            yield from _walk(Path(entry.path), kind, registry_hash, strict)
             continue
         temp = _is_temp(entry.name)
         if not temp and (entry.name.startswith(".") or not entry.name.endswith(".json")):

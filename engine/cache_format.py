@@ -5,17 +5,23 @@
      "repository": "my/app", "name": null, "data": {...}}
 
 `ttl_seconds` is null for an entry that never expires.
+
+Manifest and config entries keep the content as `body` text (engine.cached). A
+body is checked against its digest on every decode, so a file damaged or edited on
+disk is never trusted: under a digest key the body must hash to that digest (and a
+`digest` field, if any, must name it); under a tag, to the entry's own `digest`.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from engine.cache_keys import CacheEntry, CacheKey
+from engine.cache_keys import CacheEntry, CacheKey, CacheKind
 
 __all__ = [
     "FORMAT_VERSION",
@@ -26,6 +32,7 @@ __all__ = [
     "read_head",
     "secret_field",
     "to_rfc3339",
+    "verify_body",
 ]
 
 FORMAT_VERSION = 1
@@ -37,6 +44,7 @@ _HEAD = (
     rb'\{"version":(\d{1,9}),"cached_at":"([^"]{1,40})","ttl_seconds":(null|[-+.eE0-9]{1,40})[,}]'
 )
 _HEAD_BYTES = 256
+_DIGEST_HEX = {"sha256": 64, "sha512": 128}
 
 
 class CorruptEntry(Exception):
@@ -153,7 +161,41 @@ def decode(raw: bytes, key: CacheKey) -> CacheEntry:
     if when is None:
         raise CorruptEntry(f"cached_at is {cached_at!r}")
     ttl = _ttl_from_json(document.get("ttl_seconds"))
+    _check_content(key, document["data"])
     return CacheEntry(key, document["data"], when, ttl, len(raw))
+
+
+def verify_body(body: str, digest: str) -> str | None:
+    """Why `body` (as UTF-8) does not hash to `digest`, or None when it does."""
+    algorithm, _, expected = digest.partition(":")
+    if len(expected) != _DIGEST_HEX.get(algorithm, -1):
+        return f"cannot verify a {algorithm or 'malformed'} digest"
+    try:
+        content = body.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate escaped in the JSON
+        return "its body is not UTF-8 text"
+    if hashlib.new(algorithm, content).hexdigest() != expected:
+        return f"its body does not match its digest {digest}"
+    return None
+
+
+def _check_content(key: CacheKey, data: Any) -> None:
+    """CorruptEntry when a manifest's or config's body no longer matches its digest."""
+    if key.kind not in (CacheKind.MANIFEST, CacheKind.CONFIG):
+        return
+    if not isinstance(data, dict) or "body" not in data:
+        return  # not content the engine stores: its reader judges the shape
+    body, named = data["body"], data.get("digest")
+    if key.immutable:
+        assert key.name is not None
+        if named is not None and named != key.name:
+            raise CorruptEntry(f"names digest {str(named)!r}, not {key.name}")
+        named = key.name
+    if not isinstance(body, str) or not isinstance(named, str):
+        raise CorruptEntry(f"{key.kind} entry without a body text and digest")
+    problem = verify_body(body, named)
+    if problem is not None:
+        raise CorruptEntry(f"{key.kind} content: {problem}")
 
 
 def read_head(path: Path) -> tuple[float, float]:

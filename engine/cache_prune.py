@@ -49,7 +49,7 @@ def plan_prune(
     expired: bool = True,
 ) -> PrunePlan:
     """Decide what to remove; only `registry`'s entries are candidates, limits are global."""
-    items = list(disk.scan())
+    items = list(disk.scan(strict=True))  # a partial plan would misreport what is left
     scope = None if registry is None else hash16(registry)
     plan = PrunePlan()
     plan.temps = [

@@ -23,7 +23,7 @@ from typing import Any
 from engine import oci
 from engine.assemble import assemble_image, choose_child
 from engine.cache import Cache, CacheEntry, CacheKey
-from engine.digest import compute
+from engine.cache_format import verify_body
 from engine.errors import ContentError, RexError, ValidationError
 from engine.models import ImageInfo, Manifest
 from engine.reference import Reference
@@ -89,9 +89,10 @@ def manifest_from(data: Any) -> Manifest:
         isinstance(data.get(k), str) for k in ("digest", "media_type", "body")
     ):
         raise ContentError("cached manifest entry is malformed")
+    problem = verify_body(data["body"], data["digest"])
+    if problem is not None:
+        raise ContentError(f"cached manifest: {problem}")
     body = data["body"].encode("utf-8")
-    if data["digest"].startswith("sha256:") and str(compute(body)) != data["digest"]:
-        raise ContentError("cached manifest does not match its digest")
     return Manifest(data["digest"], data["media_type"], body, oci.parse_manifest(body))
 
 
@@ -103,10 +104,14 @@ def config_data(raw: bytes) -> dict[str, Any] | None:
 
 
 def config_from(data: Any) -> bytes:
+    """A cached config's bytes (the disk tier verified them against their digest)."""
     if not isinstance(data, dict) or not isinstance(data.get("body"), str):
         raise ContentError("cached config entry is malformed")
     body: str = data["body"]
-    return body.encode("utf-8")
+    try:
+        return body.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ContentError("cached config entry is not UTF-8 text") from None
 
 
 def _usable(cache: Cache, key: CacheKey, now: float, allow_stale: bool) -> CacheEntry | None:

@@ -40,7 +40,7 @@ from engine.errors import ConfigurationError, ValidationError, shown
 from engine.frozen import Frozen
 from engine.settings_schema import KEYS, Key, SchemaMismatch, lookup, value_of
 
-# Start-up: reading, checking and writing the file (tomllib, tomli-w, the line
+# Start-up: reading, checking and writing the file (tomllib, tomlkit, the line
 # scanner) is imported only when a file exists or is edited; see `load`.
 if TYPE_CHECKING:
     from engine.settings_file import Document
@@ -150,7 +150,7 @@ def _missing(path: Path) -> bool:
 
 
 def _edit(path: Path, change: Callable[[Document], _T]) -> _T:
-    from engine.settings_file import edit_document
+    from engine.settings_edit import edit_document
 
     return edit_document(path, change)
 
@@ -279,8 +279,8 @@ def get_value(loaded: LoadedConfig, key: str) -> object:
 def set_value(path: Path, key: str, raw: str) -> object:
     """Parse `raw` by `key`'s type, store it in the file at `path` and return it.
 
-    An empty `raw` unsets an optional key. The file is rewritten with tomli-w:
-    every other key and table is kept, but comments and formatting are lost.
+    An empty `raw` unsets an optional key. The change is made under the file's
+    writer lock, keeping every other key, comment and the order (settings_edit).
     """
     spec = lookup(key)
     try:
@@ -293,6 +293,13 @@ def set_value(path: Path, key: str, raw: str) -> object:
     # Whole seconds stay integers in the file, as people write them.
     stored = int(value) if isinstance(value, float) and value.is_integer() else value
     *parents, leaf = spec.name.split(".")
+    # Every spelling of the key in its table (cache.dir, cache.location): the file
+    # keeps the one it has, else the one typed, and never two.
+    spellings = [
+        name.rpartition(".")[2]
+        for name in dict.fromkeys((key, spec.name, *spec.aliases))
+        if name.rpartition(".")[0] == ".".join(parents)
+    ]
 
     def change(doc: Document) -> None:
         table = doc
@@ -304,10 +311,13 @@ def set_value(path: Path, key: str, raw: str) -> object:
                     f"{path}: {dotted} is not a table", hint=f"Make it a [{dotted}] section."
                 )
             table = child
+        present = [name for name in spellings if name in table]
+        for name in present[1:]:
+            del table[name]
         if stored is None:
-            table.pop(leaf, None)
+            table.pop(present[0] if present else leaf, None)
         else:
-            table[leaf] = stored
+            table[present[0] if present else spellings[0]] = stored
 
     _edit(path, change)
     return value

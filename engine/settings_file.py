@@ -10,42 +10,42 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import tomllib
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-from engine.atomic import replace_file
 from engine.config import RegistryConfig
 from engine.endpoint import Endpoint
 from engine.errors import ConfigurationError, ValidationError
 from engine.frozen import Frozen
 from engine.reference import validate_repository
-from engine.settings_schema import KEYS, Key, SchemaMismatch, describe
+from engine.settings_schema import ALIASES, KEYS, Key, SchemaMismatch, describe
 
 __all__ = [
+    "MAX_CONFIG_BYTES",
     "REGISTRY_NAME",
     "REGISTRY_NAME_HINT",
     "Document",
     "FileSettings",
-    "edit_document",
     "label",
     "line_of",
+    "read_config_bytes",
     "read_document",
     "registry_entry",
     "registry_url",
     "validate_document",
-    "write_document",
 ]
 
 Document = dict[str, Any]
 """A config file as tomllib returns it."""
 KeyPath = tuple[str | int, ...]
-_T = TypeVar("_T")
 
 REGISTRY_NAME = re.compile(r"[a-z0-9][a-z0-9._-]*")
 REGISTRY_NAME_HINT = "A registry name is lowercase letters, digits, '.', '_' and '-'."
+MAX_CONFIG_BYTES = 1024 * 1024
+"""A config file is a few lines; anything past 1 MiB is refused unread."""
 _REGISTRY_FIELDS = ("name", "url", "insecure", "skip_verify", "ca_file", "repositories")
 # Keys people copy from docker's config.json or other tools; refused rather than
 # reported as unknown so the message can say where credentials belong instead.
@@ -78,8 +78,8 @@ _LIST = object()
 
 def _tree() -> dict[str, object]:
     root: dict[str, object] = {}
-    for key in KEYS.values():
-        *parents, leaf = key.name.split(".")
+    for name, key in [*KEYS.items(), *ALIASES.items()]:
+        *parents, leaf = name.split(".")
         node = root
         for part in parents:
             child = node.setdefault(part, {})
@@ -103,10 +103,71 @@ class FileSettings(Frozen):
     registries: tuple[RegistryConfig, ...] = ()
 
 
+def _too_large(path: Path) -> ConfigurationError:
+    return ConfigurationError(
+        f"config file {path} is larger than {MAX_CONFIG_BYTES >> 20} MiB; not reading it",
+        hint="A config file is a few lines of TOML: check --config / REX_CONFIG.",
+    )
+
+
+def _refuse(path: Path, st: os.stat_result) -> None:
+    """ConfigurationError unless `st` is a regular file of at most MAX_CONFIG_BYTES."""
+    if stat.S_ISREG(st.st_mode):
+        if st.st_size > MAX_CONFIG_BYTES:
+            raise _too_large(path)
+        return
+    what = "not a regular file"
+    if stat.S_ISDIR(st.st_mode):
+        what = "a directory"
+    elif stat.S_ISFIFO(st.st_mode):
+        what = "a FIFO"
+    elif stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode):
+        what = "a device"
+    raise ConfigurationError(
+        f"config file {path} is {what}; not reading it",
+        hint="Point --config / REX_CONFIG at a TOML file.",
+    )
+
+
+def _is_devnull(st: os.stat_result) -> bool:
+    if not stat.S_ISCHR(st.st_mode):
+        return False
+    null = os.stat(os.devnull)
+    return (st.st_rdev, st.st_ino, st.st_dev) == (null.st_rdev, null.st_ino, null.st_dev)
+
+
+def read_config_bytes(path: Path) -> bytes:
+    """The file's bytes, refusing FIFOs, devices (but /dev/null) and files over 1 MiB unread.
+
+    FileNotFoundError when it does not exist; other failures are ConfigurationErrors.
+    """
+    try:
+        # stat first: opening a FIFO would block until a writer came along.
+        st = os.stat(path)
+        if _is_devnull(st):
+            return b""  # `--config /dev/null`: the usual way to say "no file"
+        _refuse(path, st)
+        # O_NONBLOCK: a FIFO swapped in after the stat still cannot hang us.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        with os.fdopen(fd, "rb") as file:
+            _refuse(path, os.fstat(fd))
+            data = file.read(MAX_CONFIG_BYTES + 1)
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        raise ConfigurationError(
+            f"cannot read config file {path}: {exc.strerror or exc}",
+            hint="Check that it is a readable file.",
+        ) from exc
+    if len(data) > MAX_CONFIG_BYTES:  # it grew after the stat
+        raise _too_large(path)
+    return data
+
+
 def read_document(path: Path, *, required: bool) -> tuple[Document, str]:
     """The parsed file and its text; a missing file is empty unless `required`."""
     try:
-        data = path.read_bytes()
+        data = read_config_bytes(path)
     except FileNotFoundError:
         if not required:
             return {}, ""
@@ -114,11 +175,6 @@ def read_document(path: Path, *, required: bool) -> tuple[Document, str]:
             f"config file {path} does not exist",
             hint="Check --config / REX_CONFIG, or create it with 'rex config set KEY VALUE'.",
         ) from None
-    except OSError as exc:
-        raise ConfigurationError(
-            f"cannot read config file {path}: {exc.strerror or exc}",
-            hint="Check that it is a readable file.",
-        ) from exc
     try:
         # utf-8-sig: Windows editors put a byte-order mark in front of UTF-8.
         text = data.decode("utf-8-sig")
@@ -129,6 +185,11 @@ def read_document(path: Path, *, required: bool) -> tuple[Document, str]:
         ) from None
     try:
         return tomllib.loads(text), text
+    except RecursionError:
+        raise ConfigurationError(
+            f"{path}: invalid TOML: arrays or tables nested too deep to read",
+            hint="A config file nests a few tables at most; fix or recreate it.",
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         reason = str(exc)
         found = re.search(_TOML_POSITION, reason)
@@ -226,6 +287,11 @@ class _Checker:
             if child is _LIST:
                 found = FileSettings(found.values, self.registry_list(value))
             elif isinstance(child, Key):
+                if child.name in found.values:  # an alias beside its key: which one counts?
+                    both = " and ".join(label((*parts, n)) for n in node if node[n] is child)
+                    raise self.error(
+                        here, f"{both} name the same setting", hint="Keep only one of them."
+                    )
                 found.values[child.name] = self.value(here, child, value)
             elif isinstance(child, dict):
                 if not isinstance(value, dict):
@@ -336,44 +402,3 @@ def registry_entry(registry: RegistryConfig) -> Document:
     if registry.repositories:
         entry["repositories"] = list(registry.repositories)
     return entry
-
-
-def _dumps(doc: Document) -> str:
-    """`doc` as TOML, with registries always as `[[registries.list]]` tables."""
-    import tomli_w  # only writing needs it, not every start-up that reads the file
-
-    # tomli-w writes an array of short tables inline (`list = [{...}]`); the seeds
-    # and every hand-written file use one [[registries.list]] block per registry.
-    registries = doc.get("registries")
-    entries = registries.get("list") if isinstance(registries, dict) else None
-    if not isinstance(registries, dict) or not isinstance(entries, list) or not entries:
-        return tomli_w.dumps(doc)
-    if not all(isinstance(e, dict) for e in entries):
-        return tomli_w.dumps(doc)
-    rest = {k: v for k, v in doc.items() if k != "registries"}
-    others = {k: v for k, v in registries.items() if k != "list"}
-    if others:
-        rest["registries"] = others  # last, so [registries] sits right above its list
-    chunks = [tomli_w.dumps(rest)] if rest else []
-    chunks += ["[[registries.list]]\n" + tomli_w.dumps(entry) for entry in entries]
-    return "\n".join(chunks)
-
-
-def write_document(path: Path, doc: Document) -> None:
-    """Replace the file with `doc` atomically: a reader sees the old file or the new one."""
-    try:
-        replace_file(path, _dumps(doc).encode("utf-8"))
-    except OSError as exc:
-        raise ConfigurationError(
-            f"cannot write config file {path}: {exc.strerror or exc}",
-            hint="Check the permissions of the file and its directory.",
-        ) from exc
-
-
-def edit_document(path: Path, change: Callable[[Document], _T]) -> _T:
-    """Apply `change` to the file's document, check the result, and write it back."""
-    doc, text = read_document(path, required=False)
-    result = change(doc)
-    validate_document(doc, text, path)
-    write_document(path, doc)
-    return result

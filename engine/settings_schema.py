@@ -18,6 +18,7 @@ from engine.errors import ValidationError, shown
 from engine.frozen import Frozen
 
 __all__ = [
+    "ALIASES",
     "KEYS",
     "SECTIONS",
     "Key",
@@ -71,6 +72,8 @@ class Key(Frozen):
     """None (unset) is allowed; an empty string given to `set` unsets the key."""
     env: tuple[str, ...] = ()
     flag: str | None = None
+    aliases: tuple[str, ...] = ()
+    """Other dotted names of the key (the seeds' spelling), accepted by the file and `set`."""
 
     @property
     def default(self) -> object:
@@ -221,10 +224,12 @@ _SCHEMA = (
     Key(
         "cache.dir",
         "path",
-        "Cache directory (unset: the platform's user cache directory).",
+        "Cache directory (unset: the platform's user cache directory). "
+        "`cache.location` is the seeds' name for it; a file sets one or the other.",
         optional=True,
         env=("REX_CACHE_DIR",),
         flag="--cache-dir",
+        aliases=("cache.location",),
     ),
     Key("cache.ttl.catalog", "int", "Seconds a repository list stays fresh."),
     Key("cache.ttl.tags", "int", "Seconds a tag list stays fresh."),
@@ -266,11 +271,13 @@ _SCHEMA = (
     ),
 )
 KEYS: dict[str, Key] = {key.name: key for key in _SCHEMA}
+ALIASES: dict[str, Key] = {alias: key for key in _SCHEMA for alias in key.aliases}
+"""Another name -> its key, e.g. "cache.location" -> cache.dir."""
 
 
 def lookup(name: str) -> Key:
-    """The key called `name`, or a ValidationError suggesting the closest one."""
-    key = KEYS.get(name)
+    """The key called `name` (or an alias of it), or a ValidationError suggesting the closest."""
+    key = KEYS.get(name) or ALIASES.get(name)
     if key is not None:
         return key
     import difflib

@@ -27,11 +27,16 @@ every key has its default; a file given explicitly must exist.
 
 Values come from, highest first: command-line flags, environment variables,
 the file, the defaults. `rex config` shows every value and where it came from;
-`rex config set KEY VALUE` checks the value and rewrites the file keeping the
-other keys (comments are not kept). An unknown key, a value of the wrong type
-and a TOML syntax error are configuration errors (exit 6) naming the file, the
-line and the key. Passwords and tokens never go in this file: use
-`rex registry login`.
+`rex config set KEY VALUE` checks the value and changes that one line, keeping
+the other keys, their order and the file's comments (it creates the file, and
+its directory, when they do not exist yet). Writers take a lock beside the file
+(`.config.toml.lock`), so several `rex config set` or TUI changes at once all
+land, and the file is replaced atomically: a failed write leaves the old one.
+An unknown key, a value of the wrong type and a TOML syntax error are
+configuration errors (exit 6) naming the file, the line and the key; so are a
+path that is a FIFO, a device or a directory, a file over 1 MiB (refused before
+it is read) and TOML nested too deep to read. `--config /dev/null` means no
+file. Passwords and tokens never go in this file: use `rex registry login`.
 """
 
 REGISTRIES = """\
@@ -66,8 +71,9 @@ def _value(value: object) -> str:
 
 def _row(key: Key) -> str:
     where = [f"`{e}`" for e in key.env] + ([f"`{key.flag}`"] if key.flag else [])
+    names = " or ".join(f"`{name}`" for name in (key.name, *key.aliases))
     return (
-        f"| `{key.name}` | {_value(key.default)} | {key.expected()} | "
+        f"| {names} | {_value(key.default)} | {key.expected()} | "
         f"{key.description} | {', '.join(where) or '-'} |"
     )
 

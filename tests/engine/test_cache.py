@@ -344,6 +344,71 @@ def test_damaged_file_is_deleted_with_one_warning(
     assert reader.stats().misses == 1 and not reader.degraded
 
 
+def _content(text: str, algorithm: str = "sha256") -> tuple[str, str]:
+    return text, f"{algorithm}:{hashlib.new(algorithm, text.encode()).hexdigest()}"
+
+
+@pytest.mark.parametrize("algorithm", ["sha256", "sha512"])
+@pytest.mark.parametrize("kind", ["manifest-digest", "manifest-tag", "config"])
+def test_content_edited_on_disk_fails_its_digest(
+    kind: str, algorithm: str, root: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    body, digest = _content('{"schemaVersion":2,"layers":[]}', algorithm)
+    if kind == "manifest-tag":
+        key = CacheKey.manifest(REG, "my/app", "v1")
+    elif kind == "manifest-digest":
+        key = CacheKey.manifest(REG, "my/app", digest)
+    else:
+        key = CacheKey.config(REG, "my/app", digest)
+    data = (
+        {"body": body} if kind == "config" else {"digest": digest, "media_type": "m", "body": body}
+    )
+    Cache(root).put(key, data)
+    good = Cache(root).get(key)
+    assert good is not None and good.data == data  # a faithful copy reads back
+    (path,) = entry_files(root)
+    # Still valid JSON and the right key: only the content no longer hashes to its digest.
+    path.write_bytes(path.read_bytes().replace(b"layers", b"Layers"))
+    caplog.set_level(logging.WARNING)
+    assert Cache(root).get(key) is None
+    assert not path.exists()
+    (message,) = warnings_of(caplog)
+    assert str(path) in message and "does not match its digest" in message
+
+
+def test_a_digest_field_naming_other_content_is_refused(
+    root: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    body, digest = _content("{}")
+    other, other_digest = _content("[]")
+    key = CacheKey.manifest(REG, "my/app", digest)
+    Cache(root).put(key, {"digest": digest, "media_type": "m", "body": body})
+    (path,) = entry_files(root)
+    # Body and digest field swapped together still fail: the key names the content.
+    edited = path.read_text().replace(f'"digest":"{digest}"', f'"digest":"{other_digest}"')
+    path.write_text(edited.replace('"body":"{}"', '"body":"[]"'))
+    assert other in path.read_text()
+    caplog.set_level(logging.WARNING)
+    assert Cache(root).get(key) is None and not path.exists()
+    (message,) = warnings_of(caplog)
+    assert f"names digest '{other_digest}'" in message
+
+
+def test_entries_that_are_not_content_are_left_to_their_reader(root: Path) -> None:
+    # The cache stores any JSON; only manifest/config bodies have a digest to check.
+    Cache(root).put(KEYS["manifest-digest"], {"anything": 1})
+    found = Cache(root).get(KEYS["manifest-digest"])
+    assert found is not None and found.data == {"anything": 1}
+
+
+def test_deeply_nested_metadata_is_ignored(root: Path, caplog: pytest.LogCaptureFixture) -> None:
+    cache = Cache(root)
+    cache.put(KEYS["tags"], {})
+    (root / "metadata.json").write_text("[" * 100_000)
+    assert cache.stats().hits == 0
+    assert any("metadata" in m for m in warnings_of(caplog))
+
+
 def test_damaged_metadata_is_ignored(root: Path, caplog: pytest.LogCaptureFixture) -> None:
     cache = Cache(root)
     cache.put(KEYS["tags"], {})
@@ -816,3 +881,27 @@ def test_entry_to_dict_reports_are_json(root: Path) -> None:
     _populate(cache)
     json.dumps(cache.clear(OTHER).to_dict())
     json.dumps(cache.prune(dry_run=True).to_dict())
+
+
+@pytest.mark.parametrize("where", ["root", "kind", "registry"])
+def test_clear_and_prune_that_cannot_read_a_directory_raise(where: str, root: Path) -> None:
+    # Root reads through chmod 000, so a file stands where a directory should be.
+    Cache(root).put(KEYS["catalog"], {"repositories": []})
+    if where == "root":
+        for path in sorted(root.rglob("*"), reverse=True):
+            path.rmdir() if path.is_dir() else path.unlink()
+        root.rmdir()
+        root.write_text("not a directory")
+    elif where == "kind":
+        (root / "tags").write_text("not a directory")
+    else:
+        (root / "tags").mkdir()
+        (root / "tags" / h16(REG)).write_text("not a directory")
+    cache = Cache(root)
+    with pytest.raises(CacheError, match=r"(?i)not a directory"):
+        cache.clear(REG)
+    if where != "registry":  # prune lists every registry's directory, and skips files
+        with pytest.raises(CacheError, match=r"(?i)not a directory"):
+            cache.prune(REG, dry_run=True)
+    if where != "root":
+        assert Cache(root).get(KEYS["catalog"]) is not None  # nothing was cleared

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import tomli_w
+import tomlkit
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -127,7 +127,7 @@ def test_precedence(
     expected: object,
     origin: str,
 ) -> None:
-    text = tomli_w.dumps(nested(key, in_file)) if in_file is not None else ""
+    text = tomlkit.dumps(nested(key, in_file)) if in_file is not None else ""
     path = write(tmp_path, text + REGISTRIES)
     loaded = load(path, env=env, overrides=flags)
     assert get_value(loaded, key) == expected
@@ -384,7 +384,8 @@ def test_set_on_a_missing_file_creates_it_private(tmp_path: Path) -> None:
     assert set_value(path, "cache.ttl.catalog", "600") == 600
     assert tomllib.loads(path.read_text(encoding="utf-8")) == {"cache": {"ttl": {"catalog": 600}}}
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert [p.name for p in path.parent.iterdir()] == ["config.toml"]
+    # No temp file left; the writers' lock file stays (deleting it would race a waiter).
+    assert sorted(p.name for p in path.parent.iterdir()) == [".config.toml.lock", "config.toml"]
 
 
 def test_set_keeps_an_existing_files_mode(tmp_path: Path) -> None:
@@ -563,3 +564,158 @@ def test_any_raw_value_to_set_fails_only_with_rex_errors(key: str, raw: str) -> 
             assert path.read_text(encoding="utf-8") == REGISTRIES
             return
         assert get_value(load(path, env={}), key) == value
+
+
+# -- safe edits: comments kept, one writer at a time, nothing lost on failure ----------
+
+COMMENTED = """\
+# my rex config
+[output]
+format = "json"  # machines read it
+
+# the cache
+[cache]
+enabled = true
+
+[cache.ttl]
+tags = 300  # 5 minutes
+
+[registries]
+current = "a"  # the usual one
+
+# first registry
+[[registries.list]]
+name = "a"   # primary
+url = "http://a.example"
+insecure = true
+
+[[registries.list]]
+name = "b"
+url = "http://b.example"
+insecure = true
+"""
+
+
+def test_set_keeps_comments_order_and_spacing(tmp_path: Path) -> None:
+    path = write(tmp_path, COMMENTED)
+    set_value(path, "cache.ttl.tags", "60")
+    set_value(path, "output.color", "never")
+    set_value(path, "network.timeout", "7")
+    assert (
+        path.read_text()
+        == COMMENTED.replace("tags = 300", "tags = 60").replace(
+            "# machines read it\n", '# machines read it\ncolor = "never"\n'
+        )
+        + "\n[network]\ntimeout = 7\n"
+    )
+
+
+def test_registry_edits_keep_the_other_entries_comments(tmp_path: Path) -> None:
+    path = write(tmp_path, COMMENTED)
+    add_registry(path, RegistryConfig("c", "http://c.example", insecure=True))
+    set_current_registry(path, "b")
+    removed = remove_registry(path, "a")
+    assert removed.name == "a"
+    text = path.read_text()
+    assert text.startswith('# my rex config\n[output]\nformat = "json"  # machines read it\n')
+    assert 'current = "b"  # the usual one' in text and "# primary" not in text
+    assert tomllib.loads(text)["registries"]["list"] == [
+        {"name": "b", "url": "http://b.example", "insecure": True},
+        {"name": "c", "url": "http://c.example", "insecure": True},
+    ]
+
+
+def test_unset_removes_only_that_line(tmp_path: Path) -> None:
+    path = write(tmp_path, COMMENTED.replace("enabled = true", 'enabled = true\ndir = "/x"'))
+    set_value(path, "cache.dir", "")
+    assert path.read_text() == COMMENTED
+
+
+def test_a_refused_change_leaves_the_file_as_it_was(tmp_path: Path) -> None:
+    path = write(tmp_path, COMMENTED)
+    before = path.read_bytes()
+    with pytest.raises(ValidationError, match="already exists"):
+        add_registry(path, RegistryConfig("a", "http://again.example", insecure=True))
+    with pytest.raises(ValidationError, match="no registry called"):
+        set_value(path, "registries.current", "nope")
+    assert path.read_bytes() == before
+
+
+def test_a_failed_write_leaves_the_old_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write(tmp_path, COMMENTED)
+    before = path.read_bytes()
+
+    def disk_full(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", disk_full)
+    with pytest.raises(ConfigurationError, match="No space left on device"):
+        set_value(path, "output.color", "never")
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".config.toml.lock", "config.toml"]
+
+
+def test_a_held_lock_gives_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import concurrent.futures
+
+    import filelock
+
+    from engine import settings_edit
+
+    path = write(tmp_path, COMMENTED)
+    monkeypatch.setattr(settings_edit, "LOCK_TIMEOUT", 0.05)
+    # Another thread opens the lock file anew, so it waits like another process.
+    with (
+        filelock.FileLock(settings_edit.lock_path(path)),
+        concurrent.futures.ThreadPoolExecutor(1) as pool,
+    ):
+        attempt = pool.submit(set_value, path, "output.color", "never")
+        with pytest.raises(ConfigurationError, match="another rex held"):
+            attempt.result()
+    assert path.read_text() == COMMENTED
+
+
+# -- cache.location: the seeds' name for cache.dir --------------------------------------
+
+
+def test_cache_location_is_read_as_cache_dir(tmp_path: Path) -> None:
+    path = write(tmp_path, '[cache]\nlocation = "~/elsewhere"\n')
+    loaded = load(path, env={})
+    assert loaded.config.cache.dir == os.path.expanduser("~/elsewhere")
+    assert loaded.origin("cache.dir") == loaded.origin("cache.location") == "file"
+    assert get_value(loaded, "cache.location") == get_value(loaded, "cache.dir")
+
+
+def test_cache_location_and_dir_together_are_refused(tmp_path: Path) -> None:
+    path = write(tmp_path, '[cache]\ndir = "/a"\nlocation = "/b"\n')
+    with pytest.raises(ConfigurationError) as caught:
+        load(path, env={})
+    assert caught.value.message == (
+        f"{path}:3: cache.location: cache.dir and cache.location name the same setting"
+    )
+
+
+def test_set_writes_the_spelling_the_file_already_has(tmp_path: Path) -> None:
+    path = write(tmp_path, '[cache]\nlocation = "/a"  # seeds\n')
+    set_value(path, "cache.dir", "/b")
+    assert path.read_text() == '[cache]\nlocation = "/b"  # seeds\n'
+    fresh = tmp_path / "new.toml"
+    set_value(fresh, "cache.location", "/c")
+    assert tomllib.loads(fresh.read_text()) == {"cache": {"location": "/c"}}
+    set_value(fresh, "cache.location", "")
+    assert load(fresh, env={}).config.cache.dir is None
+
+
+def test_dotted_keys_and_inline_tables_keep_every_value(tmp_path: Path) -> None:
+    path = write(tmp_path, '# dotted\ncache.ttl.tags = 300\noutput = { format = "json" }\n')
+    set_value(path, "cache.dir", "/x")
+    set_value(path, "output.color", "never")
+    set_value(path, "cache.ttl.tags", "5")
+    text = path.read_text()
+    assert text.startswith("# dotted\n")
+    assert tomllib.loads(text) == {
+        "cache": {"dir": "/x", "ttl": {"tags": 5}},
+        "output": {"format": "json", "color": "never"},
+    }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -233,3 +234,37 @@ async def test_no_credentials_or_tokens_reach_the_cache(
     text = "".join(p.read_text() for p in cache.root.rglob("*.json"))
     assert password not in text
     assert not any(token in text for token in tokens)
+
+
+def tamper_with_body(path: Path) -> None:
+    """Change an entry's content but keep it valid JSON, under its own key: only the digest
+    can tell."""
+    document = json.loads(path.read_bytes())
+    document["data"]["body"] = document["data"]["body"].replace("{", "{ ", 1)
+    path.write_text(json.dumps(document, separators=(",", ":")))
+
+
+@pytest.mark.parametrize("kind", ["manifests", "configs"])
+async def test_content_tampered_with_on_disk_is_refetched_with_one_warning(
+    kind: str, proxy: FaultProxy, cache: Cache, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with make_rex(proxy.url, cache=cache) as rex:
+        info = await rex.inspect("oci/single:1.0")
+    ref = f"oci/single@{info.digest}"
+    digest = info.digest if kind == "manifests" else info.config_digest
+    assert cache.root is not None
+    (path,) = (cache.root / kind).rglob(f"{digest.replace(':', '-')}.json")
+    tamper_with_body(path)
+    proxy.clear_requests()
+    with caplog.at_level(logging.WARNING):
+        async with make_rex(proxy.url, cache=Cache(cache.root, clock=cache.now)) as rex:
+            again = await rex.inspect(ref)
+    what = "manifests" if kind == "manifests" else "blobs"
+    assert requests_to(proxy, "/v2/oci/single/") == [f"GET /v2/oci/single/{what}/{digest}"]
+    warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warned) == 1 and str(path) in warned[0] and "digest" in warned[0]
+    assert again.raw_config == info.raw_config and again.manifest.body == info.manifest.body
+    assert json.loads(path.read_bytes())["data"]["body"].encode() in (
+        info.manifest.body,
+        info.raw_config,
+    )  # the good copy is back on disk

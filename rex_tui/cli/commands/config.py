@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import ConfigurationError
-from engine.settings import KEYS, get_value, set_value
+from engine.settings import get_value, set_value
+from engine.settings_schema import lookup
 from rex_tui.cli.context import Context
 from rex_tui.cli.output.color import Palette
 from rex_tui.cli.parser import COMMANDS, RexParser, add_command
@@ -38,7 +39,9 @@ def register(subparsers: argparse._SubParsersAction[RexParser]) -> None:
     put = add_command(actions, "set", help="change one value in the config file")
     put.add_argument("key", metavar="KEY", help="dotted key, e.g. network.timeout")
     put.add_argument("value", metavar="VALUE", help="new value (empty unsets an optional key)")
-    put.set_defaults(handler=set_one)
+    # Not loaded first: `set` creates a missing --config file (the hint for a missing
+    # file says so), and a broken file is reported by set_value itself, with its line.
+    put.set_defaults(handler=set_one, loads_config=False)
     edit = add_command(actions, "edit", help="open the config file in $EDITOR and check it")
     edit.set_defaults(handler=edit_file, loads_config=False)
 
@@ -121,7 +124,7 @@ def show(ctx: Context, args: argparse.Namespace) -> int:
 
 def get_one(ctx: Context, args: argparse.Namespace) -> int:
     value = get_value(ctx.loaded, args.key)
-    key = KEYS[args.key].name
+    key = lookup(args.key).name
     document = {"key": key, "value": value, "origin": ctx.loaded.origin(key)}
     ctx.printer.emit(document, lambda _: "" if value is None else shown_value(value))
     return 0
@@ -130,7 +133,7 @@ def get_one(ctx: Context, args: argparse.Namespace) -> int:
 def set_one(ctx: Context, args: argparse.Namespace) -> int:
     path = ctx.config_path
     value = set_value(path, args.key, args.value)
-    key = KEYS[args.key].name
+    key = lookup(args.key).name
     ctx.printer.emit({"key": key, "value": value, "config_file": str(path)})
     ctx.printer.done(f"Set {key} = {shown_value(value)}")
     origin = ctx.loaded.origin(key)
@@ -159,7 +162,13 @@ def _editor_command(env: dict[str, str]) -> list[str]:
 
 
 def edit_file(ctx: Context, args: argparse.Namespace) -> int:
+    from contextlib import suppress
+
+    from engine.settings_file import read_config_bytes
+
     path = ctx.config_path
+    with suppress(FileNotFoundError):
+        read_config_bytes(path)  # a FIFO, a device or a huge file is refused, not edited
     if not path.exists():
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
