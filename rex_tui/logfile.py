@@ -1,0 +1,128 @@
+"""The log file both `rex` and the TUI write: `$XDG_STATE_HOME/rex/rex.log`, rotated and safe.
+
+One record a line, at the level REX_LOG names (debug, info, warn, error), in a
+`RotatingFileHandler` capped at 10 MB x 5 (seed 000 section 1.12). Each line is
+escaped (`rex_tui.untrusted.visible`: a registry's text cannot forge lines or
+carry escapes to whoever runs `tail -f`), and what looks like a secret is
+masked, in case a message ever quotes a header or a URL with credentials.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import re
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+from rex_tui.untrusted import visible, visible_lines
+
+__all__ = [
+    "BACKUPS",
+    "MAX_BYTES",
+    "EscapingFormatter",
+    "log_file_handler",
+    "log_level",
+    "log_path",
+    "redact",
+    "state_dir",
+]
+
+MAX_BYTES = 10 * 1024 * 1024
+BACKUPS = 5
+_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
+
+_LEVELS = {
+    "debug": logging.DEBUG,
+    "info": logging.INFO,
+    "warn": logging.WARNING,
+    "warning": logging.WARNING,
+    "error": logging.ERROR,
+}
+
+_SECRETS = re.compile(
+    r"(?i)(?P<key>\bauthorization\s*[:=]\s*|\b(?:bearer|basic)\s+"
+    r"|\b(?:password|passwd|secret|token|access_token|refresh_token)=)"
+    r"(?P<value>[^\s&\"',;]+)"
+    r"|(?P<scheme>\b[a-z][a-z0-9+.-]*://)(?P<userinfo>[^/\s@]+)@"
+)
+
+
+def _mask(match: re.Match[str]) -> str:
+    if match.group("scheme"):
+        return f"{match.group('scheme')}***@"
+    return f"{match.group('key')}***"
+
+
+def redact(text: str) -> str:
+    """`text` with credentials masked: Authorization values, bearer/basic tokens,
+    password= and token= values, and the user info of URLs."""
+    return _SECRETS.sub(_mask, text)
+
+
+class EscapingFormatter(logging.Formatter):
+    """Records as escaped lines with secrets masked; a traceback keeps its own lines."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        record.message = record.getMessage()
+        if self.usesTime():
+            record.asctime = self.formatTime(record, self.datefmt)
+        line = visible(redact(self.formatMessage(record)))
+        if record.exc_info:
+            # For whoever debugs from the file: where it happened, escaped line by line.
+            line += "\n" + visible_lines(redact(self.formatException(record.exc_info)))
+        return line
+
+
+def log_path(state_dir: Path) -> Path:
+    return state_dir / "rex.log"
+
+
+def state_dir(env: Mapping[str, str]) -> Path:
+    """`$XDG_STATE_HOME/rex`, as platformdirs has it, without its import on Linux (~5 ms)."""
+    xdg = env.get("XDG_STATE_HOME", "").strip()
+    if xdg and Path(xdg).is_absolute():
+        return Path(xdg) / "rex"
+    if sys.platform.startswith("linux"):
+        return Path.home() / ".local" / "state" / "rex"
+    import platformdirs
+
+    return Path(platformdirs.user_state_dir("rex", appauthor=False))
+
+
+class _LogFile(logging.handlers.RotatingFileHandler):
+    def handleError(self, record: logging.LogRecord) -> None:
+        # A log file that stops being writable (disk full, permissions) must not
+        # print a traceback for every record: it is given up, quietly.
+        self.setLevel(logging.CRITICAL + 1)
+
+
+def log_level(env: Mapping[str, str], default: int) -> tuple[int, str | None]:
+    """The file's level from REX_LOG, and a problem to report when its value is not one."""
+    value = env.get("REX_LOG", "").strip()
+    if not value:
+        return default, None
+    level = _LEVELS.get(value.lower())
+    if level is None:
+        shown = logging.getLevelName(default).lower()
+        return default, (
+            f"REX_LOG={visible(value)!s} is not a log level (debug, info, warn, error); "
+            f"using {shown}"
+        )
+    return level, None
+
+
+def log_file_handler(state_dir: Path, level: int) -> logging.Handler:
+    """The rotating handler for `state_dir`/rex.log; OSError when it cannot be created.
+
+    The file is opened on the first record, so a command that logs nothing
+    touches nothing but the directory.
+    """
+    state_dir.mkdir(parents=True, exist_ok=True)
+    handler = _LogFile(
+        log_path(state_dir), maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8", delay=True
+    )
+    handler.setLevel(level)
+    handler.setFormatter(EscapingFormatter(_FORMAT))
+    return handler
