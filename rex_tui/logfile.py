@@ -42,7 +42,7 @@ _LEVELS = {
 }
 
 _SECRETS = re.compile(
-    r"(?i)(?P<key>\bauthorization\s*[:=]\s*|\b(?:bearer|basic)\s+"
+    r"(?i)(?P<key>\bauthorization\s*[:=]\s*(?:(?:bearer|basic)\s+)?|\b(?:bearer|basic)\s+"
     r"|\b(?:password|passwd|secret|token|access_token|refresh_token)=)"
     r"(?P<value>[^\s&\"',;]+)"
     r"|(?P<scheme>\b[a-z][a-z0-9+.-]*://)(?P<userinfo>[^/\s@]+)@"

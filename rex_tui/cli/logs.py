@@ -87,6 +87,7 @@ def setup_logging(
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)
+        old.close()  # a log file of an earlier run in this process (tests)
     root.addHandler(handler)
     # Python's "last resort" handler would print bare messages; ours covers everything.
     logging.lastResort = None

@@ -66,12 +66,12 @@ class Dialog(urwid.WidgetWrap[urwid.AttrMap[urwid.LineBox[urwid.Padding[urwid.Pi
     def _row(self, spec: Field) -> urwid.Widget:
         widget: urwid.Edit | urwid.CheckBox
         if spec.checkbox:
-            widget = urwid.CheckBox(spec.label, state=spec.default == "true")
+            widget = urwid.CheckBox(visible(spec.label), state=spec.default == "true")
             self._inputs[spec.name] = widget
             return urwid.AttrMap(widget, "dialog.input", "dialog.input.focused")
         widget = urwid.Edit("", spec.default, mask="•" if spec.secret else None)
         self._inputs[spec.name] = widget
-        label = urwid.Text(spec.label)
+        label = urwid.Text(visible(spec.label))
         field = urwid.AttrMap(widget, "dialog.input", "dialog.input.focused")
         return urwid.Columns([(_LABEL_WIDTH, label), field], dividechars=1)
 

@@ -73,6 +73,7 @@ def install_tui_logging(
     root = logging.getLogger()
     for handler in list(root.handlers):
         root.removeHandler(handler)
+        handler.close()
     ring = RingHandler(level=level)
     root.addHandler(ring)
     file_level, problem = log_level(os.environ if env is None else env, level)
