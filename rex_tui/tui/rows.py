@@ -20,7 +20,7 @@ import urwid
 from urwid import str_util, util
 from urwid.widget.widget import AbstractFlowWidget
 
-from rex_tui.untrusted import is_safe, visible
+from rex_tui.untrusted import visible
 
 if TYPE_CHECKING:
     from engine.search import FilterResult, IncrementalFilter, Match
@@ -83,14 +83,14 @@ def highlight(text: str, positions: Sequence[int], style: str = "list.match") ->
     return out
 
 
-def shown_name(name: str, positions: Sequence[int] = ()) -> tuple[str, list[int]]:
+def shown_name(name: str, positions: Sequence[int] = ()) -> tuple[str, Sequence[int]]:
     """`name` escaped for the screen, and where the matched `positions` moved to.
 
     A registry's name may hold controls or bidi overrides (shown as `\\x1b`,
     `\\u202e`); a match on one of them marks its whole escape.
     """
-    if is_safe(name):
-        return name, list(positions)
+    if name.isascii() and name.isprintable():  # nearly every name: nothing to do
+        return name, positions
     marks = set(positions)
     parts: list[str] = []
     moved: list[int] = []

@@ -16,6 +16,8 @@ import io
 import json
 import logging
 import re
+import shutil
+import subprocess
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -43,6 +45,7 @@ from tests.support.faultproxy import FaultProxy, registry_error
 from tests.support.images import HistoryEntry, Layer, build_image, make_config
 from tests.support.pusher import Pusher
 from tests.support.registry import RegistryProcess
+from tests.tui import test_e2e as e2e
 from tests.tui.harness import running_app
 
 restore_logging = support_logs.restore_logging  # a fixture
@@ -56,6 +59,7 @@ EVIL_REPO = f"evil{EVIL}"
 EVIL_TAG = f"t{EVIL}"
 
 rex = print_fixtures.rex  # the sandboxed `rex` command of tests/print
+open_tui = e2e.open_tui  # the installed rex-tui in tmux, from tests/tui/test_e2e.py
 
 
 def raw_danger(text: str) -> list[str]:
@@ -341,3 +345,25 @@ async def test_tui_app_escapes_names_details_and_titles(hostile: Hostile, tmp_pa
             '"echo \\u001b]0;pwned',  # the config as JSON
         ):
             assert shown in everything, shown
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+def test_tui_in_a_real_terminal_keeps_its_title_and_screen(
+    open_tui: Callable[..., e2e.Terminal], hostile: Hostile
+) -> None:
+    hostile.proxy.clear_faults()
+    serve_hostile_names(hostile.proxy, [REPO, EVIL_REPO], ["v1"])
+    term = open_tui(hostile.url, cols=200, rows=40)
+    term.wait_for("│evil\\x1b]0;pwned", "hostile/app")
+    term.press("l")  # the tags of hostile/app, then its details
+    shown = term.wait_for("Author        mallory\\x1b]0;pwned")
+    assert "Repositories (2)" in shown  # an ESC [2J would have cleared the screen
+    title = subprocess.run(
+        ["tmux", "display-message", "-p", "-t", term.name, "#{pane_title}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "pwned" not in title  # an OSC 0 would have retitled the terminal
+    term.press("q")
+    assert term.exit_code() == 0
