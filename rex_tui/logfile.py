@@ -10,7 +10,6 @@ masked, in case a message ever quotes a header or a URL with credentials.
 from __future__ import annotations
 
 import logging
-import logging.handlers
 import re
 import sys
 from collections.abc import Mapping
@@ -91,13 +90,6 @@ def state_dir(env: Mapping[str, str]) -> Path:
     return Path(platformdirs.user_state_dir("rex", appauthor=False))
 
 
-class _LogFile(logging.handlers.RotatingFileHandler):
-    def handleError(self, record: logging.LogRecord) -> None:
-        # A log file that stops being writable (disk full, permissions) must not
-        # print a traceback for every record: it is given up, quietly.
-        self.setLevel(logging.CRITICAL + 1)
-
-
 def log_level(env: Mapping[str, str], default: int) -> tuple[int, str | None]:
     """The file's level from REX_LOG, and a problem to report when its value is not one."""
     value = env.get("REX_LOG", "").strip()
@@ -113,16 +105,60 @@ def log_level(env: Mapping[str, str], default: int) -> tuple[int, str | None]:
     return level, None
 
 
-def log_file_handler(state_dir: Path, level: int) -> logging.Handler:
-    """The rotating handler for `state_dir`/rex.log; OSError when it cannot be created.
+def _rotating(state_dir: Path, level: int) -> logging.Handler:
+    import logging.handlers  # ~10 ms (socket, pickle): only once a record is written
 
-    The file is opened on the first record, so a command that logs nothing
-    touches nothing but the directory.
-    """
+    class LogFile(logging.handlers.RotatingFileHandler):
+        def handleError(self, record: logging.LogRecord) -> None:
+            # A log file that stops being writable (disk full, permissions) must not
+            # print a traceback for every record: it is given up, quietly.
+            self.setLevel(logging.CRITICAL + 1)
+
     state_dir.mkdir(parents=True, exist_ok=True)
-    handler = _LogFile(
+    handler = LogFile(
         log_path(state_dir), maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8", delay=True
     )
     handler.setLevel(level)
     handler.setFormatter(EscapingFormatter(_FORMAT))
     return handler
+
+
+class _OpenedOnFirstRecord(logging.Handler):
+    """The log file for a one-shot command: made (directory, handler, file) by its first record.
+
+    Most `rex` runs log nothing; they should not pay for the file, nor create it.
+    """
+
+    def __init__(self, state_dir: Path, level: int) -> None:
+        super().__init__(level)
+        self._state_dir = state_dir
+        self._file: logging.Handler | None = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self._file is None:
+            try:
+                self._file = _rotating(self._state_dir, self.level)
+            except OSError:  # a read-only home: the command itself still works
+                self.setLevel(logging.CRITICAL + 1)
+                return
+        self._file.handle(record)
+
+    def flush(self) -> None:
+        if self._file is not None:
+            self._file.flush()
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+        super().close()
+
+
+def log_file_handler(state_dir: Path, level: int, *, lazy: bool = False) -> logging.Handler:
+    """The rotating handler for `state_dir`/rex.log, at `level`.
+
+    Made now (OSError when it cannot be), the file itself opened on the first
+    record; or with `lazy`, all of it on the first record, failures ignored.
+    """
+    if lazy:
+        return _OpenedOnFirstRecord(state_dir, level)
+    return _rotating(state_dir, level)

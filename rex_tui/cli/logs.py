@@ -93,10 +93,7 @@ def setup_logging(
     logging.lastResort = None
     file_level, problem = log_level(env, logging.WARNING)
     if state_dir is not None:
-        try:
-            root.addHandler(log_file_handler(state_dir, file_level))
-        except OSError as exc:  # a read-only home: the command itself still works
-            logging.getLogger(__name__).debug("no log file: %s", exc)
+        root.addHandler(log_file_handler(state_dir, file_level, lazy=True))
     if verbosity >= 3:
         root.setLevel(logging.DEBUG)
     else:

@@ -245,6 +245,22 @@ def test_cli_log_file_level_quiet_and_a_bad_rex_log(tmp_path: Path, restore_logg
     assert stream.getvalue().count("\n") == 1 and "REX_LOG=lo\\x1bud" in stream.getvalue()
 
 
+def test_the_cli_log_file_is_made_by_its_first_record_and_never_fails_a_command(
+    tmp_path: Path, restore_logging: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stream = io.StringIO()
+    setup_logging(0, stream, {}, state_dir=tmp_path / "state")
+    logging.getLogger("engine.reads").info("below the file's level")
+    assert not (tmp_path / "state").exists()
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    setup_logging(0, stream, {}, state_dir=blocker / "state")
+    logging.getLogger("engine.reads").warning("still said on stderr")
+    logging.getLogger("engine.reads").warning("twice")
+    assert stream.getvalue() == "rex: warning: still said on stderr\nrex: warning: twice\n"
+    assert "Logging error" not in capsys.readouterr().err
+
+
 def test_log_file_masks_secrets(tmp_path: Path, restore_logging: None) -> None:
     setup_logging(0, io.StringIO(), {}, state_dir=tmp_path / "state")
     log = logging.getLogger("engine.client")
