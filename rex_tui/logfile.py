@@ -21,11 +21,11 @@ __all__ = [
     "BACKUPS",
     "MAX_BYTES",
     "EscapingFormatter",
+    "default_state_dir",
     "log_file_handler",
     "log_level",
     "log_path",
     "redact",
-    "state_dir",
 ]
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -41,9 +41,10 @@ _LEVELS = {
 }
 
 _SECRETS = re.compile(
-    r"(?i)(?P<key>\bauthorization\s*[:=]\s*(?:(?:bearer|basic)\s+)?|\b(?:bearer|basic)\s+"
-    r"|\b(?:password|passwd|secret|token|access_token|refresh_token)=)"
-    r"(?P<value>[^\s&\"',;]+)"
+    r"(?i)(?P<key>\bauthorization\s*[:=]\s*(?:(?:bearer|basic)\s+)?"
+    r"|\b(?:password|passwd|secret|token|access_token|refresh_token)=)(?P<value>[^\s&\"',;]+)"
+    # A bare "Bearer X" / "Basic X" only when X looks like a token, not a word.
+    r"|(?P<scheme_word>\b(?:bearer|basic)\s+)(?P<token>[A-Za-z0-9._~+/=-]{16,})"
     r"|(?P<scheme>\b[a-z][a-z0-9+.-]*://)(?P<userinfo>[^/\s@]+)@"
 )
 
@@ -51,7 +52,7 @@ _SECRETS = re.compile(
 def _mask(match: re.Match[str]) -> str:
     if match.group("scheme"):
         return f"{match.group('scheme')}***@"
-    return f"{match.group('key')}***"
+    return f"{match.group('key') or match.group('scheme_word')}***"
 
 
 def redact(text: str) -> str:
@@ -78,7 +79,7 @@ def log_path(state_dir: Path) -> Path:
     return state_dir / "rex.log"
 
 
-def state_dir(env: Mapping[str, str]) -> Path:
+def default_state_dir(env: Mapping[str, str]) -> Path:
     """`$XDG_STATE_HOME/rex`, as platformdirs has it, without its import on Linux (~5 ms)."""
     xdg = env.get("XDG_STATE_HOME", "").strip()
     if xdg and Path(xdg).is_absolute():

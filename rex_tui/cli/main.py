@@ -84,7 +84,7 @@ def _run(argv: list[str]) -> int:
     from rex_tui.cli.context import Context
     from rex_tui.cli.logs import setup_logging
     from rex_tui.cli.parser import build_parser
-    from rex_tui.logfile import state_dir
+    from rex_tui.logfile import default_state_dir
 
     parser = build_parser(argv)
     args = parser.parse_args(argv)
@@ -93,7 +93,7 @@ def _run(argv: list[str]) -> int:
         sys.stderr,
         os.environ,
         quiet=bool(getattr(args, "quiet", False)),
-        state_dir=state_dir(os.environ),
+        state_dir=default_state_dir(os.environ),
     )
     handler = getattr(args, "handler", None)
     if handler is None:

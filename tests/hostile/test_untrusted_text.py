@@ -266,11 +266,14 @@ def test_log_file_masks_secrets(tmp_path: Path, restore_logging: None) -> None:
     log = logging.getLogger("engine.client")
     log.warning("Authorization: Bearer abc.def.ghi failed")
     log.warning("GET https://user:hunter2@example.com/v2/?token=s3cret&n=1")
+    log.warning("retrying with Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln")
+    log.warning("the registry wants basic authentication")
     for handler in logging.getLogger().handlers:
         handler.flush()
     logged = log_path(tmp_path / "state").read_text(encoding="utf-8")
-    for secret in ("abc.def.ghi", "hunter2", "s3cret"):
+    for secret in ("abc.def.ghi", "hunter2", "s3cret", "eyJ"):
         assert secret not in logged
+    assert "wants basic authentication" in logged  # a word, not a token
     assert "n=1" in logged and "example.com" in logged
 
 
