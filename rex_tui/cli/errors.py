@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TextIO
 
 from engine.errors import RexError
+from rex_tui.untrusted import visible
 
 __all__ = ["INTERRUPTED", "UsageError", "report"]
 
@@ -20,10 +21,14 @@ class UsageError(RexError):
 
 
 def report(exc: RexError, stderr: TextIO, *, color: bool = False) -> int:
-    """Print `rex: error: ...` and its hint; return the exit code to use."""
+    """Print `rex: error: ...` and its hint; return the exit code to use.
+
+    The message may quote a registry (its errors[] text, a challenge, a redirect
+    URL): it is escaped, as is the hint, so neither can drive the terminal.
+    """
     label = "\x1b[31merror\x1b[0m" if color else "error"
-    message = str(exc).replace("\n", " ")
+    message = visible(str(exc).replace("\n", " "))
     stderr.write(f"rex: {label}: {message}\n")
     if exc.hint:
-        stderr.write(f"  hint: {exc.hint}\n")
+        stderr.write(f"  hint: {visible(exc.hint)}\n")
     return exc.exit_code

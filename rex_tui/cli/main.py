@@ -84,10 +84,17 @@ def _run(argv: list[str]) -> int:
     from rex_tui.cli.context import Context, plain_http_warning
     from rex_tui.cli.logs import setup_logging
     from rex_tui.cli.parser import build_parser
+    from rex_tui.logfile import default_state_dir
 
     parser = build_parser(argv)
     args = parser.parse_args(argv)
-    setup_logging(args.verbose + getattr(args, "verbose_after", 0), sys.stderr, os.environ)
+    setup_logging(
+        args.verbose + getattr(args, "verbose_after", 0),
+        sys.stderr,
+        os.environ,
+        quiet=bool(getattr(args, "quiet", False)),
+        state_dir=default_state_dir(os.environ),
+    )
     handler = getattr(args, "handler", None)
     if handler is None:
         # The seeds' "without subcommand: display help": on stderr with the usage code,
@@ -150,7 +157,9 @@ def _report(exc: RexError) -> int:
 
 
 def _internal_error(exc: BaseException) -> int:
-    summary = f"{type(exc).__name__}: {exc}".replace("\n", " ")
+    from rex_tui.untrusted import visible
+
+    summary = visible(f"{type(exc).__name__}: {exc}".replace("\n", " "))
     tb = exc.__traceback__
     while tb is not None and tb.tb_next is not None:
         tb = tb.tb_next

@@ -6,6 +6,8 @@ import time
 from types import TracebackType
 from typing import TextIO
 
+from rex_tui.untrusted import visible
+
 __all__ = ["Progress"]
 
 _INTERVAL = 0.05
@@ -22,7 +24,7 @@ class Progress:
     def __init__(self, stream: TextIO, *, enabled: bool, label: str = "") -> None:
         self._stream = stream
         self.enabled = enabled
-        self._label = label
+        self._label = visible(label)  # it may name an image
         self._drawn = False
         self._last = 0.0
 

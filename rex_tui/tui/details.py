@@ -2,7 +2,8 @@
 
 Pure functions from an `ImageInfo` (and referrers) to lines of markup, so the
 pane only lays them out and tests can check the text without a terminal.
-Raw JSON is pretty-printed and highlighted with pygments.
+Raw JSON is pretty-printed and highlighted with pygments. Nearly all of it is
+the registry's text: `section_lines` escapes every piece of every line.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from engine import oci
 from engine.format import absolute_time, human_size, relative_time
 from engine.models import ImageInfo
 from rex_tui.styles import json_lines
+from rex_tui.untrusted import visible
 
 __all__ = ["SECTIONS", "Line", "highlight_json", "section_lines"]
 
@@ -165,10 +167,22 @@ def highlight_json(raw: bytes) -> list[Line]:
     return [list(line) for line in json_lines(tokens)]
 
 
+def _escaped(line: Line) -> Line:
+    return [
+        visible(part) if isinstance(part, str) else (part[0], visible(part[1])) for part in line
+    ]
+
+
 def section_lines(
     section: str, info: ImageInfo, referrers: Sequence[oci.Descriptor] | None = None
 ) -> list[Line]:
-    """The lines of one section of SECTIONS."""
+    """The lines of one section of SECTIONS, every piece escaped for the screen."""
+    return [_escaped(line) for line in _section(section, info, referrers)]
+
+
+def _section(
+    section: str, info: ImageInfo, referrers: Sequence[oci.Descriptor] | None
+) -> list[Line]:
     if section == "Summary":
         return _summary(info)
     if section == "Platforms":

@@ -4,7 +4,8 @@ A dialog only collects input and shows what happened; the flows in
 `rex_tui.tui.accounts` decide what a submit does (often async work in a
 worker) and call `fail()` or close the dialog. Keys reach a dialog through the
 keymap's "dialog" context: `confirm`, `cancel`, `focus_next`, `focus_prev`;
-every other key types into the focused field.
+every other key types into the focused field. What a dialog shows may quote a
+registry (its URL, an error): titles, text and messages are shown escaped.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import urwid
+
+from rex_tui.untrusted import visible, visible_lines
 
 __all__ = ["Dialog", "Field", "confirm_dialog"]
 
@@ -47,7 +50,7 @@ class Dialog(urwid.WidgetWrap[urwid.AttrMap[urwid.LineBox[urwid.Padding[urwid.Pi
         self.on_submit = on_submit
         self.busy = False
         self._inputs: dict[str, urwid.Edit | urwid.CheckBox] = {}
-        rows: list[urwid.Widget] = [urwid.Text(text), urwid.Divider()]
+        rows: list[urwid.Widget] = [urwid.Text(visible_lines(text)), urwid.Divider()]
         for spec in self.fields:
             rows.append(self._row(spec))
         self._error = urwid.Text("")
@@ -57,18 +60,18 @@ class Dialog(urwid.WidgetWrap[urwid.AttrMap[urwid.LineBox[urwid.Padding[urwid.Pi
         self._first_field = 2
         if self.fields:
             self._pile.focus_position = self._first_field
-        box = urwid.LineBox(urwid.Padding(self._pile, left=1, right=1), title=title)
+        box = urwid.LineBox(urwid.Padding(self._pile, left=1, right=1), title=visible(title))
         super().__init__(urwid.AttrMap(box, "dialog"))
 
     def _row(self, spec: Field) -> urwid.Widget:
         widget: urwid.Edit | urwid.CheckBox
         if spec.checkbox:
-            widget = urwid.CheckBox(spec.label, state=spec.default == "true")
+            widget = urwid.CheckBox(visible(spec.label), state=spec.default == "true")
             self._inputs[spec.name] = widget
             return urwid.AttrMap(widget, "dialog.input", "dialog.input.focused")
         widget = urwid.Edit("", spec.default, mask="•" if spec.secret else None)
         self._inputs[spec.name] = widget
-        label = urwid.Text(spec.label)
+        label = urwid.Text(visible(spec.label))
         field = urwid.AttrMap(widget, "dialog.input", "dialog.input.focused")
         return urwid.Columns([(_LABEL_WIDTH, label), field], dividechars=1)
 
@@ -104,12 +107,12 @@ class Dialog(urwid.WidgetWrap[urwid.AttrMap[urwid.LineBox[urwid.Padding[urwid.Pi
     def fail(self, message: str) -> None:
         """Show what went wrong and let the user correct it."""
         self.busy = False
-        self._error.set_text(message)
+        self._error.set_text(visible_lines(message))
 
     def working(self, message: str) -> None:
         """Say what is being done; further submits wait until it ends."""
         self.busy = True
-        self._error.set_text(("dialog.title", message))
+        self._error.set_text(("dialog.title", visible_lines(message)))
 
     # -- keys ----------------------------------------------------------------------
 

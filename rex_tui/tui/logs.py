@@ -1,26 +1,26 @@
 """Logging in TUI mode: a rotating file and an in-memory ring for the log panel.
 
 Nothing may write to the terminal while urwid owns it, so the root logger gets
-exactly these two handlers: a `RotatingFileHandler` under the platformdirs
-state dir (10 MB x 5, as seed 000 section 1.12 asks) and a `RingHandler` the
-log panel reads.
+exactly these two handlers: the log file `rex_tui.logfile` sets up under the
+platformdirs state dir (10 MB x 5, as seed 000 section 1.12 asks; the CLI
+writes the same file) and a `RingHandler` the log panel reads. A record's
+text may quote a registry: the panel shows it escaped (`LogLine.text`).
 """
 
 from __future__ import annotations
 
 import collections
 import logging
-import logging.handlers
+import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["LogLine", "RingHandler", "install_tui_logging", "log_path"]
+from rex_tui.logfile import BACKUPS, MAX_BYTES, log_file_handler, log_level, log_path
+from rex_tui.untrusted import visible
 
-MAX_BYTES = 10 * 1024 * 1024
-BACKUPS = 5
-_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
+__all__ = ["BACKUPS", "MAX_BYTES", "LogLine", "RingHandler", "install_tui_logging", "log_path"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +44,7 @@ class LogLine:
 
     def text(self) -> str:
         stamp = time.strftime("%H:%M:%S", time.localtime(self.created))
-        return f"{stamp} {logging.getLevelName(self.level):<7} {self.message}"
+        return f"{stamp} {logging.getLevelName(self.level):<7} {visible(self.message)}"
 
 
 class RingHandler(logging.Handler):
@@ -66,30 +66,25 @@ class RingHandler(logging.Handler):
             self.listener(line)
 
 
-def log_path(state_dir: Path) -> Path:
-    return state_dir / "rex.log"
-
-
-def install_tui_logging(state_dir: Path | None, level: int = logging.INFO) -> RingHandler:
-    """Route every log record to the file and the ring, and none to the terminal."""
+def install_tui_logging(
+    state_dir: Path | None, level: int = logging.INFO, env: Mapping[str, str] | None = None
+) -> RingHandler:
+    """Route every record to the ring and the file (at REX_LOG's level), none to the terminal."""
     root = logging.getLogger()
     for handler in list(root.handlers):
         root.removeHandler(handler)
+        handler.close()
     ring = RingHandler(level=level)
     root.addHandler(ring)
+    file_level, problem = log_level(os.environ if env is None else env, level)
+    root.setLevel(min(level, file_level))
     if state_dir is not None:
         try:
-            state_dir.mkdir(parents=True, exist_ok=True)
-            file_handler = logging.handlers.RotatingFileHandler(
-                log_path(state_dir), maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8"
-            )
+            root.addHandler(log_file_handler(state_dir, file_level))
         except OSError as exc:
-            root.setLevel(level)
             logging.getLogger(__name__).warning("cannot write the log file: %s", exc)
-        else:
-            file_handler.setFormatter(logging.Formatter(_FORMAT))
-            root.addHandler(file_handler)
-    root.setLevel(min(level, logging.INFO))
+    if problem:
+        logging.getLogger(__name__).warning("%s", problem)
     # httpcore traces every socket event at DEBUG: far too much for a panel.
     logging.getLogger("httpcore").setLevel(logging.INFO)
     return ring

@@ -14,6 +14,7 @@ import urwid
 
 from rex_tui.tui.details import SECTIONS, Line
 from rex_tui.tui.rows import Column, LazyRows, LazyWalker, Row, RowTable
+from rex_tui.untrusted import visible, visible_lines
 
 __all__ = ["DetailsPane", "ListPane", "Pane"]
 
@@ -37,13 +38,16 @@ def _reserved(columns: Sequence[Column], last_min: int) -> int:
 
 
 class Pane(urwid.WidgetWrap[urwid.AttrMap[urwid.LineBox[urwid.Widget]]]):
-    """A titled frame whose border shows whether it has the focus."""
+    """A titled frame whose border shows whether it has the focus.
+
+    Titles name repositories and images, so they are shown escaped.
+    """
 
     context = "global"
 
     def __init__(self, title: str, body: urwid.Widget) -> None:
         self._title = title
-        self._box = urwid.LineBox(body, title=title, title_align="left")
+        self._box = urwid.LineBox(body, title=visible(title), title_align="left")
         self._map = urwid.AttrMap(self._box, "pane.border.unfocused")
         super().__init__(self._map)
 
@@ -53,7 +57,7 @@ class Pane(urwid.WidgetWrap[urwid.AttrMap[urwid.LineBox[urwid.Widget]]]):
 
     def set_title(self, title: str) -> None:
         self._title = title
-        self._box.set_title(title)
+        self._box.set_title(visible(title))
 
     def set_focused(self, focused: bool) -> None:
         self._map.set_attr_map({None: "pane.border" if focused else "pane.border.unfocused"})
@@ -171,9 +175,9 @@ class ListPane(Pane):
         self.walker.changed(keep=self._last_key)
 
     def set_message(self, text: str) -> None:
-        """Show `text` in place of the header (empty list, errors)."""
+        """Show `text` in place of the header (empty list, errors: escaped)."""
         self._message = True
-        self._header.set_text(("muted", text))
+        self._header.set_text(("muted", visible_lines(text)))
         self._header.set_wrap_mode("space")
 
     def rows_shown(self) -> int:
@@ -227,7 +231,7 @@ class DetailsPane(Pane):
 
     def set_message(self, text: str) -> None:
         self._render = None
-        self._lines[:] = [urwid.Text(("muted", text))]
+        self._lines[:] = [urwid.Text(("muted", visible_lines(text)))]
 
     def set_content(self, render: Callable[[str], list[Line]]) -> None:
         """`render(section)` gives a section's lines; kept to re-render on switching."""

@@ -20,6 +20,8 @@ import urwid
 from urwid import str_util, util
 from urwid.widget.widget import AbstractFlowWidget
 
+from rex_tui.untrusted import visible
+
 if TYPE_CHECKING:
     from engine.search import FilterResult, IncrementalFilter, Match
 
@@ -32,6 +34,7 @@ __all__ = [
     "RowTable",
     "RowWidget",
     "highlight",
+    "shown_name",
 ]
 
 logger = logging.getLogger(__name__)
@@ -78,6 +81,27 @@ def highlight(text: str, positions: Sequence[int], style: str = "list.match") ->
     if run:
         out.append((style, "".join(run)) if in_match else "".join(run))
     return out
+
+
+def shown_name(name: str, positions: Sequence[int] = ()) -> tuple[str, Sequence[int]]:
+    """`name` escaped for the screen, and where the matched `positions` moved to.
+
+    A registry's name may hold controls or bidi overrides (shown as `\\x1b`,
+    `\\u202e`); a match on one of them marks its whole escape.
+    """
+    if name.isascii() and name.isprintable():  # nearly every name: nothing to do
+        return name, positions
+    marks = set(positions)
+    parts: list[str] = []
+    moved: list[int] = []
+    at = 0
+    for i, char in enumerate(name):
+        piece = visible(char)
+        if i in marks:
+            moved.extend(range(at, at + len(piece)))
+        parts.append(piece)
+        at += len(piece)
+    return "".join(parts), moved
 
 
 def _fit(text: str, width: int, align: str) -> str:
@@ -345,12 +369,12 @@ class RowTable:
     def markup(self, index: int) -> list[Markup]:
         row, found = self.match(index)
         width = self._name_width()
-        name = _fit(row.name, width, "left")
-        positions = [p for p in found.positions if p < width] if found else []
-        parts: list[Markup] = highlight(name, positions)
+        shown, positions = shown_name(row.name, found.positions if found else ())
+        name = _fit(shown, width, "left")
+        parts: list[Markup] = highlight(name, [p for p in positions if p < width])
         for i, (column, cell) in enumerate(zip(self.columns, row.cells, strict=False)):
             style = row.styles[i] if i < len(row.styles) else None
-            text = " " + _fit(cell, column.width, column.align)
+            text = " " + _fit(visible(cell), column.width, column.align)
             parts.append((style, text) if style else text)
         return parts
 

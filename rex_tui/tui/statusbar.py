@@ -5,7 +5,8 @@
       Is the registry running? …
 
 The first line is always there; the error line appears after a failure and
-stays until the next success or Esc.
+stays until the next success or Esc. Both may quote a registry (a name, an
+error message): every part is escaped as it is set.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 import urwid
 
 from engine.errors import RexError
+from rex_tui.untrusted import visible
 
 __all__ = ["StatusBar", "StatusState", "describe_age"]
 
@@ -106,15 +108,16 @@ class StatusBar(urwid.WidgetWrap[urwid.Pile]):
         for i, part in enumerate(parts):
             if i:
                 markup.append(_SEP)
-            markup.append(part)
+            markup.append(visible(part) if isinstance(part, str) else (part[0], visible(part[1])))
         self._line.set_text(markup or " ")
         self._show_error(s.error)
 
     def _show_error(self, error: RexError | None) -> None:
         wanted = 2 if error is not None else 1
         if error is not None:
-            hint = f"  {error.hint}" if error.hint else ""
-            self._error.set_text([("status.error", f"✗ {error}"), ("status.hint", hint)])
+            hint = f"  {visible(error.hint)}" if error.hint else ""
+            message = visible(str(error))
+            self._error.set_text([("status.error", f"✗ {message}"), ("status.hint", hint)])
         if len(self._pile.contents) != wanted:
             items = [urwid.AttrMap(self._line, "status")]
             if error is not None:

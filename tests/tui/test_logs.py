@@ -3,25 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 from rex_tui.tui.logs import BACKUPS, MAX_BYTES, LogLine, install_tui_logging, log_path
+from tests.support import logs as support_logs
 
-
-@pytest.fixture
-def restore_logging() -> Iterator[None]:
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield
-    for handler in list(root.handlers):
-        root.removeHandler(handler)
-        handler.close()
-    for handler in handlers:
-        root.addHandler(handler)
-    root.setLevel(level)
+restore_logging = support_logs.restore_logging  # a fixture
 
 
 def test_records_reach_the_ring_and_the_file(tmp_path: Path, restore_logging: None) -> None:
@@ -49,3 +36,29 @@ def test_an_unwritable_state_dir_still_logs_to_the_ring(
     blocker.write_text("x")
     ring = install_tui_logging(blocker / "state")
     assert any("cannot write the log file" in line.message for line in ring.lines)
+
+
+def test_rex_log_sets_the_file_level_and_a_bad_value_is_said_once(
+    tmp_path: Path, restore_logging: None
+) -> None:
+    ring = install_tui_logging(tmp_path / "state", env={"REX_LOG": "debug"})
+    logging.getLogger("engine.cache").debug("a cache decision")
+    assert not ring.lines  # the panel stays at info
+    ring = install_tui_logging(tmp_path / "state", env={"REX_LOG": "chatty"})
+    logging.getLogger("engine.cache").debug("not in the file at the default level")
+    assert [line.message for line in ring.lines] == [
+        "REX_LOG=chatty is not a log level (debug, info, warn, error); using info"
+    ]
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    logged = log_path(tmp_path / "state").read_text()
+    assert "a cache decision" in logged and "not in the file" not in logged
+
+
+def test_the_panel_and_the_file_escape_registry_text(tmp_path: Path, restore_logging: None) -> None:
+    ring = install_tui_logging(tmp_path / "state")
+    logging.getLogger("engine.reads").warning("skipped %s", "tag\x1b]0;x\x07\u202e")
+    assert ring.lines[0].text().endswith("skipped tag\\x1b]0;x\\x07\\u202e")
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    assert "skipped tag\\x1b]0;x\\x07\\u202e\n" in log_path(tmp_path / "state").read_text()

@@ -37,14 +37,17 @@ def color_wanted(when: str, stream: TextIO) -> bool:
 class Palette:
     """Named styles for the roles text plays; every method is the identity when disabled."""
 
-    def __init__(self, enabled: bool) -> None:
+    def __init__(self, enabled: bool, *, csi: str = "\x1b[") -> None:
         self.enabled = enabled
+        # The Printer paints with a secret stand-in for "ESC [", so that it can tell
+        # its own colours from an escape a registry put in the text (see printer.py).
+        self.csi = csi
 
     def paint(self, text: str, *styles: str) -> str:
         if not self.enabled or not styles or not text:
             return text
         codes = ";".join(_CODES[s] for s in styles)
-        return f"\x1b[{codes}m{text}\x1b[0m"
+        return f"{self.csi}{codes}m{text}{self.csi}0m"
 
     def header(self, text: str) -> str:
         return self.paint(text, "bold")

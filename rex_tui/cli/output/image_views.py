@@ -11,6 +11,7 @@ from typing import Any
 from engine.format import group_digits, human_size
 from engine.models import ImageInfo, isoformat
 from rex_tui.cli.output.color import Palette
+from rex_tui.untrusted import visible
 
 __all__ = ["inspect_document", "inspect_text", "short_digest", "summary_text"]
 
@@ -34,7 +35,7 @@ def _words(values: Iterable[str] | None) -> str:
 
 def _block(lines: list[str], key: str, values: Iterable[str], indent: str) -> None:
     """`key: first` with further values aligned beneath it."""
-    items = list(values)
+    items = [visible(value) for value in values]
     if not items:
         return
     lines.append(f"{indent}{key}: {items[0]}")
@@ -46,7 +47,8 @@ def _mapping(lines: list[str], palette: Palette, title: str, values: Mapping[str
     lines += ["", palette.header(f"{title}:")]
     if not values:
         lines.append("  (none)")
-    lines.extend(f"  {palette.name(k)}: {v}" for k, v in values.items())
+    # One line per entry: a newline in a registry's value must not forge the next line.
+    lines.extend(f"  {palette.name(visible(k))}: {visible(v)}" for k, v in values.items())
 
 
 def summary_text(info: ImageInfo, palette: Palette) -> str:
@@ -141,15 +143,18 @@ def inspect_text(info: ImageInfo, palette: Palette) -> str:
     ):
         if values:
             lines.append(f"    {title}:")
-            lines.extend(f"      - {value}" for value in values)
+            lines.extend(f"      - {visible(value)}" for value in values)
     lines.append(f"    WorkingDir: {cfg.working_dir or '(empty)'}")
     if cfg.stop_signal:
         lines.append(f"    StopSignal: {cfg.stop_signal}")
     lines += ["", "  Labels:"]
-    lines += [f"    {palette.name(k)}: {v}" for k, v in cfg.labels.items()] or ["    (none)"]
+    labels = cfg.labels.items()
+    lines += [f"    {palette.name(visible(k))}: {visible(v)}" for k, v in labels] or ["    (none)"]
     if image.annotations:
         lines += ["", h("Annotations:")]
-        lines += [f"  {palette.name(k)}: {v}" for k, v in image.annotations.items()]
+        lines += [
+            f"  {palette.name(visible(k))}: {visible(v)}" for k, v in image.annotations.items()
+        ]
     lines += ["", h(f"Layers ({len(image.layers)}):")]
     for number, layer in enumerate(image.layers, 1):
         lines += [
@@ -162,9 +167,9 @@ def inspect_text(info: ImageInfo, palette: Palette) -> str:
     for number, (step, size) in enumerate(zip(config.history, sizes, strict=True), 1):
         lines.append(f"  {number}. Created: {isoformat(step.created) or 'unknown'}")
         if step.created_by:
-            lines.append(f"     Created By: {step.created_by}")
+            lines.append(f"     Created By: {visible(step.created_by)}")
         if step.comment:
-            lines.append(f"     Comment: {step.comment}")
+            lines.append(f"     Comment: {visible(step.comment)}")
         lines.append(f"     Size: {'0 B (no layer)' if size is None else human_size(size)}")
     lines += ["", h("RootFS:"), f"  Type: {config.rootfs.type or 'unknown'}", "  DiffIDs:"]
     lines += [f"    - {diff_id}" for diff_id in config.rootfs.diff_ids]

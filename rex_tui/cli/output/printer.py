@@ -1,16 +1,42 @@
-"""Where a command's results go: one document as pretty text, JSON or YAML, plus messages."""
+"""Where a command's results go: one document as pretty text, JSON or YAML, plus messages.
+
+Every line written here passes `rex_tui.untrusted`: registry text can sit
+anywhere in a pretty view (a tag in a table, a label value, an error), so the
+Printer escapes whole texts just before writing them. Its own colours survive
+because its palettes paint with `_CSI`, a per-process secret stand-in for
+"ESC [" that no registry can guess, resolved into real codes after escaping.
+"""
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Callable
 from typing import Any, TextIO
 
 from rex_tui.cli.output.color import Palette
 from rex_tui.cli.output.serialize import to_json, to_yaml
+from rex_tui.untrusted import visible, visible_lines
 
 __all__ = ["FORMATS", "Printer"]
 
 FORMATS = ("pretty", "json", "yaml")
+
+_CSI = f"\x00{os.urandom(8).hex()}:"
+_SGR = re.compile(r"[0-9;]*m")
+
+
+def _shown(text: str, escape: Callable[[str], str]) -> str:
+    """`text` escaped for the terminal, its palette's stand-ins turned into colour codes."""
+    if _CSI not in text:
+        return escape(text)
+    head, *painted = text.split(_CSI)
+    parts = [escape(head)]
+    for piece in painted:
+        codes = _SGR.match(piece)
+        end = codes.end() if codes else 0
+        parts += ["\x1b[", piece[:end], escape(piece[end:])]
+    return "".join(parts)
 
 
 class Printer:
@@ -32,8 +58,8 @@ class Printer:
         err_palette: Palette,
     ) -> None:
         self.format = fmt
-        self.palette = palette
-        self.err_palette = err_palette
+        self.palette = Palette(palette.enabled, csi=_CSI)
+        self.err_palette = Palette(err_palette.enabled, csi=_CSI)
         self.quiet = quiet
         self.stdout = stdout
         self.stderr = stderr
@@ -51,28 +77,30 @@ class Printer:
         elif pretty is not None:
             text = pretty(self.palette)
             if text:
+                text = _shown(text, visible_lines)
                 self.stdout.write(text if text.endswith("\n") else text + "\n")
 
     def done(self, text: str) -> None:
         """A "✓ text" status line in pretty mode, unless --quiet."""
         if self.pretty and not self.quiet:
-            self.stdout.write(f"{self.palette.ok('✓')} {text}\n")
+            self.stdout.write(_shown(f"{self.palette.ok('✓')} {text}", visible) + "\n")
 
     def line(self, text: str) -> None:
         """A plain status line on stdout in pretty mode, unless --quiet."""
         if self.pretty and not self.quiet:
-            self.stdout.write(text + "\n")
+            self.stdout.write(_shown(text, visible) + "\n")
 
     def note(self, text: str) -> None:
         """Advice for the person at the terminal, on stderr, unless --quiet."""
         if not self.quiet:
-            self.stderr.write(f"{self.err_palette.warn('!')} {text}\n")
+            self.stderr.write(_shown(f"{self.err_palette.warn('!')} {text}", visible) + "\n")
 
     def warning(self, text: str) -> None:
         """A warning that --quiet does not hide (security, data loss)."""
-        self.stderr.write(f"rex: {self.err_palette.warn('warning')}: {text}\n")
+        line = f"rex: {self.err_palette.warn('warning')}: {text}"
+        self.stderr.write(_shown(line, visible) + "\n")
 
     def names(self, names: list[str]) -> None:
         """Bare names, one a line, whatever the format (-q listings, for xargs and loops)."""
         if names:
-            self.stdout.write("\n".join(names) + "\n")
+            self.stdout.write("\n".join(map(visible, names)) + "\n")

@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from rex_tui.cli.output.color import Palette
+from rex_tui.untrusted import visible
 
 __all__ = ["Column", "display_width", "render_table"]
 
@@ -35,7 +36,12 @@ class Column:
 
 
 def render_table(columns: Sequence[Column], rows: Sequence[Sequence[str]], palette: Palette) -> str:
-    """The table as lines joined by newlines, no trailing spaces; empty string without rows."""
+    """The table as lines joined by newlines, no trailing spaces; empty string without rows.
+
+    Cells are escaped (`rex_tui.untrusted.visible`) before they are measured: a
+    cell is one line, so a tab or newline in a registry's text shows as `\\t`, `\\n`.
+    """
+    rows = [[visible(cell) for cell in row] for row in rows]
     widths = [display_width(c.title) for c in columns]
     for row in rows:
         for i, cell in enumerate(row):
