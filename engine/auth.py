@@ -19,7 +19,7 @@ from datetime import datetime
 import httpx
 import trio
 
-from engine.bodies import MAX_TOKEN_BYTES, read_within
+from engine.bodies import MAX_ERROR_BYTES, MAX_TOKEN_BYTES, cap_stream
 from engine.credentials import Credentials
 from engine.errors import AuthenticationError, ContentError, ServerError, ValidationError
 from engine.headers import Challenge, parse_www_authenticate
@@ -235,14 +235,11 @@ class RegistryAuth(httpx.Auth):
             while True:
                 response = yield outgoing
                 if outgoing.extensions.get(_TOKEN_REQUEST):
-                    # httpx closes the streamed original once the flow has its answer.
-                    response = await read_within(
-                        response,
-                        MAX_TOKEN_BYTES,
-                        what=f"token answer for {self.registry}",
-                        registry=_hostname(response.request.url),
-                    )
+                    cap_stream(response, MAX_TOKEN_BYTES, self._token_too_big(response))
+                    await response.aread()
                 elif response.status_code == 401:
+                    # httpx reads this body whole before the flow's next request.
+                    cap_stream(response, MAX_ERROR_BYTES)
                     await self._ensure_credentials()
                 try:
                     outgoing = flow.send(response)
@@ -251,6 +248,18 @@ class RegistryAuth(httpx.Auth):
         finally:
             if lock is not None:
                 lock.release()
+
+    def _token_too_big(self, response: httpx.Response) -> Callable[[], Exception]:
+        realm = _hostname(response.request.url)
+
+        def error() -> Exception:
+            return ContentError(
+                f"token answer for {self.registry} from {realm} is over the "
+                f"{MAX_TOKEN_BYTES:,}-byte limit; stopped reading there",
+                registry=self.registry,
+            )
+
+        return error
 
     async def _ensure_credentials(self) -> None:
         async with self._load_lock:

@@ -6,6 +6,8 @@ counted as it is read and reading stops at the limit.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
+
 import httpx
 
 from engine.errors import ContentError
@@ -14,6 +16,7 @@ __all__ = [
     "MAX_ERROR_BYTES",
     "MAX_LIST_PAGE_BYTES",
     "MAX_TOKEN_BYTES",
+    "cap_stream",
     "read_capped",
     "read_within",
 ]
@@ -68,3 +71,40 @@ def with_body(response: httpx.Response, body: bytes) -> httpx.Response:
         request=response.request,
         extensions=response.extensions,
     )
+
+
+class _CappedStream(httpx.AsyncByteStream):
+    """A response stream that ends, or raises `too_big()`, past `limit` bytes."""
+
+    def __init__(
+        self, stream: httpx.AsyncByteStream, limit: int, too_big: Callable[[], Exception] | None
+    ) -> None:
+        self._stream = stream
+        self._limit = limit
+        self._too_big = too_big
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        size = 0
+        async for chunk in self._stream:
+            room = self._limit - size
+            if len(chunk) > room:
+                if self._too_big is not None:
+                    raise self._too_big()
+                if room:
+                    yield chunk[:room]
+                return
+            size += len(chunk)
+            yield chunk
+
+    async def aclose(self) -> None:
+        await self._stream.aclose()
+
+
+def cap_stream(
+    response: httpx.Response, limit: int, too_big: Callable[[], Exception] | None = None
+) -> None:
+    """Bound what httpx itself reads of `response` (it reads every answer an auth flow
+    replies to): the body ends at `limit` bytes on the wire, or raises `too_big()`."""
+    stream = response.stream
+    if isinstance(stream, httpx.AsyncByteStream):
+        response.stream = _CappedStream(stream, limit, too_big)

@@ -32,6 +32,7 @@ logger = logging.getLogger(__name__)
 MAX_PAGE_SIZE = 1000
 """Distribution refuses n > 1000 unless configured otherwise."""
 _FALLBACK_PAGE_SIZE = 100
+_KINDS = {"repositories": "repository", "tags": "tag"}
 _VALIDATORS: dict[str, Callable[[str], str]] = {
     "repositories": validate_repository,
     "tags": validate_tag,
@@ -131,7 +132,7 @@ class RegistryClient:
                     continue
                 raise
             items = self._list_field(response, key, what)
-            fresh = [item for item in items if item not in seen and item not in skipped]
+            fresh = [i for i in dict.fromkeys(items) if i not in seen and i not in skipped]
             valid = self._valid_names(fresh, key, what, skipped)
             seen.update(valid)
             if len(seen) + len(skipped) > limit:
@@ -166,7 +167,7 @@ class RegistryClient:
                 skipped.add(name)
                 # The raw name goes to the log only: its handlers escape it for a terminal.
                 logger.warning(
-                    "skipping invalid %s name %r in %s on %s", key[:-1], name, what, self.host
+                    "skipping invalid %s name %r in %s on %s", _KINDS[key], name, what, self.host
                 )
             else:
                 valid.append(name)
