@@ -6,7 +6,7 @@ counted as it is read and reading stops at the limit.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import httpx
 
@@ -27,16 +27,20 @@ MAX_TOKEN_BYTES = 1024 * 1024
 """A token service's answer: a JWT of a few kilobytes and its lifetime."""
 MAX_ERROR_BYTES = 64 * 1024
 """An error body: only its first `errors[]` entries are shown."""
+_BUFFERED_READS = 64
+"""More than the chunks one 64 KiB network read can leave in the HTTP parser."""
 
 
 async def read_capped(response: httpx.Response, limit: int) -> tuple[bytes, bool]:
     """Up to `limit` bytes of the decoded body, and whether more followed (unread)."""
     chunks: list[bytes] = []
     size = 0
-    async for chunk in response.aiter_bytes():
+    iterator = response.aiter_bytes()
+    async for chunk in iterator:
         room = limit - size
         if len(chunk) > room:
             chunks.append(chunk[:room])
+            await _stop(iterator, response.aclose)
             return b"".join(chunks), True
         chunks.append(chunk)
         size += len(chunk)
@@ -85,9 +89,11 @@ class _CappedStream(httpx.AsyncByteStream):
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         size = 0
-        async for chunk in self._stream:
+        inner = self._stream.__aiter__()
+        async for chunk in inner:
             room = self._limit - size
             if len(chunk) > room:
+                await _stop(inner, self._stream.aclose)
                 if self._too_big is not None:
                     raise self._too_big()
                 if room:
@@ -108,3 +114,15 @@ def cap_stream(
     stream = response.stream
     if isinstance(stream, httpx.AsyncByteStream):
         response.stream = _CappedStream(stream, limit, too_big)
+
+
+async def _stop(iterator: AsyncIterator[bytes], close: Callable[[], Awaitable[None]]) -> None:
+    """Stop reading mid-body without abandoning httpx's stream generators (httpx#3686):
+    once the connection is closed, what the parser still buffered is read (a chunk or
+    two), then a read fails through every generator and ends them."""
+    await close()
+    for _ in range(_BUFFERED_READS):
+        try:
+            await iterator.__anext__()
+        except Exception:  # StopAsyncIteration, or the read of a closed stream: expected
+            return
