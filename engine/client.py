@@ -365,6 +365,15 @@ class HttpClient:
 
     def _network_error(self, exc: Exception, request: httpx.Request) -> NetworkError:
         if _tls_failure(exc) is not None:
+            peer = _peer(exc)
+            if peer is not None and peer != self.endpoint.api_host:
+                # A token realm or a redirect target: skip_verify never covers those.
+                return NetworkError(
+                    f"TLS handshake with {peer} (on behalf of {self.host}) failed: "
+                    f"{_describe(exc)}",
+                    hint="Add the CA that signed its certificate to this registry's ca_file.",
+                    registry=self.host,
+                )
             return NetworkError(
                 f"TLS handshake with {self.host} failed: {_describe(exc)}",
                 hint="Set ca_file for this registry, or skip_verify / --no-verify-tls "
@@ -445,6 +454,17 @@ def _insufficient_scope(response: httpx.Response) -> bool:
 
 def _tls_failure(exc: BaseException) -> ssl.SSLError | None:
     return next((e for e in _causes(exc) if isinstance(e, ssl.SSLError)), None)
+
+
+def _peer(exc: Exception) -> str | None:
+    """host[:port] of the request that failed, which may not be the registry's."""
+    try:
+        url = exc.request.url if isinstance(exc, httpx.RequestError) else None
+    except RuntimeError:  # httpx raises when the error carries no request
+        return None
+    if url is None:
+        return None
+    return url.host + (f":{url.port}" if url.port else "")
 
 
 def _transient(exc: Exception) -> bool:

@@ -66,6 +66,8 @@ async def test_basic_is_not_sent_to_a_self_signed_realm_of_an_http_registry(
         with pytest.raises(NetworkError) as info:
             await engine.ping()
     assert "certificate verify failed" in info.value.message
+    assert f"127.0.0.1:{tls_token_server.port}" in info.value.message  # the realm, named
+    assert "ca_file" in info.value.hint
     assert tls_token_server.requests == []  # the handshake failed: no request, no password
 
 
