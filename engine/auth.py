@@ -163,12 +163,21 @@ class RegistryAuth(httpx.Auth):
             }
             if service:
                 form["service"] = service
-            return httpx.Request("POST", realm, data=form, extensions=extensions)
+            return httpx.Request(
+                "POST",
+                realm,
+                data=form,
+                headers={"Accept-Encoding": "identity"},
+                extensions=extensions,
+            )
         params: list[tuple[str, str | int | float | bool | None]] = []
         if service:
             params.append(("service", service))
         params += [("scope", s) for s in scopes]
-        headers = {"Authorization": _basic_header(creds)} if creds is not None else {}
+        # identity: the answer is small, and a compressed one could decode to any size.
+        headers = {"Accept-Encoding": "identity"}
+        if creds is not None:
+            headers["Authorization"] = _basic_header(creds)
         url = realm.copy_merge_params(params) if params else realm
         return httpx.Request("GET", url, headers=headers, extensions=extensions)
 

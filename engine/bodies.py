@@ -16,6 +16,7 @@ __all__ = [
     "MAX_ERROR_BYTES",
     "MAX_LIST_PAGE_BYTES",
     "MAX_TOKEN_BYTES",
+    "cap_redirect",
     "cap_stream",
     "read_capped",
     "read_within",
@@ -27,6 +28,7 @@ MAX_TOKEN_BYTES = 1024 * 1024
 """A token service's answer: a JWT of a few kilobytes and its lifetime."""
 MAX_ERROR_BYTES = 64 * 1024
 """An error body: only its first `errors[]` entries are shown."""
+_DEFLATE_MAX_RATIO = 1032
 _BUFFERED_READS = 64
 """More than the chunks one 64 KiB network read can leave in the HTTP parser."""
 
@@ -109,11 +111,23 @@ class _CappedStream(httpx.AsyncByteStream):
 def cap_stream(
     response: httpx.Response, limit: int, too_big: Callable[[], Exception] | None = None
 ) -> None:
-    """Bound what httpx itself reads of `response` (it reads every answer an auth flow
-    replies to): the body ends at `limit` bytes on the wire, or raises `too_big()`."""
+    """Bound what httpx itself reads of `response` (every answer an auth flow replies to,
+    every redirect it follows): the body ends at `limit` bytes, or raises `too_big()`.
+
+    The count is of bytes on the wire; httpx decompresses above this stream, so a
+    compressed body gets `limit / 1032` (deflate's best ratio) and still decodes to
+    at most about `limit`."""
     stream = response.stream
+    if response.headers.get("content-encoding", "identity").strip().lower() != "identity":
+        limit //= _DEFLATE_MAX_RATIO
     if isinstance(stream, httpx.AsyncByteStream):
         response.stream = _CappedStream(stream, limit, too_big)
+
+
+def cap_redirect(response: httpx.Response) -> None:
+    """An httpx response hook: a redirect's body, which httpx reads whole, is capped."""
+    if response.has_redirect_location:
+        cap_stream(response, MAX_ERROR_BYTES)
 
 
 async def _stop(iterator: AsyncIterator[bytes], close: Callable[[], Awaitable[None]]) -> None:

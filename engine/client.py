@@ -34,7 +34,7 @@ import trio
 
 from engine._version import __version__
 from engine.auth import RegistryAuth
-from engine.bodies import MAX_ERROR_BYTES, read_capped, read_within, with_body
+from engine.bodies import MAX_ERROR_BYTES, cap_redirect, read_capped, read_within, with_body
 from engine.config import NetworkConfig
 from engine.endpoint import Endpoint
 from engine.errors import (
@@ -183,6 +183,7 @@ class HttpClient:
             if transport is not None
             else _unverified_origin(endpoint, network, skip_verify, limits),
             follow_redirects=True,
+            event_hooks={"response": [_cap_redirect]},
             headers={"User-Agent": network.user_agent or f"rex-tui/{__version__}"},
             transport=transport,
             trust_env=True,
@@ -454,6 +455,10 @@ def _insufficient_scope(response: httpx.Response) -> bool:
 
 def _tls_failure(exc: BaseException) -> ssl.SSLError | None:
     return next((e for e in _causes(exc) if isinstance(e, ssl.SSLError)), None)
+
+
+async def _cap_redirect(response: httpx.Response) -> None:
+    cap_redirect(response)
 
 
 def _peer(exc: Exception) -> str | None:

@@ -112,6 +112,20 @@ async def test_an_endless_401_body_is_cut(fault_proxy: FaultProxy) -> None:
     assert MAX_ERROR_BYTES <= fault.sent < MAX_ERROR_BYTES + SOCKET_SLACK
 
 
+async def test_an_endless_redirect_body_is_cut_and_the_redirect_followed(
+    fault_proxy: FaultProxy,
+) -> None:
+    """httpx reads a redirect's body itself before following it: capped too."""
+    target = f"{fault_proxy.url}/v2/oci/single/manifests/1.0"
+    fault = fault_proxy.endless(status=307, headers={"Location": target}, path=r"/manifests/")
+    async with engine_for(fault_proxy) as engine:
+        client = await client_of(engine)
+        with trio.fail_after(GENEROUS):
+            manifest = await client.get_manifest("oci/single", "1.0")
+    assert manifest.digest.startswith("sha256:")
+    assert MAX_ERROR_BYTES <= fault.sent < MAX_ERROR_BYTES + SOCKET_SLACK
+
+
 # -- one deadline per request, body included ------------------------------------------------
 
 

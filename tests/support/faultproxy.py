@@ -90,7 +90,8 @@ class Fault:
     seen: int = 0
     fired: int = 0
     sent: int = 0
-    """Body bytes written for this fault (endless, drip) before the client hung up."""
+    """Body bytes offered for this fault (endless, drip) until the client hung up: what
+    was written plus the one write that failed."""
 
     def matches(self, method: str, path: str, query: str) -> bool:
         if self.method is not None and self.method.upper() != method:
@@ -761,9 +762,11 @@ class _ProxyHandler(BaseHTTPRequestHandler):
         data = fault.body or filler
         try:
             while not self.server.proxy._stopping.is_set():
+                # Counted before the write: the client may read it and hang up before
+                # the write returns, and a test then reads `sent`.
+                fault.sent += len(data)
                 self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
                 self.wfile.flush()
-                fault.sent += len(data)
                 data = filler
         except OSError:
             return  # the client hung up: what this fault waits for
@@ -782,9 +785,9 @@ class _ProxyHandler(BaseHTTPRequestHandler):
             for byte in response.body:
                 if self.server.proxy._stopping.wait(fault.seconds):
                     return
+                fault.sent += 1
                 self.wfile.write(bytes([byte]))
                 self.wfile.flush()
-                fault.sent += 1
         except OSError:
             return
 
