@@ -115,8 +115,7 @@ class RegistryClient:
         url: str | None = f"{path}?n={n}"
         seen: set[str] = set()
         skipped: set[str] = set()
-        lasts = {""}
-        """The `last` of every page asked for ("" the first)."""
+        asked = {url}  # each page's `last` (a registry paging otherwise: its whole URL)
         limit = self.http.network.max_list_names
         while url is not None:
             try:
@@ -145,14 +144,14 @@ class RegistryClient:
                 yield valid
             url = self._next_page(response, path, n, items, fresh)
             if url is not None:
-                last = httpx.URL(url).params.get("last", "")
-                if last in lasts:
+                page = httpx.URL(url).params.get("last", url)
+                if page in asked:
                     raise ContentError(
                         f"{self.host} sent a next page of {what} that was already read; "
                         "stopped listing",
                         registry=self.host,
                     )
-                lasts.add(last)
+                asked.add(page)
             if not fresh:
                 return  # a page with nothing new: the listing is complete
 

@@ -197,11 +197,15 @@ def test_a_deep_config_is_a_content_error() -> None:
 # -- pagination ends ------------------------------------------------------------------------
 
 
-async def test_a_page_repeating_a_last_already_read_is_an_error(fault_proxy: FaultProxy) -> None:
+@pytest.mark.parametrize("back_to", ["the second name", "the first page"])
+async def test_a_page_repeating_a_last_already_read_is_an_error(
+    fault_proxy: FaultProxy, back_to: str
+) -> None:
     async with engine_for(fault_proxy) as engine:
         client = await client_of(engine)
         first = (await client.catalog())[0]
-        link = f'</v2/_catalog?n=2&last={first}>; rel="next"'
+        query = f"n=2&last={first}" if back_to == "the second name" else "n=2"
+        link = f'</v2/_catalog?{query}>; rel="next"'
         fault_proxy.set_headers({"Link": link}, path=r"^/v2/_catalog$", times=None)
         with trio.fail_after(GENEROUS), pytest.raises(ContentError) as info:
             async for _ in client.iter_catalog(page_size=2):
