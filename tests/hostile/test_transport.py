@@ -105,24 +105,22 @@ async def test_basic_is_not_sent_to_a_plain_http_realm_on_another_host(
     assert "not sending credentials" in caplog.text
 
 
-async def test_skip_verify_covers_the_registry_origin_only(
-    tls_registry: RegistryProcess, tls_token_server: TokenServer
+@pytest.mark.parametrize("how", ["skip_verify", "verify_tls = false"])
+async def test_skipping_verification_covers_the_registry_origin_only(
+    tls_registry: RegistryProcess, tls_token_server: TokenServer, how: str
 ) -> None:
-    for settings in ({"skip_verify": True}, {"network": NetworkConfig(verify_tls=False)}):
-        network = settings.get("network", NetworkConfig())
-        assert isinstance(network, NetworkConfig)
-        http = HttpClient(
-            Endpoint.parse(tls_registry.url),
-            network=NetworkConfig(retry_attempts=0, verify_tls=network.verify_tls),
-            skip_verify=bool(settings.get("skip_verify")),
-        )
-        try:
-            assert (await http.send("GET", "/v2/")).status_code == 200
-            with pytest.raises(NetworkError) as info:
-                await http.send("GET", tls_token_server.realm)
-            assert "certificate verify failed" in info.value.message
-        finally:
-            await http.aclose()
+    http = HttpClient(
+        Endpoint.parse(tls_registry.url),
+        network=NetworkConfig(retry_attempts=0, verify_tls=how != "verify_tls = false"),
+        skip_verify=how == "skip_verify",
+    )
+    try:
+        assert (await http.send("GET", "/v2/")).status_code == 200
+        with pytest.raises(NetworkError) as info:
+            await http.send("GET", tls_token_server.realm)  # same host, another port
+        assert "certificate verify failed" in info.value.message
+    finally:
+        await http.aclose()
     assert tls_token_server.requests == []
 
 
