@@ -10,7 +10,6 @@ many concurrent first requests fetch one token, not many.
 from __future__ import annotations
 
 import base64
-import json
 import logging
 import re
 import time
@@ -20,9 +19,11 @@ from datetime import datetime
 import httpx
 import trio
 
+from engine.bodies import MAX_ERROR_BYTES, MAX_TOKEN_BYTES, cap_stream
 from engine.credentials import Credentials
 from engine.errors import AuthenticationError, ContentError, ServerError, ValidationError
 from engine.headers import Challenge, parse_www_authenticate
+from engine.oci import load_json
 from engine.tokens import TokenCache
 
 __all__ = ["RegistryAuth", "TokenCache", "scope_for_path"]
@@ -85,7 +86,7 @@ class RegistryAuth(httpx.Auth):
         fresh = False
         if token is None and self._bearer is not None:
             # We know the token service already: fetch first, skip the 401 round trip.
-            token = yield from self._fetch_token(self._bearer, scope)
+            token = yield from self._fetch_token(self._bearer, scope, request.url)
             fresh = True
         self._authorize(request, token)
         response = yield request
@@ -103,7 +104,7 @@ class RegistryAuth(httpx.Auth):
             self.tokens.drop(self.registry, scope)
             if fresh and bearer.get("error") == "insufficient_scope":
                 return  # a token made for this very request lacks the access: final
-            token = yield from self._fetch_token(bearer, scope)
+            token = yield from self._fetch_token(bearer, scope, request.url)
             self._authorize(request, token)
             yield request
         elif (
@@ -135,21 +136,23 @@ class RegistryAuth(httpx.Auth):
             ) from exc
 
     def _fetch_token(
-        self, challenge: Challenge, scope: str
+        self, challenge: Challenge, scope: str, registry_url: httpx.URL
     ) -> Generator[httpx.Request, httpx.Response, str]:
-        response = yield self._token_request(challenge, scope)
+        response = yield self._token_request(challenge, scope, registry_url)
         value, lifetime = self._read_token(response)
         self.tokens.put(self.registry, scope, value, lifetime)
         logger.debug("token acquired for %s, expires in %.0fs", self.registry, lifetime)
         return value
 
-    def _token_request(self, challenge: Challenge, scope: str) -> httpx.Request:
+    def _token_request(
+        self, challenge: Challenge, scope: str, registry_url: httpx.URL
+    ) -> httpx.Request:
         realm = httpx.URL(challenge.get("realm") or "")
         scopes = [s for s in (challenge.get("scope") or "").split() if s]
         if scope and scope not in scopes:
             scopes.append(scope)
         service = challenge.get("service")
-        creds = self.credentials if self._may_send_credentials(realm) else None
+        creds = self.credentials if self._may_send_credentials(realm, registry_url) else None
         extensions = {_TOKEN_REQUEST: True}
         if creds is not None and creds.identity_token:
             form = {
@@ -160,22 +163,32 @@ class RegistryAuth(httpx.Auth):
             }
             if service:
                 form["service"] = service
-            return httpx.Request("POST", realm, data=form, extensions=extensions)
+            return httpx.Request(
+                "POST",
+                realm,
+                data=form,
+                headers={"Accept-Encoding": "identity"},
+                extensions=extensions,
+            )
         params: list[tuple[str, str | int | float | bool | None]] = []
         if service:
             params.append(("service", service))
         params += [("scope", s) for s in scopes]
-        headers = {"Authorization": _basic_header(creds)} if creds is not None else {}
+        # identity: the answer is small, and a compressed one could decode to any size.
+        headers = {"Accept-Encoding": "identity"}
+        if creds is not None:
+            headers["Authorization"] = _basic_header(creds)
         url = realm.copy_merge_params(params) if params else realm
         return httpx.Request("GET", url, headers=headers, extensions=extensions)
 
-    def _may_send_credentials(self, realm: httpx.URL) -> bool:
+    def _may_send_credentials(self, realm: httpx.URL, registry_url: httpx.URL) -> bool:
+        """Over HTTPS (the client verifies every host but a skip_verify registry's own),
+        or to the same host as a registry that is itself plain HTTP: the usual local setup."""
         if self.credentials is None:
             return False
         if realm.scheme == "https":
             return True
-        registry_host = httpx.URL(f"http://{self.registry}").host.lower()
-        if _hostname(realm) == registry_host:
+        if registry_url.scheme == "http" and _hostname(realm) == _hostname(registry_url):
             return True
         logger.warning(
             "not sending credentials for %s to token service %s over plain HTTP",
@@ -199,8 +212,8 @@ class RegistryAuth(httpx.Auth):
                 status=response.status_code,
                 registry=self.registry,
             )
+        body = load_json(response.content, f"token answer for {self.registry}")
         try:
-            body = json.loads(response.content)
             value = body.get("token") or body.get("access_token")
             if not isinstance(value, str) or not value:
                 raise ValueError("no token in the response")
@@ -231,8 +244,11 @@ class RegistryAuth(httpx.Auth):
             while True:
                 response = yield outgoing
                 if outgoing.extensions.get(_TOKEN_REQUEST):
+                    cap_stream(response, MAX_TOKEN_BYTES, self._token_too_big(response))
                     await response.aread()
                 elif response.status_code == 401:
+                    # httpx reads this body whole before the flow's next request.
+                    cap_stream(response, MAX_ERROR_BYTES)
                     await self._ensure_credentials()
                 try:
                     outgoing = flow.send(response)
@@ -241,6 +257,18 @@ class RegistryAuth(httpx.Auth):
         finally:
             if lock is not None:
                 lock.release()
+
+    def _token_too_big(self, response: httpx.Response) -> Callable[[], Exception]:
+        realm = _hostname(response.request.url)
+
+        def error() -> Exception:
+            return ContentError(
+                f"token answer for {self.registry} from {realm} is over the "
+                f"{MAX_TOKEN_BYTES:,}-byte limit; stopped reading there",
+                registry=self.registry,
+            )
+
+        return error
 
     async def _ensure_credentials(self) -> None:
         async with self._load_lock:

@@ -5,26 +5,38 @@ failures (connect errors, resets, timeouts, 429, 502, 503, 504) with
 exponential backoff and full jitter, honours Retry-After, bounds the number of
 requests in flight, and turns every failure into an engine error. Logs carry
 method, URL, status and duration, never a header value.
+
+Bounds: each try, body included, ends by an overall deadline (`network.timeout`),
+so a body that drips a byte at a time cannot hold a command; and every body is
+counted as it is read and reading stops at a limit (see `engine.bodies`).
+
+TLS is decided per destination: certificates are verified everywhere (with the
+registry's `ca_file` trusted as well), except on the registry's own HTTPS origin
+when it is configured `skip_verify`. A plain-HTTP registry turns nothing off for
+its token realm or for a redirect to another host.
 """
 
 from __future__ import annotations
 
-import json
 import logging
+import os
 import random
 import socket
 import ssl
 import time
+import urllib.request
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import certifi
 import httpx
 import trio
 
 from engine._version import __version__
 from engine.auth import RegistryAuth
+from engine.bodies import MAX_ERROR_BYTES, cap_redirect, read_capped, read_within, with_body
 from engine.config import NetworkConfig
 from engine.endpoint import Endpoint
 from engine.errors import (
@@ -43,6 +55,7 @@ from engine.errors import (
 )
 from engine.frozen import Frozen
 from engine.headers import parse_retry_after, parse_www_authenticate
+from engine.oci import load_json
 
 __all__ = ["HttpClient", "RetryPolicy", "redact_url"]
 
@@ -50,6 +63,8 @@ logger = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 _SENSITIVE_PARAMS = frozenset({"token", "access_token", "refresh_token", "password", "secret"})
+_DEFAULT_MAX_BYTES = 1024 * 1024
+"""A success body whose caller set no limit (the /v2/ ping answers `{}`)."""
 
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -86,35 +101,76 @@ class RetryPolicy(Frozen):
 def _details(response: httpx.Response) -> tuple[RegistryErrorDetail, ...]:
     """The registry's `errors[]` from a JSON error body, if there is one."""
     try:
-        body = json.loads(response.content[:65536])
-        errors = body.get("errors") if isinstance(body, dict) else None
-        if not isinstance(errors, list):
-            return ()
-        return tuple(
-            RegistryErrorDetail(str(e.get("code", "")), str(e.get("message", "")))
-            for e in errors[:5]
-            if isinstance(e, dict)
-        )
-    except (ValueError, UnicodeDecodeError, httpx.ResponseNotRead):
+        body = load_json(response.content, "error body")
+    except (ContentError, httpx.ResponseNotRead):
         return ()
+    errors = body.get("errors") if isinstance(body, dict) else None
+    if not isinstance(errors, list):
+        return ()
+    return tuple(
+        RegistryErrorDetail(str(e.get("code", "")), str(e.get("message", "")))
+        for e in errors[:5]
+        if isinstance(e, dict)
+    )
 
 
-def _ssl_context(
-    endpoint: Endpoint, network: NetworkConfig, skip_verify: bool, ca_file: str | None
-) -> ssl.SSLContext | bool:
-    if endpoint.scheme == "http":
-        return False  # nothing to verify; skips loading the CA bundle at start-up
-    if skip_verify or not network.verify_tls:
-        return False
+class _DeferredRoots(ssl.SSLContext):
+    """Verifies like httpx's default context, but loads the trust roots (~30 ms) at the
+    first handshake: a plain-HTTP registry with a plain-HTTP realm never pays for them."""
+
+    loaded = False
+
+    def load_roots(self) -> None:
+        if self.loaded:
+            return
+        self.loaded = True
+        # httpx's own choice of roots: SSL_CERT_FILE, SSL_CERT_DIR, else certifi's bundle.
+        if os.environ.get("SSL_CERT_FILE"):
+            self.load_verify_locations(cafile=os.environ["SSL_CERT_FILE"])
+        elif os.environ.get("SSL_CERT_DIR"):
+            self.load_verify_locations(capath=os.environ["SSL_CERT_DIR"])
+        else:
+            self.load_verify_locations(cafile=certifi.where())
+
+    def wrap_bio(self, *args: Any, **kwargs: Any) -> ssl.SSLObject:
+        self.load_roots()
+        return super().wrap_bio(*args, **kwargs)
+
+    def wrap_socket(self, *args: Any, **kwargs: Any) -> ssl.SSLSocket:
+        self.load_roots()
+        return super().wrap_socket(*args, **kwargs)
+
+
+def _verifying_context(ca_file: str | None) -> ssl.SSLContext:
+    """Verify every certificate; a `ca_file` is trusted besides the usual roots."""
+    context = _DeferredRoots(ssl.PROTOCOL_TLS_CLIENT)  # hostname check, CERT_REQUIRED
     if ca_file:
         try:
-            return ssl.create_default_context(cafile=ca_file)
+            context.load_verify_locations(cafile=ca_file)
         except (OSError, ssl.SSLError) as exc:
             raise ConfigurationError(
                 f"cannot load CA file {ca_file}: {exc.strerror or exc}",
                 hint="Point ca_file at a readable PEM bundle.",
             ) from exc
-    return True
+    return context
+
+
+def _unverified_origin(
+    endpoint: Endpoint, network: NetworkConfig, skip_verify: bool, limits: httpx.Limits
+) -> dict[str, httpx.AsyncBaseTransport]:
+    """A transport without verification for the registry's own HTTPS origin, if asked for.
+
+    Mounted for that origin only: its token realm and redirect targets elsewhere
+    keep the verifying transport.
+    """
+    if endpoint.scheme != "https" or not (skip_verify or not network.verify_tls):
+        return {}
+    origin = endpoint.base_url
+    proxies = urllib.request.getproxies()
+    proxy = proxies.get("https") or proxies.get("all")
+    if proxy and urllib.request.proxy_bypass(endpoint.api_host):
+        proxy = None
+    return {origin: httpx.AsyncHTTPTransport(verify=False, limits=limits, proxy=proxy)}
 
 
 class HttpClient:
@@ -140,16 +196,22 @@ class HttpClient:
             cap=network.backoff_max,
             max_retry_after=network.max_retry_after,
         )
+        self.network = network
         self._limiter = trio.CapacityLimiter(max(1, network.concurrency))
+        limits = httpx.Limits(
+            max_connections=network.concurrency,
+            max_keepalive_connections=network.concurrency,
+        )
         self._client = httpx.AsyncClient(
             base_url=endpoint.base_url,
             timeout=httpx.Timeout(network.timeout),
-            limits=httpx.Limits(
-                max_connections=network.concurrency,
-                max_keepalive_connections=network.concurrency,
-            ),
-            verify=_ssl_context(endpoint, network, skip_verify, ca_file),
+            limits=limits,
+            verify=_verifying_context(ca_file),
+            mounts=None
+            if transport is not None
+            else _unverified_origin(endpoint, network, skip_verify, limits),
             follow_redirects=True,
+            event_hooks={"response": [_cap_redirect]},
             headers={"User-Agent": network.user_agent or f"rex-tui/{__version__}"},
             transport=transport,
             trust_env=True,
@@ -174,8 +236,8 @@ class HttpClient:
     ) -> httpx.Response:
         """Send and read the whole body (a broken body is retried); raise unless < 400.
 
-        With `max_bytes`, a response whose Content-Length is larger is refused
-        before its body is read.
+        A body over `max_bytes` (default 1 MiB) is a ContentError: refused on its
+        Content-Length, else when reading reaches the limit.
         """
         async with self._limiter:
             return await self._send_with_retries(
@@ -253,7 +315,20 @@ class HttpClient:
     async def _attempt(
         self, request: httpx.Request, what: str, *, read_body: bool, max_bytes: int | None
     ) -> httpx.Response | tuple[RexError, bool]:
-        """One try: the response, or the error and whether it is worth retrying."""
+        """One try within the deadline: the response, or the error and whether to retry."""
+        # httpx's timeouts restart with every byte read; this one bounds the whole try,
+        # token requests and the body included (a streamed body is the caller's to bound).
+        with trio.move_on_after(self.network.timeout):
+            return await self._exchange(request, what, read_body=read_body, max_bytes=max_bytes)
+        return RequestTimeout(
+            f"{self.host} did not finish {request.method} {request.url.path} "
+            f"within {self.network.timeout:g} s",
+            registry=self.host,
+        ), True
+
+    async def _exchange(
+        self, request: httpx.Request, what: str, *, read_body: bool, max_bytes: int | None
+    ) -> httpx.Response | tuple[RexError, bool]:
         started = time.perf_counter()
         auth = self.auth or httpx.USE_CLIENT_DEFAULT
         try:
@@ -285,23 +360,28 @@ class HttpClient:
         )
         if response.status_code < 400 and not read_body:
             return response
-        if response.status_code < 400 and max_bytes is not None:
+        limit = _DEFAULT_MAX_BYTES if max_bytes is None else max_bytes
+        subject = what or request.url.path
+        try:
+            if response.status_code >= 400:
+                # Only the first errors[] entries are shown: the rest is left unread.
+                body, _ = await read_capped(response, MAX_ERROR_BYTES)
+                error = self._status_error(with_body(response, body), what)
+                return error, response.status_code in RETRY_STATUSES
             length = response.headers.get("content-length", "")
-            if length.isascii() and length.isdigit() and int(length) > max_bytes:
-                await response.aclose()
+            if length.isascii() and length.isdigit() and int(length) > limit:
                 return ContentError(
-                    f"{what or request.url.path} from {self.host} is {int(length):,} bytes, "
-                    f"over the {max_bytes:,}-byte limit",
+                    f"{subject} from {self.host} is {int(length):,} bytes, "
+                    f"over the {limit:,}-byte limit",
                     registry=self.host,
                 ), False
-        try:
-            await response.aread()
+            return await read_within(response, limit, what=subject, registry=self.host)
+        except ContentError as exc:
+            return exc, False
         except httpx.HTTPError as exc:
-            await response.aclose()
             return self.body_error(exc, request), True
-        if response.status_code < 400:
-            return response
-        return self._status_error(response, what), response.status_code in RETRY_STATUSES
+        finally:
+            await response.aclose()
 
     def _retry_delay(self, failure: RexError, attempt: int) -> float | None:
         if attempt >= self.retry.retries:
@@ -314,6 +394,15 @@ class HttpClient:
 
     def _network_error(self, exc: Exception, request: httpx.Request) -> NetworkError:
         if _tls_failure(exc) is not None:
+            peer = _peer(exc)
+            if peer is not None and peer != self.endpoint.api_host:
+                # A token realm or a redirect target: skip_verify never covers those.
+                return NetworkError(
+                    f"TLS handshake with {peer} (on behalf of {self.host}) failed: "
+                    f"{_describe(exc)}",
+                    hint="Add the CA that signed its certificate to this registry's ca_file.",
+                    registry=self.host,
+                )
             return NetworkError(
                 f"TLS handshake with {self.host} failed: {_describe(exc)}",
                 hint="Set ca_file for this registry, or skip_verify / --no-verify-tls "
@@ -394,6 +483,21 @@ def _insufficient_scope(response: httpx.Response) -> bool:
 
 def _tls_failure(exc: BaseException) -> ssl.SSLError | None:
     return next((e for e in _causes(exc) if isinstance(e, ssl.SSLError)), None)
+
+
+async def _cap_redirect(response: httpx.Response) -> None:
+    cap_redirect(response)
+
+
+def _peer(exc: Exception) -> str | None:
+    """host[:port] of the request that failed, which may not be the registry's."""
+    try:
+        url = exc.request.url if isinstance(exc, httpx.RequestError) else None
+    except RuntimeError:  # httpx raises when the error carries no request
+        return None
+    if url is None:
+        return None
+    return url.host + (f":{url.port}" if url.port else "")
 
 
 def _transient(exc: Exception) -> bool:

@@ -64,6 +64,8 @@ class NetworkConfig(Frozen):
     max_retry_after: float = 60.0
     """A longer Retry-After fails at once with a rate-limit error instead of waiting."""
     user_agent: str | None = None
+    max_list_names: int = 1_000_000
+    """A catalog or tag listing longer than this is an error (a registry paging forever)."""
 
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)

@@ -48,6 +48,7 @@ __all__ = [
     "ImageManifest",
     "Platform",
     "RootFS",
+    "load_json",
     "manifest_type_name",
     "parse_config",
     "parse_manifest",
@@ -319,6 +320,19 @@ def parse_timestamp(text: object) -> datetime | None:
 # --- JSON plumbing: every accessor names the field, so errors point at the problem.
 
 
+def load_json(body: bytes | bytearray | memoryview, what: str) -> Any:
+    """Registry JSON, or a ContentError naming `what` (nesting too deep included)."""
+    try:
+        return json.loads(bytes(body).decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ContentError(f"{what} is not valid UTF-8") from None
+    except RecursionError:
+        # The stdlib parser recurses per level: a registry must not crash us with [[[[...
+        raise ContentError(f"{what} is not valid JSON: nested too deeply to read") from None
+    except ValueError as exc:
+        raise ContentError(f"{what} is not valid JSON ({str(exc)[:80]})") from None
+
+
 def _load_object(body: bytes, what: str, limit: int) -> _Json:
     if not isinstance(body, bytes | bytearray | memoryview):
         raise ContentError(f"{what} body must be bytes, got {type(body).__name__}")
@@ -326,12 +340,7 @@ def _load_object(body: bytes, what: str, limit: int) -> _Json:
         raise ContentError(f"{what} is {len(body)} bytes, over the {limit}-byte limit")
     if not body:
         raise ContentError(f"{what} is empty")
-    try:
-        document = json.loads(bytes(body).decode("utf-8"))
-    except UnicodeDecodeError:
-        raise ContentError(f"{what} is not valid UTF-8") from None
-    except (ValueError, RecursionError) as exc:
-        raise ContentError(f"{what} is not valid JSON ({str(exc)[:80]})") from None
+    document = load_json(body, what)
     if not isinstance(document, dict):
         raise ContentError(f"{what} is not a JSON object, got {_json_name(type(document))}")
     return document

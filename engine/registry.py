@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable
@@ -12,8 +11,9 @@ from urllib.parse import quote
 import httpx
 
 from engine import oci
+from engine.bodies import MAX_LIST_PAGE_BYTES
 from engine.client import HttpClient
-from engine.digest import Digest, DigestVerifier, compute
+from engine.digest import ALGORITHMS, Digest, DigestVerifier, compute
 from engine.errors import (
     AuthenticationError,
     ContentError,
@@ -23,6 +23,7 @@ from engine.errors import (
 )
 from engine.headers import parse_link_next
 from engine.models import BlobHead, Manifest, ManifestHead, PingResult
+from engine.reference import validate_repository, validate_tag
 
 __all__ = ["RegistryClient"]
 
@@ -31,7 +32,11 @@ logger = logging.getLogger(__name__)
 MAX_PAGE_SIZE = 1000
 """Distribution refuses n > 1000 unless configured otherwise."""
 _FALLBACK_PAGE_SIZE = 100
-_MAX_LIST_BYTES = 64 * 1024 * 1024
+_KINDS = {"repositories": "repository", "tags": "tag"}
+_VALIDATORS: dict[str, Callable[[str], str]] = {
+    "repositories": validate_repository,
+    "tags": validate_tag,
+}
 
 
 def _content_type(response: httpx.Response) -> str:
@@ -109,9 +114,14 @@ class RegistryClient:
         n = max(1, min(page_size, MAX_PAGE_SIZE))
         url: str | None = f"{path}?n={n}"
         seen: set[str] = set()
+        skipped: set[str] = set()
+        asked = {url}  # each page's `last` (a registry paging otherwise: its whole URL)
+        limit = self.http.network.max_list_names
         while url is not None:
             try:
-                response = await self.http.send("GET", url, what=what, max_bytes=_MAX_LIST_BYTES)
+                response = await self.http.send(
+                    "GET", url, what=what, max_bytes=MAX_LIST_PAGE_BYTES
+                )
             except ServerError as exc:
                 codes = {d.code for d in exc.details}
                 if exc.status == 400 and "PAGINATION_NUMBER_INVALID" in codes and n > 1:
@@ -121,19 +131,49 @@ class RegistryClient:
                     continue
                 raise
             items = self._list_field(response, key, what)
-            fresh = [item for item in items if item not in seen]
-            seen.update(fresh)
-            if fresh:
-                yield fresh
+            fresh = [i for i in dict.fromkeys(items) if i not in seen and i not in skipped]
+            valid = self._valid_names(fresh, key, what, skipped)
+            seen.update(valid)
+            if len(seen) + len(skipped) > limit:
+                raise ContentError(
+                    f"{what} on {self.host} has more than {limit:,} names; stopped listing",
+                    hint="Raise network.max_list_names if the registry really holds more.",
+                    registry=self.host,
+                )
+            if valid:
+                yield valid
             url = self._next_page(response, path, n, items, fresh)
+            if url is not None:
+                page = httpx.URL(url).params.get("last", url)
+                if page in asked:
+                    raise ContentError(
+                        f"{self.host} sent a next page of {what} that was already read; "
+                        "stopped listing",
+                        registry=self.host,
+                    )
+                asked.add(page)
+            if not fresh:
+                return  # a page with nothing new: the listing is complete
+
+    def _valid_names(self, names: list[str], key: str, what: str, skipped: set[str]) -> list[str]:
+        """`names` without the invalid ones, each warned about once per listing."""
+        validate = _VALIDATORS[key]
+        valid: list[str] = []
+        for name in names:
+            try:
+                validate(name)
+            except ValidationError:
+                skipped.add(name)
+                # The raw name goes to the log only: its handlers escape it for a terminal.
+                logger.warning(
+                    "skipping invalid %s name %r in %s on %s", _KINDS[key], name, what, self.host
+                )
+            else:
+                valid.append(name)
+        return valid
 
     def _list_field(self, response: httpx.Response, key: str, what: str) -> list[str]:
-        try:
-            body = json.loads(response.content)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise ContentError(
-                f"{self.host} sent invalid JSON for {what}", registry=self.host
-            ) from exc
+        body = oci.load_json(response.content, f"{what} from {self.host}")
         items = body.get(key) if isinstance(body, dict) else None
         if items is None and isinstance(body, dict):
             return []  # Distribution answers "tags": null once every tag is deleted
@@ -151,14 +191,14 @@ class RegistryClient:
                 f"{self.host} sent a malformed Link header", registry=self.host
             ) from exc
         if target is not None:
-            if not fresh:
-                return None  # a registry repeating itself would otherwise loop forever
             next_url = response.request.url.join(target)
             if next_url.host != response.request.url.host:
                 raise ContentError(
                     f"{self.host} pointed pagination at another host ({next_url.host})",
                     registry=self.host,
                 )
+            # A page with nothing new ends the listing, unless its link asks for a page
+            # already read: the caller reports that loop.
             return str(next_url.raw_path, "ascii")
         # No Link: a full page from a registry that pages without Link asks for more
         # with `last`; one that ignores `n` sends nothing new and we stop.
@@ -195,12 +235,27 @@ class RegistryClient:
             return reference
         computed = str(compute(body))
         claimed = response.headers.get("docker-content-digest")
-        if claimed and claimed.startswith("sha256:") and claimed != computed:
+        if not claimed:
+            return computed
+        algorithm = claimed.partition(":")[0]
+        if algorithm not in ALGORITHMS:
+            logger.debug("%s sent a %s digest for %s; not checked", self.host, algorithm, what)
+            return computed
+        try:
+            verifier = DigestVerifier(Digest.parse(claimed))
+        except ValidationError as exc:
             raise ContentError(
-                f"digest mismatch for {what}: the registry says {claimed}, the body is {computed}",
+                f"{self.host} sent an invalid Docker-Content-Digest for {what}",
+                registry=self.host,
+            ) from exc
+        verifier.update(body)
+        actual = verifier.actual()
+        if actual != verifier.expected:
+            raise ContentError(
+                f"digest mismatch for {what}: the registry says {claimed}, the body is {actual}",
                 registry=self.host,
             )
-        return computed
+        return str(verifier.expected)
 
     async def head_manifest(self, repository: str, reference: str) -> ManifestHead:
         """HEAD a manifest: resolves a tag to its digest without the body."""

@@ -209,6 +209,12 @@ _SCHEMA = (
     ),
     Key("network.concurrency", "int", "Requests in flight at once per registry.", minimum=1),
     Key(
+        "network.max_list_names",
+        "int",
+        "Most names a repository or tag listing may have before it is refused.",
+        minimum=1,
+    ),
+    Key(
         "network.user_agent",
         "text",
         "User-Agent header sent to registries (unset: rex's own).",

@@ -234,3 +234,23 @@ def test_insufficient_scope_with_a_fresh_token_is_final() -> None:
 
     sent = drive(auth, get("/v2/private/tags/list"), deny)
     assert [r.url.path for r in sent] == ["/token", "/v2/private/tags/list"]
+
+
+@pytest.mark.parametrize(("registry_scheme", "sent"), [("http", True), ("https", False)])
+def test_a_plain_http_realm_on_the_same_host_gets_basic_only_from_a_plain_http_registry(
+    registry_scheme: str, sent: bool
+) -> None:
+    """The usual local setup (both plain HTTP, any port) may; an HTTPS registry's may not."""
+    auth = RegistryAuth(REGISTRY, ALICE, TokenCache())
+    challenge = 'Bearer realm="http://127.0.0.1:6000/token",service="s"'
+
+    def respond(r: httpx.Request) -> httpx.Response:
+        if r.url.path == "/token":
+            return httpx.Response(200, json={"token": "t"}, request=r)
+        if r.headers.get("authorization") == "Bearer t":
+            return httpx.Response(200, request=r)
+        return httpx.Response(401, headers={"www-authenticate": challenge}, request=r)
+
+    request = httpx.Request("GET", f"{registry_scheme}://{REGISTRY}/v2/x/tags/list")
+    token_request = drive(auth, request, respond)[1]
+    assert ("authorization" in token_request.headers) is sent

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import ssl
+
 import pytest
 
 from engine import Config, NetworkConfig, NetworkError, RegistryConfig, Rex
+from engine.client import _verifying_context
 from tests.support.registry import RegistryProcess
 
 
@@ -44,3 +47,13 @@ async def test_global_verify_tls_off_connects(tls_registry: RegistryProcess) -> 
     )
     async with Rex(config) as rex:
         assert (await rex.ping()).status == "online"
+
+
+def test_ca_file_is_trusted_besides_the_usual_roots_loaded_at_the_first_handshake(
+    tls_registry: RegistryProcess,
+) -> None:
+    context = _verifying_context(str(tls_registry.ca_file))
+    assert context.cert_store_stats()["x509_ca"] == 1  # a plain-HTTP client stops here
+    context.wrap_bio(ssl.MemoryBIO(), ssl.MemoryBIO(), server_hostname="example.com")
+    assert context.cert_store_stats()["x509_ca"] > 1
+    assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname

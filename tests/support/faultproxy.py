@@ -10,6 +10,11 @@ regular expression searched in the path (no query; `query=` searches the raw que
 A fault lets its first `skip` matches through, then fires `times` times (None: forever),
 then passes requests through again. One request fires at most one fault.
 
+Hostile answers: `endless` streams a chunked body that never ends, `drip` sends upstream's
+body a byte at a time, `set_headers` injects headers (a wrong Docker-Content-Digest, a Link),
+`redirect` sends the request to another origin, and `endless_pages` answers a listing whose
+next page never runs out. `Fault.sent` counts the body bytes a client took before hanging up.
+
 `page_tags(n)` makes the proxy answer `GET /v2/<name>/tags/list` itself, sorted and paged
 with `n`/`last` and a `Link: <...>; rel="next"` header, as Distribution 3 and zot do
 (Distribution 2.8 ignores `n`/`last` on tags).
@@ -80,8 +85,13 @@ class Fault:
     keep_bytes: int = 0
     seconds: float = 0.0
     offset: int | None = None
+    location: str = ""
+    key: str = ""
     seen: int = 0
     fired: int = 0
+    sent: int = 0
+    """Body bytes offered for this fault (endless, drip) until the client hung up: what
+    was written plus the one write that failed."""
 
     def matches(self, method: str, path: str, query: str) -> bool:
         if self.method is not None and self.method.upper() != method:
@@ -366,6 +376,89 @@ class FaultProxy:
             headers=dict(headers or {}),
         )
 
+    def endless(
+        self,
+        *,
+        prefix: bytes = b"",
+        status: int = 200,
+        headers: Mapping[str, str] | None = None,
+        method: str | None = None,
+        path: str = "",
+        query: str | None = None,
+        times: int | None = 1,
+        skip: int = 0,
+    ) -> Fault:
+        """Answer `status` with a chunked body, `prefix` then spaces, until the client leaves."""
+        return self._add(
+            "endless",
+            method,
+            path,
+            query,
+            times,
+            skip,
+            status=status,
+            headers=dict(headers or {}),
+            body=prefix,
+        )
+
+    def drip(
+        self,
+        seconds: float,
+        *,
+        method: str | None = None,
+        path: str = "",
+        query: str | None = None,
+        times: int | None = 1,
+        skip: int = 0,
+    ) -> Fault:
+        """Forward, then send the body one byte every `seconds` (real time)."""
+        return self._add("drip", method, path, query, times, skip, seconds=seconds)
+
+    def set_headers(
+        self,
+        headers: Mapping[str, str],
+        *,
+        method: str | None = None,
+        path: str = "",
+        query: str | None = None,
+        times: int | None = 1,
+        skip: int = 0,
+    ) -> Fault:
+        """Forward, and set `headers` on the answer (replacing upstream's of the same name)."""
+        return self._add("headers", method, path, query, times, skip, headers=dict(headers))
+
+    def redirect(
+        self,
+        location: str,
+        *,
+        status: int = 307,
+        method: str | None = None,
+        path: str = "",
+        query: str | None = None,
+        times: int | None = 1,
+        skip: int = 0,
+    ) -> Fault:
+        """Answer `status` with `Location: <location><path>?<query>`: another origin, say."""
+        return self._add(
+            "redirect", method, path, query, times, skip, status=status, location=location
+        )
+
+    def endless_pages(
+        self,
+        key: str,
+        *,
+        page_size: int = 100,
+        method: str | None = None,
+        path: str = "",
+        query: str | None = None,
+        times: int | None = None,
+        skip: int = 0,
+    ) -> Fault:
+        """Answer `{key: [new names]}` with a Link to yet another page, for ever."""
+        return self._add(
+            "endless_pages", method, path, query, times, skip, key=key, keep_bytes=page_size
+        )
+
     def clear_faults(self) -> None:
         with self._lock:
             self._faults.clear()
@@ -590,6 +683,10 @@ class _ProxyHandler(BaseHTTPRequestHandler):
             record(fault.status)
             self._send(response)
             return
+        if fault is not None and fault.kind in ("endless", "redirect", "endless_pages"):
+            record(fault.status or 200)
+            self._hostile(fault, path, query)
+            return
         if fault is not None and fault.kind == "delay" and proxy._stopping.wait(fault.seconds):
             self.close_connection = True
             return
@@ -616,7 +713,13 @@ class _ProxyHandler(BaseHTTPRequestHandler):
             response.body = fault.body
             for name, value in fault.headers.items():
                 response.set_header(name, value)
+        elif fault is not None and fault.kind == "headers":
+            for name, value in fault.headers.items():
+                response.set_header(name, value)
         record(response.status)
+        if fault is not None and fault.kind == "drip":
+            self._drip(response, fault)
+            return
         if fault is not None and fault.kind == "truncate":
             self._send(response, keep=fault.keep_bytes)
             self.close_connection = True
@@ -635,3 +738,66 @@ class _ProxyHandler(BaseHTTPRequestHandler):
         if not response.head:
             self.wfile.write(response.body if keep is None else response.body[:keep])
         self.wfile.flush()
+
+    # -- hostile answers ----------------------------------------------------------------
+
+    def _hostile(self, fault: Fault, path: str, query: str) -> None:
+        if fault.kind == "redirect":
+            target = fault.location + path + (f"?{query}" if query else "")
+            self._send(_Response(fault.status, "", [("Location", target)], b""))
+        elif fault.kind == "endless_pages":
+            self._send(_endless_page(fault, path, query))
+        else:
+            self._endless(fault)
+
+    def _endless(self, fault: Fault) -> None:
+        """A chunked body that ends only when the client hangs up or the proxy stops."""
+        self.close_connection = True
+        self.send_response_only(fault.status or 200)
+        for name, value in fault.headers.items():
+            self.send_header(name, value)
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        filler = b" " * 65536
+        data = fault.body or filler
+        try:
+            while not self.server.proxy._stopping.is_set():
+                # Counted before the write: the client may read it and hang up before
+                # the write returns, and a test then reads `sent`.
+                fault.sent += len(data)
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+                self.wfile.flush()
+                data = filler
+        except OSError:
+            return  # the client hung up: what this fault waits for
+
+    def _drip(self, response: _Response, fault: Fault) -> None:
+        """Upstream's answer with its Content-Length, its body a byte per `fault.seconds`."""
+        self.close_connection = True
+        self.send_response_only(response.status, response.reason or None)
+        for name, value in response.headers:
+            if name.lower() != "content-length":
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(response.body)))
+        self.end_headers()
+        try:
+            self.wfile.flush()
+            for byte in response.body:
+                if self.server.proxy._stopping.wait(fault.seconds):
+                    return
+                fault.sent += 1
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+        except OSError:
+            return
+
+
+def _endless_page(fault: Fault, path: str, query: str) -> _Response:
+    """A page of names after `last` (`name-000000042` style) and a Link to the next one."""
+    last = parse_qs(query).get("last", ["name-000000000"])[0]
+    start = int(last.rsplit("-", 1)[-1]) if last.rsplit("-", 1)[-1].isdigit() else 0
+    names = [f"name-{start + i:09d}" for i in range(1, fault.keep_bytes + 1)]
+    body = json.dumps({fault.key: names}).encode()
+    link = f'<{path}?n={fault.keep_bytes}&last={names[-1]}>; rel="next"'
+    headers = [("Content-Type", "application/json"), ("Link", link)]
+    return _Response(200, "OK", headers, body)

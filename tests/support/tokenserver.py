@@ -8,16 +8,21 @@ header carries the signing certificate in `x5c`; the registry trusts it through 
 Policy (the same for every test): alice may do anything anywhere; bob may pull
 repositories under `public/` and list the catalog; anonymous callers get a token that
 grants nothing. A wrong password is a 401 and no token.
+
+With `tls_dir`, the server speaks HTTPS with a self-signed certificate for 127.0.0.1 written
+there (`ca_file`): a realm a client must refuse unless it trusts that file.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 import functools
 import hmac
 import itertools
 import json
+import ssl
 import threading
 import time
 import uuid
@@ -32,6 +37,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
+
+from tests.support.tlscert import write_self_signed
 
 ALICE = "alice"
 BOB = "bob"
@@ -144,8 +151,11 @@ class TokenServer:
         service: str = SERVICE,
         issuer: str = ISSUER,
         expires_in: int = 300,
+        tls_dir: Path | None = None,
     ) -> None:
         self.users = dict(USERS if users is None else users)
+        self.tls_dir = tls_dir
+        self.ca_file: Path | None = None
         self.service = service
         self.issuer = issuer
         self.expires_in = expires_in
@@ -162,6 +172,16 @@ class TokenServer:
         server = ThreadingHTTPServer(("127.0.0.1", 0), _TokenHandler)
         server.daemon_threads = True
         server.token_server = self  # type: ignore[attr-defined]
+        if self.tls_dir is not None:
+            cert, key = write_self_signed(self.tls_dir)
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(cert, key)
+            # The handshake runs in each handler's thread: a client that refuses the
+            # certificate fails there, not in the accept loop.
+            server.socket = context.wrap_socket(
+                server.socket, server_side=True, do_handshake_on_connect=False
+            )
+            self.ca_file = cert
         self._server = server
         self._thread = threading.Thread(
             target=server.serve_forever,
@@ -201,7 +221,8 @@ class TokenServer:
 
     @property
     def realm(self) -> str:
-        return f"http://127.0.0.1:{self.port}/token"
+        scheme = "https" if self.tls_dir is not None else "http"
+        return f"{scheme}://127.0.0.1:{self.port}/token"
 
     @property
     def cert_pem(self) -> bytes:
@@ -285,6 +306,21 @@ class TokenServer:
 class _TokenHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "rex-test-token-server"
+
+    def setup(self) -> None:
+        self.refused = False
+        if isinstance(self.request, ssl.SSLSocket):
+            try:
+                self.request.do_handshake()
+            except OSError:
+                self.refused = True  # the client refused the certificate: no request
+        super().setup()
+
+    def handle(self) -> None:
+        if self.refused:
+            return
+        with contextlib.suppress(OSError):  # a client that hung up
+            super().handle()
 
     def log_message(self, format: str, *args: Any) -> None:
         """Silent: the request line never holds secrets, but the test output stays clean."""
