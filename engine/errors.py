@@ -42,8 +42,34 @@ __all__ = [
     "RexError",
     "ServerError",
     "ValidationError",
+    "leaves",
+    "primary",
     "shown",
 ]
+
+
+def leaves(exc: BaseException) -> list[BaseException]:
+    """The exceptions inside trio's (nested) exception groups, in order; `[exc]` otherwise."""
+    if not isinstance(exc, BaseExceptionGroup):
+        return [exc]
+    found: list[BaseException] = []
+    for inner in exc.exceptions:
+        found.extend(leaves(inner))
+    return found or [exc]
+
+
+def primary(exc: BaseException, *preferred: type[BaseException]) -> BaseException:
+    """The one exception to act on: the first leaf of the first `preferred` kind, else the first.
+
+    One failed tag inside a nursery arrives as an ExceptionGroup; a person should
+    see that tag's error, not "Exceptions from Trio nursery".
+    """
+    found = leaves(exc)
+    for kind in preferred:
+        for leaf in found:
+            if isinstance(leaf, kind):
+                return leaf
+    return found[0]
 
 
 def shown(value: str, limit: int = 80) -> str:

@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn, TextIO
 
-from engine.errors import RexError
+from engine.errors import RexError, primary
 from rex_tui.cli.errors import INTERRUPTED, UsageError, report
 
 __all__ = ["main", "run"]
@@ -124,23 +124,7 @@ def _run(argv: list[str]) -> int:
 
 def _unwrap(exc: BaseException) -> BaseException:
     """The one exception to act on inside trio's exception groups: Ctrl+C first, then ours."""
-    if not isinstance(exc, BaseExceptionGroup):
-        return exc
-    leaves: list[BaseException] = []
-
-    def walk(group: BaseExceptionGroup[BaseException]) -> None:
-        for inner in group.exceptions:
-            if isinstance(inner, BaseExceptionGroup):
-                walk(inner)
-            else:
-                leaves.append(inner)
-
-    walk(exc)
-    for wanted in (KeyboardInterrupt, BrokenPipeError, RexError):
-        for leaf in leaves:
-            if isinstance(leaf, wanted):
-                return leaf
-    return leaves[0] if leaves else exc
+    return primary(exc, KeyboardInterrupt, BrokenPipeError, RexError)
 
 
 def _report(exc: RexError) -> int:

@@ -15,7 +15,7 @@ from typing import TypeVar
 
 import trio
 
-from engine.errors import RexError
+from engine.errors import RexError, primary
 
 __all__ = ["Workers"]
 
@@ -80,6 +80,16 @@ class Workers:
         if self._on_busy is not None:
             self._on_busy(self._busy)
 
+    def _fail(self, slot: str, exc: Exception) -> None:
+        """One readable message for `exc`: the engine error inside a group, else a bug's."""
+        leaf = primary(exc, RexError)
+        if isinstance(leaf, RexError):
+            logger.warning("%s: %s", slot, leaf)
+            self._on_error(slot, leaf)
+            return
+        logger.error("unexpected failure in %s", slot, exc_info=leaf)
+        self._on_error(slot, RexError(f"internal error: {type(leaf).__name__}: {leaf}"))
+
     async def _run(
         self,
         slot: str,
@@ -95,19 +105,17 @@ class Workers:
                 self._set_busy(+1)
                 try:
                     result = await work()
-                except RexError as exc:
+                except Exception as exc:  # a group of failures, or a bug, must not end the UI
                     if not scope.cancel_called:
-                        logger.warning("%s: %s", slot, exc)
-                        self._on_error(slot, exc)
-                    return
-                except Exception as exc:  # a bug must not take the UI down
-                    logger.exception("unexpected failure in %s", slot)
-                    self._on_error(slot, RexError(f"internal error: {exc}"))
+                        self._fail(slot, exc)
                     return
                 finally:
                     self._set_busy(-1)
                 if not scope.cancel_called:
-                    on_result(result)
+                    try:
+                        on_result(result)
+                    except Exception as exc:
+                        self._fail(slot, exc)
         finally:
             if self._scopes.get(slot) is scope:
                 del self._scopes[slot]

@@ -60,8 +60,50 @@ async def test_failures_become_messages_not_crashes(nursery: trio.Nursery) -> No
     await trio.testing.wait_all_tasks_blocked()
     assert sorted((s, str(e)) for s, e in errors) == [
         ("repos", "connection refused"),
-        ("tags", "internal error: oops"),
+        ("tags", "internal error: ValueError: oops"),
     ]
+
+
+async def test_a_nursery_of_failures_becomes_one_readable_message(
+    nursery: trio.Nursery,
+) -> None:
+    errors: list[tuple[str, str]] = []
+    workers = Workers(nursery, on_error=lambda s, e: errors.append((s, str(e))))
+
+    async def fails(exc: Exception) -> None:
+        raise exc
+
+    async def one_tag_fails() -> None:
+        async with trio.open_nursery() as inner:
+            inner.start_soon(trio.sleep, 0)
+            inner.start_soon(fails, NetworkError("tag 1.2 timed out"))
+
+    async def nested_bug() -> None:
+        raise ExceptionGroup("outer", [ExceptionGroup("inner", [KeyError("k")])])
+
+    workers.run("tags", one_tag_fails, lambda _: None)
+    workers.run("details", nested_bug, lambda _: None)
+    await trio.testing.wait_all_tasks_blocked()
+    assert sorted(errors) == [
+        ("details", "internal error: KeyError: 'k'"),
+        ("tags", "tag 1.2 timed out"),
+    ]
+
+
+async def test_a_failing_result_callback_is_a_message(nursery: trio.Nursery) -> None:
+    errors: list[str] = []
+    workers = Workers(nursery, on_error=lambda s, e: errors.append(str(e)))
+
+    async def work() -> int:
+        return 1
+
+    def on_result(value: int) -> None:
+        raise IndexError("row 7")
+
+    workers.run("tags", work, on_result)
+    await trio.testing.wait_all_tasks_blocked()
+    assert errors == ["internal error: IndexError: row 7"]
+    assert workers.busy == 0
 
 
 async def test_a_delayed_slot_is_not_busy_while_it_waits(
