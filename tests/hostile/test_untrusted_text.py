@@ -166,11 +166,17 @@ def run_clean(rex: Rex, *args: str, env: dict[str, str] | None = None) -> Result
 
 def test_cli_escapes_every_path(rex: Rex, hostile: Hostile) -> None:
     r = ("-r", hostile.url)
-    # Listings: the catalog and the tags, pretty and -q (a skipped name is warned about).
-    for args in (("image",), ("image", REPO)):
-        for shape in (("-f", "pretty"), ("-q",)):
-            result = run_clean(rex, *r, *shape, *args)
-            assert ESCAPED in result.stdout + result.stderr, str(result)
+    # Listings: the catalog and the tags, pretty and -q. A name no registry may send is
+    # skipped with one warning (stderr, escaped); under -q the warning goes to the log file.
+    state = rex.root / "home" / ".local" / "state"
+    for args, listed in ((("image",), REPO), (("image", REPO), "v1")):
+        pretty = run_clean(rex, *r, "--no-cache", "-f", "pretty", *args)
+        assert pretty.returncode == 0 and listed in pretty.stdout, str(pretty)
+        warnings = pretty.stderr.splitlines()
+        assert ESCAPED in pretty.stderr and len(warnings) == len(set(warnings)), str(pretty)
+        quiet = run_clean(rex, *r, "--no-cache", "-q", *args)
+        assert quiet.returncode == 0 and quiet.stdout.split() == [listed], str(quiet)
+        assert ESCAPED in log_path(state / "rex").read_text(encoding="utf-8")
     # One image, summary and inspect: every registry-controlled field.
     summary = run_clean(rex, *r, "-f", "pretty", "image", f"{REPO}:v1")
     assert summary.returncode == 0, str(summary)
@@ -201,7 +207,6 @@ def test_cli_escapes_every_path(rex: Rex, hostile: Hostile) -> None:
     error = run_clean(rex, *r, "image", "gone:latest")
     assert error.returncode == 5, str(error)
     assert f"no such thing{ESCAPED}" in error.stderr
-    state = rex.root / "home" / ".local" / "state"
     run_clean(rex, *r, "-vv", "image", "gone:latest", env={"REX_LOG": "debug"})
     logged = log_path(state / "rex").read_text(encoding="utf-8")
     assert_clean(logged, "rex.log")
@@ -335,12 +340,9 @@ def test_tui_widgets_escape_registry_text() -> None:
 
 
 async def test_tui_app_escapes_names_details_and_titles(hostile: Hostile, tmp_path: Path) -> None:
-    # Only the catalog carries a hostile name here: a tag list holding one makes
-    # the tags worker fail as a whole today (the engine is to skip such names).
-    hostile.proxy.clear_faults()
-    serve_hostile_names(hostile.proxy, [REPO, EVIL_REPO], ["v1"])
+    # The hostile names are skipped (and logged, escaped); their images' text is shown.
     async with running_app(tmp_path, [("evil", hostile.url)], cols=220, rows=50) as ui:
-        screen = await ui.wait_for(REPO)
+        screen = await ui.wait_for(REPO, "Repositories (1)")
         ui.press("/")
         ui.type(REPO)
         ui.press("enter")
@@ -355,8 +357,8 @@ async def test_tui_app_escapes_names_details_and_titles(hostile: Hostile, tmp_pa
         screens.append(ui.screen())
         everything = "\n".join(screens)
         assert_clean(everything, "the TUI")
+        assert "Tags (1)" in everything or "v1" in everything
         for shown in (
-            "│evil\\x1b]0;pwned",  # the repository's name
             "mallory\\x1b]0;pwned",  # Summary
             "EVIL=\\x1b]0;pwned",  # Config: env
             "description: line one\\nrex: forged line",  # Config: labels, one line each
@@ -370,13 +372,11 @@ async def test_tui_app_escapes_names_details_and_titles(hostile: Hostile, tmp_pa
 def test_tui_in_a_real_terminal_keeps_its_title_and_screen(
     open_tui: Callable[..., e2e.Terminal], hostile: Hostile
 ) -> None:
-    hostile.proxy.clear_faults()
-    serve_hostile_names(hostile.proxy, [REPO, EVIL_REPO], ["v1"])
     term = open_tui(hostile.url, cols=200, rows=40)
-    term.wait_for("│evil\\x1b]0;pwned", "hostile/app")
+    term.wait_for("Repositories (1)", "hostile/app")  # the hostile name was skipped
     term.press("l")  # the tags of hostile/app, then its details
     shown = term.wait_for("Author        mallory\\x1b]0;pwned")
-    assert "Repositories (2)" in shown  # an ESC [2J would have cleared the screen
+    assert "Repositories (1)" in shown  # an ESC [2J would have cleared the screen
     title = subprocess.run(
         ["tmux", "display-message", "-p", "-t", term.name, "#{pane_title}"],
         capture_output=True,
