@@ -1,0 +1,74 @@
+"""Right answers where the engine used to give wrong ones (issue 11 section 6): sizes,
+`--platform` on a single-platform image, and `docker://` references, against the real
+registry with the standard data set."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from engine import NotFoundError
+from engine.cache import Cache
+from engine.cached import image_from_cache
+from tests.engine.helpers import make_rex
+from tests.support.seed import SeededRegistry
+
+
+async def test_index_sizes_are_pull_sizes_of_every_platform(registry: SeededRegistry) -> None:
+    index = registry.index("oci/multi:latest")
+    async with make_rex(registry.url) as rex:
+        info = await rex.inspect("oci/multi:latest", platform="linux/arm/v7")
+    shown = index.child("linux/arm/v7")
+    assert info.size == shown.layers_size  # not the 418-byte manifest, nor config + layers
+    assert info.config_size == shown.config.size
+    assert info.manifest_size == len(shown.manifest)
+    assert info.platform_sizes == {p: index.child(p).layers_size for p in index.platforms}
+    # Every platform manifest is a few hundred bytes; no platform size is that.
+    assert all(
+        size > max(e.size for e in info.platform_manifests) for size in info.platform_sizes.values()
+    )
+    document = info.to_dict()
+    assert document["size"] == shown.layers_size
+    assert document["platform_sizes"] == info.platform_sizes
+    assert (document["config_size"], document["manifest_size"]) == (
+        shown.config.size,
+        len(shown.manifest),
+    )
+
+
+async def test_cached_answer_has_the_same_sizes(registry: SeededRegistry, tmp_path: Path) -> None:
+    cache = Cache(tmp_path / "cache")
+    async with make_rex(registry.url, cache=cache) as rex:
+        fetched = await rex.inspect("oci/multi:latest")
+    host = registry.url.split("://", 1)[-1]
+    warm = image_from_cache(Cache(tmp_path / "cache"), host, "oci/multi:latest")
+    assert warm is not None
+    assert warm.platform_sizes == fetched.platform_sizes
+    assert (warm.size, warm.config_size, warm.manifest_size) == (
+        fetched.size,
+        fetched.config_size,
+        fetched.manifest_size,
+    )
+
+
+async def test_platform_a_single_platform_image_lacks_is_not_found(
+    registry: SeededRegistry,
+) -> None:
+    async with make_rex(registry.url) as rex:
+        with pytest.raises(NotFoundError, match="linux/amd64") as caught:
+            await rex.inspect("oci/single:1.0", platform="linux/arm64")
+        assert caught.value.exit_code == 5
+        # The platform it is built for, in any spelling, still answers.
+        info = await rex.inspect("oci/single:1.0", platform="linux/x86_64")
+    assert info.platform == "linux/amd64"
+
+
+async def test_docker_transport_prefix(registry: SeededRegistry) -> None:
+    async with make_rex(registry.url) as rex:
+        host = rex.default_host()
+        plain = await rex.inspect("oci/single:1.0")
+        prefixed = await rex.inspect(f"docker://{host}/oci/single:1.0")
+        tags = await rex.list_tags("docker://oci/single")
+    assert prefixed.digest == plain.digest
+    assert sorted(tags) == sorted(registry.tags["oci/single"])
