@@ -271,20 +271,143 @@ def _is_subsequence(short: str, long: str) -> bool:
     return all(char in rest for char in short)
 
 
-@given(names=NAMES, data=st.data())
+def _word_starts(name: str) -> set[int]:
+    """The module docstring's word starts, worked out independently."""
+    seps = "/-_.:"
+    return {
+        k
+        for k, char in enumerate(name)
+        if char not in seps
+        and (k == 0 or name[k - 1] in seps or (name[k - 1].islower() and char.isupper()))
+    }
+
+
+def _shown_alignment(query: str, low: str) -> list[int]:
+    """The highlighted alignment: the longest unbroken prefix (where the rest can follow,
+    else just the first character), then each later character as early as possible."""
+    n = len(query)
+
+    def from_run(k: int) -> list[int] | None:
+        for i in range(len(low)):
+            if low.startswith(query[:k], i):
+                positions, j = list(range(i, i + k)), i + k
+                for char in query[k:]:
+                    j = low.find(char, j)
+                    if j < 0:
+                        break
+                    positions.append(j)
+                    j += 1
+                else:
+                    return positions
+        return None
+
+    k = max(k for k in range(1, n) if query[:k] in low)
+    found = from_run(k) or from_run(1)
+    assert found is not None
+    return found
+
+
+def _strays(query: str, name: str) -> int:
+    """Steps after the unbroken run that land inside a later word."""
+    low, starts = name.lower(), _word_starts(name)
+    positions = _shown_alignment(query.lower(), low)
+    k = max(k for k in range(1, len(query)) if query.lower()[:k] in low)
+    if positions[:k] != list(range(positions[0], positions[0] + k)):
+        k = 1  # the run could not be used (see _shown_alignment)
+    strays = 0
+    for before, after in zip(positions[k - 1 :], positions[k:], strict=False):
+        crossed = any(before < s <= after for s in starts)
+        strays += crossed and after not in starts
+    return strays
+
+
+def _expected(query: str, names: list[str], threshold: float) -> set[int]:
+    q = query.lower()
+    return {
+        i
+        for i, name in enumerate(names)
+        if q in name.lower()
+        or (_is_subsequence(q, name.lower()) and (threshold < 49 or _strays(query, name) < 2))
+    }
+
+
+@given(names=NAMES, data=st.data(), threshold=st.sampled_from([0.0, 50.0]))
 @settings(max_examples=300, deadline=None)
 def test_every_subsequence_match_is_found_and_limits_cut_the_full_ranking(
-    names: list[str], data: st.DataObject
+    names: list[str], data: st.DataObject, threshold: float
 ) -> None:
-    query = data.draw(queries(4))
-    found = search(query, names)
-    expected = {i for i, name in enumerate(names) if _is_subsequence(query.lower(), name.lower())}
+    query = data.draw(queries(5))
+    found = search(query, names, threshold=threshold)
+    expected = _expected(query, names, threshold)
     if expected or len(query.strip()) < 4:
         assert {m.index for m in found} == expected
     keys = [(-m.score, m.text, m.index) for m in found]
     assert keys == sorted(keys)
     for limit in (0, 1, 2, 3, 7):
-        assert search(query, names, limit=limit) == found[:limit]
+        assert search(query, names, limit=limit, threshold=threshold) == found[:limit]
+
+
+# -- spread matches: letters picked out of three or more words ------------------------------
+
+WORDY = st.lists(st.text(alphabet="abcm", min_size=1, max_size=4), min_size=1, max_size=5).map(
+    "-".join
+)
+
+
+@given(names=st.lists(WORDY, max_size=20), query=st.text(alphabet="abcm", min_size=3, max_size=5))
+@settings(max_examples=400, deadline=None)
+def test_spread_matches_score_under_the_threshold_and_the_rest_over_it(
+    names: list[str], query: str
+) -> None:
+    everything = search(query, names, threshold=0)
+    expected = _expected(query, names, 0)
+    if not expected:
+        return  # typos, when nothing matches, are tested elsewhere
+    assert {m.index for m in everything} == expected
+    for match in everything:
+        spread = query not in match.text and _strays(query, match.text) >= 2
+        assert (match.score < 50) == spread, (match.text, match.score)
+        if spread:
+            assert 25 <= match.score < 49
+    kept = search(query, names)
+    assert {m.index for m in kept} == {m.index for m in everything if m.score >= 50} or (
+        not kept and len(query) >= 4  # typos only when nothing matched
+    )
+
+
+# Initials from "abcd", the rest of each word from "efgh": the alignment shown is the
+# initials (where letters recur inside words it may take an earlier, inner one).
+WORD = st.tuples(st.sampled_from("abcd"), st.text(alphabet="efgh", min_size=1, max_size=5))
+
+
+@given(parts=st.lists(WORD, min_size=3, max_size=6))
+def test_initials_and_runs_into_word_starts_are_never_spread(
+    parts: list[tuple[str, str]],
+) -> None:
+    words = [initial + rest for initial, rest in parts]
+    name = "-".join(words)
+    initials = "".join(w[0] for w in words)
+    head = words[0][:2] + "".join(w[0] for w in words[1:])
+    for query in (initials, head):
+        found = search(query, [name])
+        assert [m.text for m in found] == [name] and found[0].score >= 50
+
+
+def test_letters_from_three_unrelated_words_are_dropped() -> None:
+    names = ["team-3/payments-payments-256", "many-things", "x/my-any", "x-a-p-i"]
+    assert texts(search("many", names)) == ["many-things", "x/my-any"]
+    spread = search("many", names, threshold=0)[-1]
+    assert spread.text == "team-3/payments-payments-256" and 25 <= spread.score < 49
+    # m|a|y: each step after the first lands inside another word, bar n beside a.
+    assert spread.positions == (3, 8, 12, 18)
+    # Initials are word starts, not strays.
+    assert texts(search("api", ["x-a-p-i"])) == ["x-a-p-i"]
+    assert texts(search("pwa", ["payments-worker-api"])) == ["payments-worker-api"]
+
+
+def test_spread_names_are_no_typo_fallback() -> None:
+    # Nothing matches properly; the spread name is not offered as a typo either.
+    assert search("mnay", ["team-3/payments-payments-256"]) == []
 
 
 # -- the incremental filter ------------------------------------------------------------------
