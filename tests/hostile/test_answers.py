@@ -1,9 +1,12 @@
 """Right answers where the engine used to give wrong ones (issue 11 section 6): sizes,
-`--platform` on a single-platform image, and `docker://` references, against the real
-registry with the standard data set."""
+`--platform` on a single-platform image, `docker://` references, and a login with no
+usable keyring, against the real registry with the standard data set."""
 
 from __future__ import annotations
 
+import base64
+import json
+import stat
 from pathlib import Path
 
 import pytest
@@ -12,6 +15,7 @@ from engine import NotFoundError
 from engine.cache import Cache
 from engine.cached import image_from_cache
 from tests.engine.helpers import make_rex
+from tests.print.harness import REPO, Rex
 from tests.support.seed import SeededRegistry
 
 
@@ -72,3 +76,60 @@ async def test_docker_transport_prefix(registry: SeededRegistry) -> None:
         tags = await rex.list_tags("docker://oci/single")
     assert prefixed.digest == plain.digest
     assert sorted(tags) == sorted(registry.tags["oci/single"])
+
+
+# -- login with no usable keyring --------------------------------------------------------
+
+
+@pytest.fixture
+def keyless(tmp_path: Path) -> Rex:
+    """A `rex` sandbox whose keyring is keyring's own fail backend, as on a headless box."""
+    root = tmp_path / "rex"
+    home = root / "home"
+    home.mkdir(parents=True)
+    sandbox = Rex(
+        root,
+        {
+            "HOME": str(home),
+            "XDG_CONFIG_HOME": str(home / ".config"),
+            "XDG_CACHE_HOME": str(home / ".cache"),
+            "XDG_STATE_HOME": str(home / ".local" / "state"),
+            "PYTHONPATH": str(REPO),
+            "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+            "DOCKER_CONFIG": str(root / "docker"),
+        },
+    )
+    sandbox.config.write_text("")
+    return sandbox
+
+
+def test_login_without_a_keyring_stores_as_docker_login(
+    keyless: Rex, basic_registry: SeededRegistry
+) -> None:
+    assert basic_registry.credentials is not None
+    user, password = basic_registry.credentials
+    login = keyless(
+        "-f",
+        "pretty",
+        "-r",
+        basic_registry.url,
+        "registry",
+        "login",
+        "-u",
+        user,
+        "--password-stdin",
+        input=password,
+    )
+    assert login.returncode == 0, str(login)
+    config = keyless.root / "docker" / "config.json"
+    auths = json.loads(config.read_text())["auths"]
+    assert auths == {
+        basic_registry.host: {"auth": base64.b64encode(f"{user}:{password}".encode()).decode()}
+    }
+    assert stat.S_IMODE(config.stat().st_mode) == 0o600
+    warnings = [line for line in login.stderr.splitlines() if line.startswith("rex: warning: ")]
+    assert len(warnings) == 1 and "not encrypted" in warnings[0] and str(config) in warnings[0]
+    assert "not encrypted" in login.stdout and password not in login.stdout + login.stderr
+    # The stored login is what later commands use.
+    listing = keyless("-r", basic_registry.url, "-f", "json", "image")
+    assert listing.returncode == 0, str(listing)
