@@ -15,14 +15,15 @@ from engine import NotFoundError
 from engine.cache import Cache
 from engine.cached import image_from_cache
 from tests.engine.helpers import make_rex
-from tests.print.harness import REPO, Rex
+from tests.print.conftest import rex  # noqa: F401 - the sandboxed `rex` fixture
+from tests.print.harness import Rex
 from tests.support.seed import SeededRegistry
 
 
 async def test_index_sizes_are_pull_sizes_of_every_platform(registry: SeededRegistry) -> None:
     index = registry.index("oci/multi:latest")
-    async with make_rex(registry.url) as rex:
-        info = await rex.inspect("oci/multi:latest", platform="linux/arm/v7")
+    async with make_rex(registry.url) as client:
+        info = await client.inspect("oci/multi:latest", platform="linux/arm/v7")
     shown = index.child("linux/arm/v7")
     assert info.size == shown.layers_size  # not the 418-byte manifest, nor config + layers
     assert info.config_size == shown.config.size
@@ -43,8 +44,8 @@ async def test_index_sizes_are_pull_sizes_of_every_platform(registry: SeededRegi
 
 async def test_cached_answer_has_the_same_sizes(registry: SeededRegistry, tmp_path: Path) -> None:
     cache = Cache(tmp_path / "cache")
-    async with make_rex(registry.url, cache=cache) as rex:
-        fetched = await rex.inspect("oci/multi:latest")
+    async with make_rex(registry.url, cache=cache) as client:
+        fetched = await client.inspect("oci/multi:latest")
     host = registry.url.split("://", 1)[-1]
     warm = image_from_cache(Cache(tmp_path / "cache"), host, "oci/multi:latest")
     assert warm is not None
@@ -59,21 +60,21 @@ async def test_cached_answer_has_the_same_sizes(registry: SeededRegistry, tmp_pa
 async def test_platform_a_single_platform_image_lacks_is_not_found(
     registry: SeededRegistry,
 ) -> None:
-    async with make_rex(registry.url) as rex:
+    async with make_rex(registry.url) as client:
         with pytest.raises(NotFoundError, match="linux/amd64") as caught:
-            await rex.inspect("oci/single:1.0", platform="linux/arm64")
+            await client.inspect("oci/single:1.0", platform="linux/arm64")
         assert caught.value.exit_code == 5
         # The platform it is built for, in any spelling, still answers.
-        info = await rex.inspect("oci/single:1.0", platform="linux/x86_64")
+        info = await client.inspect("oci/single:1.0", platform="linux/x86_64")
     assert info.platform == "linux/amd64"
 
 
 async def test_docker_transport_prefix(registry: SeededRegistry) -> None:
-    async with make_rex(registry.url) as rex:
-        host = rex.default_host()
-        plain = await rex.inspect("oci/single:1.0")
-        prefixed = await rex.inspect(f"docker://{host}/oci/single:1.0")
-        tags = await rex.list_tags("docker://oci/single")
+    async with make_rex(registry.url) as client:
+        host = client.default_host()
+        plain = await client.inspect("oci/single:1.0")
+        prefixed = await client.inspect(f"docker://{host}/oci/single:1.0")
+        tags = await client.list_tags("docker://oci/single")
     assert prefixed.digest == plain.digest
     assert sorted(tags) == sorted(registry.tags["oci/single"])
 
@@ -81,34 +82,18 @@ async def test_docker_transport_prefix(registry: SeededRegistry) -> None:
 # -- login with no usable keyring --------------------------------------------------------
 
 
-@pytest.fixture
-def keyless(tmp_path: Path) -> Rex:
-    """A `rex` sandbox whose keyring is keyring's own fail backend, as on a headless box."""
-    root = tmp_path / "rex"
-    home = root / "home"
-    home.mkdir(parents=True)
-    sandbox = Rex(
-        root,
-        {
-            "HOME": str(home),
-            "XDG_CONFIG_HOME": str(home / ".config"),
-            "XDG_CACHE_HOME": str(home / ".cache"),
-            "XDG_STATE_HOME": str(home / ".local" / "state"),
-            "PYTHONPATH": str(REPO),
-            "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
-            "DOCKER_CONFIG": str(root / "docker"),
-        },
-    )
-    sandbox.config.write_text("")
-    return sandbox
-
-
 def test_login_without_a_keyring_stores_as_docker_login(
-    keyless: Rex, basic_registry: SeededRegistry
+    rex: Rex,  # noqa: F811 - the fixture imported above
+    basic_registry: SeededRegistry,
 ) -> None:
     assert basic_registry.credentials is not None
     user, password = basic_registry.credentials
-    login = keyless(
+    # keyring's own fail backend, as on a headless box; docker's config dir moved.
+    keyless = {
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+        "DOCKER_CONFIG": str(rex.root / "docker"),
+    }
+    login = rex(
         "-f",
         "pretty",
         "-r",
@@ -119,9 +104,10 @@ def test_login_without_a_keyring_stores_as_docker_login(
         user,
         "--password-stdin",
         input=password,
+        env=keyless,
     )
     assert login.returncode == 0, str(login)
-    config = keyless.root / "docker" / "config.json"
+    config = rex.root / "docker" / "config.json"
     auths = json.loads(config.read_text())["auths"]
     assert auths == {
         basic_registry.host: {"auth": base64.b64encode(f"{user}:{password}".encode()).decode()}
@@ -131,5 +117,5 @@ def test_login_without_a_keyring_stores_as_docker_login(
     assert len(warnings) == 1 and "not encrypted" in warnings[0] and str(config) in warnings[0]
     assert "not encrypted" in login.stdout and password not in login.stdout + login.stderr
     # The stored login is what later commands use.
-    listing = keyless("-r", basic_registry.url, "-f", "json", "image")
+    listing = rex("-r", basic_registry.url, "-f", "json", "image", env=keyless)
     assert listing.returncode == 0, str(listing)
