@@ -37,13 +37,16 @@ possible: span is its length, start its first index, w how many of its
 characters start words. That alignment is the one highlighted.
 
 Each step of that alignment after the run goes to the next matched character.
-A step that stays inside the current word, or lands on a word start (right
-after a separator, say), reads as typed; a step that lands inside a later word
-is a *stray*. Two strays mean letters picked out of three or more unrelated
-words ("many" in ``team-3/payments-payments-256``: m|a|y from three words), so
-such a *spread* match scores under 50 and the default threshold drops it, the
-way fzf users expect: contiguous runs, word starts and initials ("pwa" for
-``payments-worker-api``) stay, letters scattered across words go.
+A step to the very next character (across a separator too), or one that stays
+inside the current word, reads as typed; a step that skips characters into a
+later word is a *stray*, and every stray adds a word to the match. Two strays
+mean pieces picked out of three or more words ("many" in
+``team-3/payments-payments-256``: m|a|y; "acme" in ``team-5/cart-media``:
+a|c|me), so such a *spread* match scores under 50 and the default threshold
+drops it, the way fzf users expect: contiguous runs and matches within two
+words stay ("team-4/api" in ``team-4/billing-api``, "paymnts-wrk" in
+``payments-worker``), letters scattered across three words go, initials of
+three words ("pwa") too.
 
 Names scoring below `threshold` (default 50: only spread matches and typos do)
 are dropped; equal scores sort by name, then by index in the list. A name
@@ -480,15 +483,15 @@ def _stray_search(ql: str, k: int) -> _Search:
     `ql[:k]` unbroken, then each later character as early as possible.
 
     Each later step is atomic (one way to match: linear in the name) and tries, in
-    order: inside the current word, at a word start, anywhere; the last, a stray
-    step, sets an empty group, so `groups()` counts the strays.
+    order: inside the current word, the very next character past a word mark, anywhere;
+    the last, a stray step, sets an empty group, so `groups()` counts the strays.
     """
     esc = [re.escape(char) for char in ql]
     run = esc[0] + "".join(f"{_MARK}?{c}" for c in esc[1:k])
     m = _MARK
-    # [^c]*c is the earliest c, with nothing to backtrack: inside the word (no mark on
-    # the way), right after a mark, or else a stray.
-    steps = (f"(?>[^{m}{c}]*{c}|[^{c}]*(?<={m}){c}|[^{c}]*{c}())" for c in esc[k:])
+    # Each alternative takes the earliest c, with nothing to backtrack: inside the word
+    # (no mark on the way), the next character after a mark, or else a stray.
+    steps = (f"(?>[^{m}{c}]*{c}|{m}{c}|[^{c}]*{c}())" for c in esc[k:])
     return re.compile(run + "".join(steps), re.DOTALL).search
 
 
