@@ -73,7 +73,6 @@ from operator import (
     eq,
     ge,
     gt,
-    is_,
     itemgetter,
     le,
     methodcaller,
@@ -448,8 +447,8 @@ def _few_strays(
         places = list(compress(places, map(not_, held)))
         if not group:
             continue
-        texts = map(marked.__getitem__, map(ids.__getitem__, group))
-        found: list[re.Match[str] | None] = []
+        texts = list(map(marked.__getitem__, map(ids.__getitem__, group)))
+        unset: list[int] = []
         if k == n - 1:
             # One step after the run cannot stray twice. The last character follows some
             # run if it follows the first; where not, the alignment falls back as below.
@@ -457,22 +456,27 @@ def _few_strays(
             ends = map(add, map(str.find, group_lows, repeat(ql[:k])), repeat(k))
             missing = list(map(gt, repeat(0), map(str.find, group_lows, repeat(ql[k]), ends)))
         else:
-            found = list(map(_stray_search(ql, k), texts))
-            missing = list(map(is_, found, repeat(None)))
+            unset = _unset_groups(ql, k, texts)
+            missing = list(map(eq, unset, repeat(n - k + 1)))
         if any(missing):  # the run occurs only where the rest cannot follow: as scattered()
-            again = compress(map(marked.__getitem__, map(ids.__getitem__, group)), missing)
-            _mark_spread(fits, compress(group, missing), map(_stray_search(ql, 1), again), n - 3)
-        if found:
+            again = _unset_groups(ql, 1, compress(texts, missing))
+            _mark_spread(fits, compress(group, missing), again, n - 3)
+        if unset:
             kept = list(map(not_, missing))
-            _mark_spread(fits, compress(group, kept), compress(found, kept), n - k - 2)
+            _mark_spread(fits, compress(group, kept), compress(unset, kept), n - k - 2)
     return fits
 
 
-def _mark_spread(
-    fits: list[bool], places: Iterable[int], found: Iterable[re.Match[str] | None], most: int
-) -> None:
-    """Set `fits` false where an alignment leaves at most `most` stray groups unset."""
-    unset = map(tuple.count, map(_groups, cast(Iterable[re.Match[str]], found)), repeat(None))
+def _unset_groups(ql: str, k: int, texts: Iterable[str]) -> list[int]:
+    """How many groups of `_stray_search(ql, k)` each text leaves unset (n - k + 1: none
+    found). Each match dies at once: thousands kept alive would wake the garbage
+    collector, which then walks every object the process holds."""
+    found = map(_stray_search(ql, k), texts)
+    return list(map(tuple.count, map(_groups, found), repeat(None)))
+
+
+def _mark_spread(fits: list[bool], places: Iterable[int], unset: Iterable[int], most: int) -> None:
+    """Set `fits` false where at most `most` stray groups are unset: two strays or more."""
     for place in compress(places, map(le, unset, repeat(most))):
         fits[place] = False
 
@@ -489,10 +493,12 @@ def _stray_search(ql: str, k: int) -> _Search:
     esc = [re.escape(char) for char in ql]
     run = esc[0] + "".join(f"{_MARK}?{c}" for c in esc[1:k])
     m = _MARK
-    # Each alternative takes the earliest c, with nothing to backtrack: inside the word
-    # (no mark on the way), the next character after a mark, or else a stray.
-    steps = (f"(?>[^{m}{c}]*{c}|{m}{c}|[^{c}]*{c}())" for c in esc[k:])
-    return re.compile(run + "".join(steps), re.DOTALL).search
+    # Each alternative takes the earliest c, possessively (nothing to backtrack): inside
+    # the word (no mark on the way), the next character after a mark, or else a stray.
+    steps = (f"(?>[^{m}{c}]*+{c}|{m}{c}|[^{c}]*+{c}())" for c in esc[k:])
+    # A search always finds something: the alignment, with a last group set, or else
+    # the empty end of the text with every group unset.
+    return re.compile(f"{run}{''.join(steps)}()|\\Z", re.DOTALL).search
 
 
 def _contiguous(n: int, base: float, a: float, b: float, size: int, j: int, c: bool) -> float:
