@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 
 from engine import oci
 from engine.errors import NotFoundError, RexError
 from engine.models import ImageInfo, Manifest, PlatformManifest
 from engine.reference import Reference
 
-__all__ = ["assemble_image", "choose_child", "host_default_platform", "platform_entries"]
+__all__ = [
+    "assemble_image",
+    "check_platform",
+    "choose_child",
+    "host_default_platform",
+    "platform_entries",
+    "platform_sizes",
+]
 
 _MACHINE_ARCH = {
     "x86_64": "amd64",
@@ -61,6 +69,34 @@ def choose_child(index: oci.ImageIndex, wanted: oci.Platform | None) -> oci.Desc
         return images[0]
 
 
+def platform_sizes(
+    entries: tuple[PlatformManifest, ...], children: Mapping[str, Manifest]
+) -> dict[str, int]:
+    """Each platform's pull size (its compressed layers) from its manifest in `children`.
+
+    A platform whose manifest is not in `children` (or is no image manifest) is left out.
+    """
+    sizes: dict[str, int] = {}
+    for entry in entries:
+        child = children.get(entry.digest)
+        if child is not None and isinstance(child.parsed, oci.ImageManifest):
+            sizes.setdefault(entry.platform, child.parsed.layers_size)
+    return sizes
+
+
+def check_platform(display: str, config: oci.ImageConfig, wanted: oci.Platform | None) -> None:
+    """NotFoundError when a single-platform image is not built for the `wanted` platform."""
+    built = _config_platform(config)
+    if wanted is None or built is None:
+        return  # an artifact's config may name no platform: nothing to hold it against
+    if wanted.matches(oci.Platform(config.os or "", config.architecture or "", config.variant)):
+        return
+    raise NotFoundError(
+        f"{display} is a single-platform image for {built}, not {wanted}",
+        hint=f"Leave out --platform, or ask for {built}.",
+    )
+
+
 def assemble_image(
     ref: Reference,
     display: str,
@@ -68,8 +104,15 @@ def assemble_image(
     image: Manifest,
     raw_config: bytes,
     chosen: oci.Descriptor | None,
+    *,
+    wanted: oci.Platform | None = None,
+    children: Mapping[str, Manifest] | None = None,
 ) -> ImageInfo:
-    """An ImageInfo from the top manifest, the shown image manifest and its config."""
+    """An ImageInfo from the top manifest, the shown image manifest and its config.
+
+    `wanted` is the platform asked for (checked here for a single-platform image);
+    `children` holds an index's platform manifests by digest, for `platform_sizes`.
+    """
     if not isinstance(image.parsed, oci.ImageManifest):
         raise RexError(
             f"{display} resolves to a nested index, which rex cannot show",
@@ -78,6 +121,13 @@ def assemble_image(
     config = oci.parse_config(raw_config)
     entries = platform_entries(top.parsed) if isinstance(top.parsed, oci.ImageIndex) else ()
     shown = str(chosen.platform) if chosen is not None and chosen.platform else None
+    if not entries:
+        check_platform(display, config, wanted)
+    platform = shown or _config_platform(config)
+    if entries:
+        sizes = platform_sizes(entries, {image.digest: image, **(children or {})})
+    else:
+        sizes = {platform: image.parsed.layers_size} if platform else {}
     return ImageInfo(
         reference=display,
         registry=ref.registry,
@@ -86,10 +136,11 @@ def assemble_image(
         digest=top.digest,
         manifest=top,
         image=image,
-        platform=shown or _config_platform(config),
+        platform=platform,
         platform_manifests=entries,
         config=config,
         raw_config=raw_config,
+        platform_sizes=sizes,
     )
 
 

@@ -21,7 +21,7 @@ from itertools import repeat
 from typing import Any
 
 from engine import oci
-from engine.assemble import assemble_image, choose_child
+from engine.assemble import assemble_image, choose_child, platform_entries
 from engine.cache import Cache, CacheEntry, CacheKey
 from engine.cache_format import verify_body
 from engine.errors import ContentError, RexError, ValidationError
@@ -143,20 +143,27 @@ def cached_image(
             return None
         top = manifest_from(top_entry.data)
         image, chosen = top, None
+        children: dict[str, Manifest] = {}
         if isinstance(top.parsed, oci.ImageIndex):
             chosen = choose_child(top.parsed, wanted)
-            child_key = CacheKey.manifest(ref.registry, ref.repository, chosen.digest)
-            child = _usable(cache, child_key, now, allow_stale)
-            if child is None:
-                return None
-            image = manifest_from(child.data)
+            # Every platform's manifest, for platform_sizes (Rex.inspect caches them all).
+            for entry in platform_entries(top.parsed):
+                child_key = CacheKey.manifest(ref.registry, ref.repository, entry.digest)
+                child = _usable(cache, child_key, now, allow_stale)
+                if child is None:
+                    return None
+                children[entry.digest] = manifest_from(child.data)
+            image = children[chosen.digest]
         if not isinstance(image.parsed, oci.ImageManifest):
             return None
         config_key = CacheKey.config(ref.registry, ref.repository, image.parsed.config.digest)
         config = _usable(cache, config_key, now, allow_stale)
         if config is None:
             return None
-        info = assemble_image(ref, display, top, image, config_from(config.data), chosen)
+        raw_config = config_from(config.data)
+        info = assemble_image(
+            ref, display, top, image, raw_config, chosen, wanted=wanted, children=children
+        )
     except RexError as exc:
         # A platform the cached index lacks, a damaged entry...: let the registry answer.
         logger.debug("cache cannot answer %s: %s", ref, exc)

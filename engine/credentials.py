@@ -3,8 +3,11 @@
 Lookup order follows the seeds: docker's config (credHelpers, then auths, then
 credsStore), then the containers auth.json podman and skopeo use, then the
 system keyring, where `rex registry login` stores what it is given unless
-docker names a credential helper. No secret is ever logged, put in an error,
-or written to a file by this module.
+docker names a credential helper. With no usable keyring (or the keyring turned
+off) a login goes where `docker login` puts it without a credential store: base64
+`auth` under `auths` in docker's config.json (DOCKER_CONFIG respected), mode 0600,
+with a warning that says so. No secret is ever logged or put in an error, and
+that file is the only one this module writes one to.
 """
 
 from __future__ import annotations
@@ -54,6 +57,7 @@ _HELPER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")  # no path tricks in 
 _HELPER_NOT_FOUND = "credentials not found"  # docker-credential-helpers' "missing" message
 
 _FILE_HINT = "Fix or remove the file, or log in again with 'rex registry login'."
+_SECRET_FIELDS = frozenset({"auth", "username", "password", "identitytoken", "registrytoken"})
 _HELPER_HINT = (
     "Check the helper with 'docker-credential-NAME list', or remove it from "
     "credHelpers / credsStore in the docker config.json."
@@ -423,24 +427,54 @@ class CredentialStore:
             logger.info("stored credentials for %s in credential helper '%s'", key, name)
             return f"credential helper '{name}'"
         if not self._use_keyring:
-            raise ConfigurationError(
-                f"nowhere safe to store credentials for {key}: no credential helper, keyring off",
-                hint=_KEYRING_HINT,
-            )
+            return self._store_in_docker_config(path, config, key, credentials, "keyring off")
         value = {"username": credentials.username, "password": credentials.password}
         if credentials.identity_token:
             value["identitytoken"] = credentials.identity_token
         try:
             _keyring().set_password(KEYRING_SERVICE, key, json.dumps(value))
             backend = str(_keyring().get_keyring().name)
-        except Exception as exc:  # backends raise anything; never chain (it may hold the value)
-            raise ConfigurationError(
-                f"cannot store credentials for {key}: no usable keyring backend "
-                f"({type(exc).__name__})",
-                hint=_KEYRING_HINT,
-            ) from None
+        except Exception as exc:  # backends raise anything; never show it (it may hold the value)
+            reason = f"no usable keyring: {type(exc).__name__}"
+            return self._store_in_docker_config(path, config, key, credentials, reason)
         logger.info("stored credentials for %s in the keyring (%s)", key, backend)
         return f"keyring ({backend})"
+
+    def _store_in_docker_config(
+        self,
+        path: Path,
+        config: dict[str, object],
+        key: str,
+        credentials: Credentials,
+        reason: str,
+    ) -> str:
+        """Store as `docker login` does without a credential store: base64 in config.json."""
+        auths = _section(config, "auths", path)
+        server = next(iter(_matching_keys(auths, key)), _server_url(key))
+        pair = f"{credentials.username}:{credentials.password}".encode()
+        entry: dict[str, object] = {"auth": base64.b64encode(pair).decode("ascii")}
+        if credentials.identity_token:
+            entry["identitytoken"] = credentials.identity_token
+        previous = auths.get(server)
+        if isinstance(previous, dict):  # keep what docker keeps beside it (e.g. "email")
+            entry = {**{k: v for k, v in previous.items() if k not in _SECRET_FIELDS}, **entry}
+        config["auths"] = {**auths, server: entry}
+        _write_json_atomically(path, config)
+        try:
+            os.chmod(path, 0o600)  # it holds a password now, whatever its mode was
+        except OSError as exc:
+            raise ConfigurationError(
+                f"cannot make {path} private (mode 0600): {exc.strerror}",
+                hint="Check the file's owner and permissions.",
+            ) from None
+        logger.warning(
+            "%s: stored the login for %s in %s as base64, not encrypted, as 'docker login' "
+            "does without a credential store",
+            reason,
+            key,
+            path,
+        )
+        return f"docker config.json ({path}), not encrypted"
 
     def erase(self, registry: str) -> list[str]:
         """Remove `registry`'s credentials from every source; the places they were removed from."""

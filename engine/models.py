@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -97,6 +98,8 @@ class ImageInfo(Frozen):
     platform_manifests: tuple[PlatformManifest, ...]
     config: oci.ImageConfig
     raw_config: bytes
+    platform_sizes: Mapping[str, int] = field(default_factory=dict, hash=False)
+    """Pull size (compressed layers) per platform: every platform of an index, else the one."""
 
     @property
     def media_type(self) -> str:
@@ -132,8 +135,18 @@ class ImageInfo(Frozen):
 
     @property
     def size(self) -> int:
-        """Bytes to pull the shown image: config plus compressed layers."""
-        return self.image_manifest.total_size
+        """What a pull of the shown platform downloads: the sum of its compressed layers."""
+        return self.image_manifest.layers_size
+
+    @property
+    def config_size(self) -> int:
+        """Bytes of the shown platform's config blob, apart from `size`."""
+        return self.image_manifest.config.size
+
+    @property
+    def manifest_size(self) -> int:
+        """Bytes of the shown platform's image manifest, apart from `size`."""
+        return len(self.image.body)
 
     @property
     def labels(self) -> dict[str, str]:
@@ -151,6 +164,9 @@ class ImageInfo(Frozen):
             "digest": self.digest,
             "manifest_type": self.manifest_type,
             "size": self.size,
+            "config_size": self.config_size,
+            "manifest_size": self.manifest_size,
+            "platform_sizes": dict(self.platform_sizes),
             "platforms": list(self.platforms),
             "config": {
                 "entrypoint": list(cfg.entrypoint or ()),
@@ -174,7 +190,7 @@ class TagInfo(Frozen):
     tag: str
     digest: str
     size: int
-    """Config plus layers of the shown platform's image (the host's, else the first)."""
+    """Compressed layers of the shown platform's image (the host's, else the first)."""
     created: datetime | None
     platforms: tuple[str, ...]
     media_type: str

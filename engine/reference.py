@@ -16,6 +16,7 @@ from engine.errors import ValidationError, shown
 __all__ = [
     "DOCKER_HUB",
     "DOCKER_HUB_API",
+    "DOCKER_TRANSPORT",
     "MAX_REPOSITORY_LENGTH",
     "Reference",
     "normalize_registry",
@@ -26,6 +27,8 @@ __all__ = [
 DOCKER_HUB = "docker.io"
 """Docker Hub's canonical display name, as docker prints it."""
 DOCKER_HUB_API = "registry-1.docker.io"
+DOCKER_TRANSPORT = "docker://"
+"""skopeo's transport prefix for a registry image; `Reference.parse` accepts and drops it."""
 """The host that actually serves Docker Hub's registry API."""
 MAX_REPOSITORY_LENGTH = 255
 
@@ -142,9 +145,13 @@ class Reference:
 
     @classmethod
     def parse(cls, text: str, *, default_registry: str = DOCKER_HUB) -> Reference:
-        """Parse `[registry/]repository[:tag][@digest]` as docker does."""
+        """Parse `[docker://][registry/]repository[:tag][@digest]` as docker does.
+
+        The `docker://` transport prefix is accepted and dropped, as skopeo writes it.
+        """
         if not isinstance(text, str):
             raise ValidationError(f"an image reference must be text, got {type(text).__name__}")
+        text = text.removeprefix(DOCKER_TRANSPORT)
         if not text:
             raise ValidationError("empty image reference", hint=_REFERENCE_HINT)
         if text != text.strip() or any(ch.isspace() for ch in text):

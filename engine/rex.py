@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Protocol
 import trio
 
 from engine import oci, overview
-from engine.assemble import assemble_image, choose_child
+from engine.assemble import assemble_image, choose_child, platform_entries
 from engine.cache import Cache, CacheKey
 from engine.cached import (
     Consistency,
@@ -490,18 +490,48 @@ class Rex:
         wanted = oci.Platform.parse(platform) if isinstance(platform, str) else platform
         top = await self._manifest(ref, ref.identifier, level)
         image, chosen = top, None
+        children: dict[str, Manifest] = {}
         if isinstance(top.parsed, oci.ImageIndex):
             chosen = choose_child(top.parsed, wanted)
-            image = await self._manifest(ref, chosen.digest, level)
-        elif wanted is not None:
-            logger.debug("%s is single-platform; ignoring platform %s", ref, wanted)
+            children = await self._platform_manifests(ref, top.parsed, level)
+            image = children.get(chosen.digest) or await self._manifest(ref, chosen.digest, level)
         if not isinstance(image.parsed, oci.ImageManifest):
             raise RexError(
                 f"{self.display(ref)} resolves to a nested index, which rex cannot show",
                 hint="Inspect one of its child manifests by digest.",
             )
         raw_config = await self._config_blob(ref, image.parsed.config.digest)
-        return assemble_image(ref, self.display(ref), top, image, raw_config, chosen)
+        return assemble_image(
+            ref,
+            self.display(ref),
+            top,
+            image,
+            raw_config,
+            chosen,
+            wanted=wanted,
+            children=children,
+        )
+
+    async def _platform_manifests(
+        self, ref: Reference, index: oci.ImageIndex, level: Consistency
+    ) -> dict[str, Manifest]:
+        """Every platform manifest of an index, fetched concurrently (by digest: cached for good).
+
+        One that cannot be fetched or read is left out, so a broken sibling costs
+        only its own size, not the whole answer.
+        """
+        found: dict[str, Manifest] = {}
+
+        async def one(digest: str) -> None:
+            try:
+                found[digest] = await self._manifest(ref, digest, level)
+            except (NotFoundError, ContentError) as exc:
+                logger.debug("platform manifest %s of %s: %s", digest, ref, exc.message)
+
+        async with trio.open_nursery() as nursery:
+            for digest in dict.fromkeys(entry.digest for entry in platform_entries(index)):
+                nursery.start_soon(one, digest)
+        return found
 
     async def fetch_image(
         self,

@@ -22,7 +22,10 @@ ASCII letter meets an upper-case one. The classes' ranges never overlap:
     prefix     name starts with q                   90 + 8 n/L + c
     substring  q at index j: the first word start   80 + 6 n/L + 3/(1+j) + c
                holding it, else its first index     70 + 6 n/L + 3/(1+j) + c
-    scattered  q a subsequence of the name          50 + 19 (K - 1 + Q) / (n - 1)
+    scattered  q a subsequence of the name, its     50 + 19 (K - 1 + Q) / (n - 1)
+               alignment making at most one stray
+    spread     q a subsequence, its alignment       25 + 24 (K - 1 + Q) / (n - 1)
+               making two strays or more
     typo       nothing above, n >= 4, the name      0.7 partial_ratio(q, name)
                lacks exactly one query character    (rapidfuzz)
 
@@ -31,11 +34,24 @@ in the name, so more typed characters in one run always rank higher; then
 Q = 0.45 n/span + 0.3 w/n + 0.1/(1+start) + 0.1 n/L + 0.05 c (always < 1) for
 the first alignment holding that run with each later character as early as
 possible: span is its length, start its first index, w how many of its
-characters start words.
+characters start words. That alignment is the one highlighted.
 
-Names scoring below `threshold` (default 50: only typos can) are dropped; equal
-scores sort by name, then by index in the list. A name matching "abc" matches
-"ab" too, so while typing a filter only re-checks the last query's survivors.
+Each step of that alignment after the run goes to the next matched character.
+A step to the very next character (across a separator too), or one that stays
+inside the current word, reads as typed; a step that skips characters into a
+later word is a *stray*, and every stray adds a word to the match. Two strays
+mean pieces picked out of three or more words ("many" in
+``team-3/payments-payments-256``: m|a|y; "acme" in ``team-5/cart-media``:
+a|c|me), so such a *spread* match scores under 50 and the default threshold
+drops it, the way fzf users expect: contiguous runs and matches within two
+words stay ("team-4/api" in ``team-4/billing-api``, "paymnts-wrk" in
+``payments-worker``), letters scattered across three words go, initials of
+three words ("pwa") too.
+
+Names scoring below `threshold` (default 50: only spread matches and typos do)
+are dropped; equal scores sort by name, then by index in the list. A name
+matching "abc" matches "ab" too, so while typing a filter only re-checks the
+last query's survivors.
 """
 
 from __future__ import annotations
@@ -48,9 +64,22 @@ from bisect import bisect_left
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 from itertools import compress, repeat
-from operator import attrgetter, contains, eq, ge, itemgetter, neg, not_, sub
+from operator import (
+    add,
+    attrgetter,
+    contains,
+    eq,
+    ge,
+    gt,
+    itemgetter,
+    le,
+    methodcaller,
+    neg,
+    not_,
+    sub,
+)
 from typing import Any, cast
 
 from rapidfuzz import fuzz, process
@@ -70,10 +99,12 @@ __all__ = [
 ]
 
 SEPARATORS = "/-_.:"
+SPREAD_BASE, SPREAD_SCALE = 25.0, 24.0
+"""Scores of subsequence matches touching three or more words: 25 up to (not) 49."""
 _MARK = "\x00"  # put before every word start in the "marked" copies of the names
 _SLASHED = re.compile(r"/(.*)/(i?)", re.DOTALL)
 _QUERY_HINT = 'Type fuzzy text, "exact text", wild*cards?, ^regex$ or /regex/i.'
-_regs, _first = attrgetter("regs"), itemgetter(0)
+_regs, _first, _groups = attrgetter("regs"), itemgetter(0), methodcaller("groups", None)
 
 # A row while ranking: (-score, name, index, id, detail for positions); sorts best first.
 _Row = tuple[float, str, int, int, Any]
@@ -303,7 +334,8 @@ class _Step:
     rest: tuple[int, ...]  # the other survivors, sorted: inner and scattered together
     lows: tuple[str, ...]  # the lower-cased names of rest
     inner: tuple[int, ...]  # hold it as a substring further on; sorted
-    scattered: tuple[int, ...]  # hold it only as a subsequence; sorted
+    scattered: tuple[int, ...]  # hold it only as a subsequence within two words; sorted
+    spread: tuple[int, ...] = ()  # hold it only as a subsequence over 3+ words; sorted
 
     def size(self) -> int:
         """How many names survive."""
@@ -386,8 +418,87 @@ class _Steps:
         ids, lows = list(map(ids.__getitem__, hits)), tuple(map(lows.__getitem__, hits))
         flags = list(map(contains, lows, repeat(ql)))
         inner = tuple(compress(ids, flags))
-        scattered = tuple(compress(ids, map(not_, flags)))
-        return _Step(ql, start, stop, tuple(ids), lows, inner, scattered)
+        others = list(compress(ids, map(not_, flags)))
+        if len(ql) < 3 or not others:  # two strays need three characters
+            return _Step(ql, start, stop, tuple(ids), lows, inner, tuple(others))
+        other_lows = list(compress(lows, map(not_, flags)))
+        fits = _few_strays(ql, others, other_lows, ix.marked)
+        scattered = tuple(compress(others, fits))
+        spread = tuple(compress(others, map(not_, fits)))
+        return _Step(ql, start, stop, tuple(ids), lows, inner, scattered, spread)
+
+
+def _few_strays(
+    ql: str, ids: Sequence[int], lows: Sequence[str], marked: Sequence[str]
+) -> list[bool]:
+    """For each of `ids` (names holding `ql` as a subsequence, not a substring), whether
+    its shown alignment makes fewer than two stray steps (see the module docstring)."""
+    n = len(ql)
+    fits = [True] * len(ids)
+    places = list(range(len(ids)))
+    # Group by the longest unbroken prefix k, as the ranking does: with k = n - 1 only
+    # the last step can stray, so only shorter runs need a look. All of it runs in C,
+    # bar a Python step per spread name.
+    for k in range(n - 1, 0, -1):
+        if not places:
+            break
+        held = list(map(contains, map(lows.__getitem__, places), repeat(ql[:k])))
+        group = list(compress(places, held))
+        places = list(compress(places, map(not_, held)))
+        if not group:
+            continue
+        texts = list(map(marked.__getitem__, map(ids.__getitem__, group)))
+        unset: list[int] = []
+        if k == n - 1:
+            # One step after the run cannot stray twice. The last character follows some
+            # run if it follows the first; where not, the alignment falls back as below.
+            group_lows = list(map(lows.__getitem__, group))
+            ends = map(add, map(str.find, group_lows, repeat(ql[:k])), repeat(k))
+            missing = list(map(gt, repeat(0), map(str.find, group_lows, repeat(ql[k]), ends)))
+        else:
+            unset = _unset_groups(ql, k, texts)
+            missing = list(map(eq, unset, repeat(n - k + 1)))
+        if any(missing):  # the run occurs only where the rest cannot follow: as scattered()
+            again = _unset_groups(ql, 1, compress(texts, missing))
+            _mark_spread(fits, compress(group, missing), again, n - 3)
+        if unset:
+            kept = list(map(not_, missing))
+            _mark_spread(fits, compress(group, kept), compress(unset, kept), n - k - 2)
+    return fits
+
+
+def _unset_groups(ql: str, k: int, texts: Iterable[str]) -> list[int]:
+    """How many groups of `_stray_search(ql, k)` each text leaves unset (n - k + 1: none
+    found). Each match dies at once: thousands kept alive would wake the garbage
+    collector, which then walks every object the process holds."""
+    found = map(_stray_search(ql, k), texts)
+    return list(map(tuple.count, map(_groups, found), repeat(None)))
+
+
+def _mark_spread(fits: list[bool], places: Iterable[int], unset: Iterable[int], most: int) -> None:
+    """Set `fits` false where at most `most` stray groups are unset: two strays or more."""
+    for place in compress(places, map(le, unset, repeat(most))):
+        fits[place] = False
+
+
+@lru_cache(maxsize=256)
+def _stray_search(ql: str, k: int) -> _Search:
+    """A search of a marked name for the alignment a scattered match shows (`_Fuzzy.pattern`):
+    `ql[:k]` unbroken, then each later character as early as possible.
+
+    Each later step is atomic (one way to match: linear in the name) and tries, in
+    order: inside the current word, the very next character past a word mark, anywhere;
+    the last, a stray step, sets an empty group, so `groups()` counts the strays.
+    """
+    esc = [re.escape(char) for char in ql]
+    run = esc[0] + "".join(f"{_MARK}?{c}" for c in esc[1:k])
+    m = _MARK
+    # Each alternative takes the earliest c, possessively (nothing to backtrack): inside
+    # the word (no mark on the way), the next character after a mark, or else a stray.
+    steps = (f"(?>[^{m}{c}]*+{c}|{m}{c}|[^{c}]*+{c}())" for c in esc[k:])
+    # A search always finds something: the alignment, with a last group set, or else
+    # the empty end of the text with every group unset.
+    return re.compile(f"{run}{''.join(steps)}()|\\Z", re.DOTALL).search
 
 
 def _contiguous(n: int, base: float, a: float, b: float, size: int, j: int, c: bool) -> float:
@@ -432,9 +543,12 @@ class _Fuzzy:
             (90.0, self.ix.ids[step.start : step.stop], self.top_prefix),
             (70.0, step.inner, self.top_inner),
             (50.0, step.scattered, self.top_scattered),
+            (SPREAD_BASE, step.spread, self.top_spread),
         ]
         for floor, ids, top in tiers:
             room = want - len(rows)
+            if top == self.top_spread and threshold >= SPREAD_BASE + SPREAD_SCALE:
+                continue  # none of them can reach the threshold: do not score them
             if floor >= threshold:  # all of them pass: count them, score only what shows
                 total += len(ids)
                 if room > 0 and ids:
@@ -575,7 +689,12 @@ class _Fuzzy:
             return None
         return self.best(room, found, scores, firsts)
 
-    def top_scattered(self, ids: Sequence[int], room: int) -> list[_Row]:
+    def top_spread(self, ids: Sequence[int], room: int) -> list[_Row]:
+        return self.top_scattered(ids, room, SPREAD_BASE, SPREAD_SCALE)
+
+    def top_scattered(
+        self, ids: Sequence[int], room: int, base: float = 50.0, scale: float = 19.0
+    ) -> list[_Row]:
         rows: list[_Row] = []
         lows = self.ix.lows(ids)
         # A longer unbroken prefix ranks first: walk the lengths down, stop once full.
@@ -583,7 +702,8 @@ class _Fuzzy:
             if len(rows) >= room or not ids:
                 break
             flags = list(map(contains, lows, repeat(self.ql[:k])))
-            rows += self.scattered(room - len(rows), list(compress(ids, flags)), k)
+            chosen = list(compress(ids, flags))
+            rows += self.scattered(room - len(rows), chosen, k, base, scale)
             others = list(map(not_, flags))
             ids, lows = list(compress(ids, others)), list(compress(lows, others))
         return rows
@@ -599,7 +719,9 @@ class _Fuzzy:
             self.patterns[k, marks] = re.compile(body, re.DOTALL).search
         return self.patterns[k, marks]
 
-    def scattered(self, room: int, ids: Sequence[int], k: int) -> list[_Row]:
+    def scattered(
+        self, room: int, ids: Sequence[int], k: int, base: float = 50.0, scale: float = 19.0
+    ) -> list[_Row]:
         """The best rows of subsequence matches whose longest unbroken prefix is `k` long."""
         n, ix = self.n, self.ix
         marked = list(map(ix.marked.__getitem__, ids))
@@ -623,7 +745,7 @@ class _Fuzzy:
                 marked, regs, map(_first, regs), lows, agree, strict=False
             )
         )
-        scores = (50.0 + 19 * (k - 1 + q) / (n - 1) for q in quality)
+        scores = (base + scale * (k - 1 + q) / (n - 1) for q in quality)
         return self.best(room, ids, scores, repeat((k,)))
 
     def scattered_at(self, p: int, k: int) -> tuple[int, ...]:
@@ -642,7 +764,7 @@ class _Fuzzy:
 
     def typos(self, step: _Step, want: int, threshold: float) -> tuple[list[_Row], int]:
         """Rows for names one edit away, when nothing matched properly."""
-        ix, strict = self.ix, {*step.inner, *step.scattered}
+        ix, strict = self.ix, {*step.inner, *step.scattered, *step.spread}
         ids = [ix.ids[k] for k in _lcs_at_least(self.ql, ix.low, self.n - 1)]  # ~10 ms per 100k
         ids = [p for p in ids if not step.start <= p < step.stop and p not in strict]
         # rapidfuzz's C loop applies the cut-off; the exact test below settles rounding.

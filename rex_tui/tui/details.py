@@ -51,14 +51,16 @@ def _summary(info: ImageInfo) -> list[Line]:
         _field("Digest", info.digest, "details.digest"),
         _field("Type", info.manifest_type + (" (multi-platform)" if info.platforms[1:] else "")),
         _field("Media type", info.media_type),
-        _field("Size", f"{human_size(info.size)} ({info.size:,} bytes)", "details.size"),
+        _field("Pull size", f"{human_size(info.size)} ({info.size:,} bytes)", "details.size"),
+        _field("Config size", human_size(info.config_size), "details.size"),
+        _field("Manifest size", human_size(info.manifest_size), "details.size"),
         _field("Platform", info.platform or "(unknown)", "details.platform"),
         _field("Created", _when(info.created), "details.date"),
         _field("Config", info.config_digest, "details.digest"),
         _field("Layers", str(len(info.layers))),
     ]
     if info.is_multi_platform:
-        lines.insert(5, _field("Platforms", ", ".join(info.platforms), "details.platform"))
+        lines.insert(7, _field("Platforms", ", ".join(info.platforms), "details.platform"))
     if info.config.author:
         lines.append(_field("Author", info.config.author))
     return lines
@@ -70,12 +72,14 @@ def _platforms(info: ImageInfo) -> list[Line]:
     lines: list[Line] = []
     for entry in info.platform_manifests:
         marker = "▶ " if entry.digest == info.image.digest else "  "
+        size = info.platform_sizes.get(entry.platform)
         lines.append(
             [
                 marker,
                 ("details.platform", f"{entry.platform:<18}"),
                 ("details.digest", f"{entry.digest[:19]} "),
-                ("details.size", human_size(entry.size)),
+                ("details.label", "pull size "),
+                ("details.size", "unknown" if size is None else human_size(size)),
             ]
         )
     return lines

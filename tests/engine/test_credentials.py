@@ -573,37 +573,77 @@ def test_keyring_identity_token_round_trip(setup: Setup) -> None:
     assert creds.identity_token == "refresh"
 
 
-def test_fail_keyring_get_is_none_and_store_explains(setup: Setup) -> None:
+def _docker_login_entry(setup: Setup, server: str) -> dict[str, str]:
+    data = json.loads(setup.docker_config.read_text())
+    entry: dict[str, str] = data["auths"][server]
+    return entry
+
+
+def test_fail_keyring_stores_as_docker_login_does(
+    setup: Setup, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Behaviour changed (issue 11): no usable keyring was a ConfigurationError; now the
+    # login goes where `docker login` puts it without a credential store.
     keyring.set_keyring(FAIL_BACKEND())
     store = setup.store()
     assert store.get("ghcr.io") is None
-    with pytest.raises(ConfigurationError) as info:
-        store.store("ghcr.io", Credentials("u", "the-password"))
-    error = info.value
-    assert "no usable keyring backend" in str(error)
-    for advice in ("gnome-keyring", "credsStore", "keyrings.alt"):
-        assert advice in error.hint
-    assert "the-password" not in str(error)
-    assert error.__cause__ is None
-    assert store.erase("ghcr.io") == []
+    with caplog.at_level(logging.WARNING, logger="engine.credentials"):
+        where = store.store("ghcr.io", Credentials("u", "the-password"))
+    assert where == f"docker config.json ({setup.docker_config}), not encrypted"
+    assert _docker_login_entry(setup, "ghcr.io") == {"auth": b64("u:the-password")}
+    assert stat.S_IMODE(setup.docker_config.stat().st_mode) == 0o600
+    [warning] = [r for r in caplog.records if r.levelno == logging.WARNING]
+    message = warning.getMessage()
+    assert "no usable keyring: NoKeyringError" in message and "not encrypted" in message
+    assert "\n" not in message and "the-password" not in caplog.text
+    assert store.get("ghcr.io") == Credentials("u", "the-password", source="docker config.json")
+    assert store.erase("ghcr.io") == [f"docker config.json ({setup.docker_config})"]
+    assert store.get("ghcr.io") is None
 
 
 def test_broken_keyring_backend(setup: Setup) -> None:
     keyring.set_keyring(BrokenKeyring())
     store = setup.store()
     assert store.get("ghcr.io") is None
-    with pytest.raises(ConfigurationError, match="no usable keyring backend"):
-        store.store("ghcr.io", Credentials("u", "p"))
+    assert store.store("ghcr.io", Credentials("u", "p")).startswith("docker config.json")
+    assert store.get("ghcr.io") == Credentials("u", "p", source="docker config.json")
 
 
 def test_keyring_disabled(setup: Setup, memory_keyring: MemoryKeyring) -> None:
     memory_keyring.entries[(KEYRING_SERVICE, "ghcr.io")] = keyring_entry("ring", "p")
     store = setup.store(use_keyring=False)
     assert store.get("ghcr.io") is None
-    with pytest.raises(ConfigurationError, match="keyring"):
-        store.store("ghcr.io", Credentials("u", "p"))
     assert store.erase("ghcr.io") == []
-    assert (KEYRING_SERVICE, "ghcr.io") in memory_keyring.entries
+    assert store.store("ghcr.io", Credentials("u", "p")).startswith("docker config.json")
+    assert (KEYRING_SERVICE, "ghcr.io") in memory_keyring.entries  # the keyring untouched
+
+
+def test_file_store_respects_docker_config_and_keeps_the_rest(setup: Setup) -> None:
+    keyring.set_keyring(FAIL_BACKEND())
+    elsewhere = setup.home / "elsewhere"
+    config = write_json(
+        elsewhere / "config.json",
+        {
+            "auths": {"https://index.docker.io/v1/": {"auth": b64("old:old"), "email": "x@y"}},
+            "psFormat": "table {{.ID}}",
+        },
+    )
+    config.chmod(0o644)
+    store = CredentialStore(env={**setup.env, "DOCKER_CONFIG": str(elsewhere)}, home=setup.home)
+    store.store("docker.io", Credentials("<token>", "", identity_token="refresh-tok"))
+    store.store("localhost:5000", Credentials("bob", "pa:ss"))
+    data = json.loads(config.read_text())
+    assert data["psFormat"] == "table {{.ID}}"
+    assert data["auths"]["https://index.docker.io/v1/"] == {
+        "email": "x@y",
+        "auth": b64("<token>:"),
+        "identitytoken": "refresh-tok",
+    }
+    assert data["auths"]["localhost:5000"] == {"auth": b64("bob:pa:ss")}
+    assert stat.S_IMODE(config.stat().st_mode) == 0o600  # tightened: it holds a password
+    hub = store.get("index.docker.io")
+    assert hub is not None and hub.identity_token == "refresh-tok"
+    assert not setup.docker_config.exists()
 
 
 @pytest.mark.parametrize("raw", ["not json", "[]", '{"username": "u"}', '{"username": 1}'])

@@ -318,3 +318,34 @@ def test_parse_reference_like_text(text: str) -> None:
         return
     assert Reference.parse(str(ref)) == ref
     assert ref.identifier in (ref.digest, ref.tag, "latest")
+
+
+# --- docker:// (skopeo's transport prefix)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("docker://alpine", "docker.io/library/alpine"),
+        ("docker://alpine:3.19", "docker.io/library/alpine:3.19"),
+        ("docker://localhost:5000/team/app:1.2", "localhost:5000/team/app:1.2"),
+        (f"docker://ghcr.io/o/r@{D256}", f"ghcr.io/o/r@{D256}"),
+    ],
+)
+def test_docker_transport_prefix_is_accepted(text: str, expected: str) -> None:
+    assert str(Reference.parse(text)) == expected
+
+
+@pytest.mark.parametrize("text", ["docker://", "docker:///alpine", "oci://alpine", "docker:/x"])
+def test_docker_transport_prefix_alone_or_malformed_is_refused(text: str) -> None:
+    with pytest.raises(ValidationError):
+        Reference.parse(text)
+
+
+@given(_REGISTRY, _REPOSITORY, st.none() | _TAG_TEXT, st.none() | _DIGEST)
+def test_docker_transport_prefix_changes_nothing(
+    registry: str, repository: str, tag: str | None, digest: str | None
+) -> None:
+    ref = Reference(registry, repository, tag, digest)
+    assert Reference.parse("docker://" + str(ref)) == ref
+    assert Reference.parse("docker://" + ref.familiar()) == ref

@@ -80,7 +80,11 @@ async def test_inspect_oci_image(seeded: SeededRegistry) -> None:
     assert not info.is_multi_platform
     assert info.config_digest == built.config.digest
     assert [layer.digest for layer in info.layers] == [layer.digest for layer in built.layers]
-    assert info.size == built.config.size + built.layers_size
+    # What a pull downloads; the config and manifest bytes are reported apart.
+    assert info.size == built.layers_size
+    assert info.config_size == built.config.size
+    assert info.manifest_size == len(built.manifest)
+    assert info.platform_sizes == {"linux/amd64": built.layers_size}
     document = built.config_document
     assert info.labels == document["config"]["Labels"]
     assert list(info.config.config.env) == document["config"]["Env"]
@@ -111,6 +115,9 @@ async def test_inspect_oci_index_each_platform(seeded: SeededRegistry) -> None:
         assert info.image.digest == child.digest
         assert info.platform == platform
         assert info.config.architecture == child.config_document["architecture"]
+        # Every platform's pull size, whichever platform is shown.
+        assert info.platform_sizes == {p: index.child(p).layers_size for p in default.platforms}
+        assert info.size == child.layers_size
 
 
 async def test_inspect_docker_v2_image_and_list(seeded: SeededRegistry) -> None:

@@ -57,9 +57,9 @@ def test_search_tags_alpine_ranks_exact_then_prefix_then_word_substrings() -> No
 
 
 def test_match_classes_rank_exact_prefix_substring_scattered() -> None:
-    names = ["x-a-p-i", "myapi", "team/api-gw", "api-gateway", "api"]
+    names = ["x-ap-i", "myapi", "team/api-gw", "api-gateway", "api"]
     found = search("api", names)
-    assert texts(found) == ["api", "api-gateway", "team/api-gw", "myapi", "x-a-p-i"]
+    assert texts(found) == ["api", "api-gateway", "team/api-gw", "myapi", "x-ap-i"]
     scores = [m.score for m in found]
     assert scores == sorted(scores, reverse=True)
     assert [m.score >= s for m, s in zip(found, (99, 90, 80, 70, 50), strict=True)] == [True] * 5
@@ -271,20 +271,164 @@ def _is_subsequence(short: str, long: str) -> bool:
     return all(char in rest for char in short)
 
 
-@given(names=NAMES, data=st.data())
+def _word_starts(name: str) -> set[int]:
+    """The module docstring's word starts, worked out independently."""
+    seps = "/-_.:"
+    return {
+        k
+        for k, char in enumerate(name)
+        if char not in seps
+        and (k == 0 or name[k - 1] in seps or (name[k - 1].islower() and char.isupper()))
+    }
+
+
+def _shown_alignment(query: str, low: str) -> list[int]:
+    """The highlighted alignment: the longest unbroken prefix (where the rest can follow,
+    else just the first character), then each later character as early as possible."""
+    n = len(query)
+
+    def from_run(k: int) -> list[int] | None:
+        for i in range(len(low)):
+            if low.startswith(query[:k], i):
+                positions, j = list(range(i, i + k)), i + k
+                for char in query[k:]:
+                    j = low.find(char, j)
+                    if j < 0:
+                        break
+                    positions.append(j)
+                    j += 1
+                else:
+                    return positions
+        return None
+
+    k = max(k for k in range(1, n) if query[:k] in low)
+    found = from_run(k) or from_run(1)
+    assert found is not None
+    return found
+
+
+def _strays(query: str, name: str) -> int:
+    """Steps after the unbroken run that skip characters into a later word."""
+    low, starts = name.lower(), _word_starts(name)
+    positions = _shown_alignment(query.lower(), low)
+    k = max(k for k in range(1, len(query)) if query.lower()[:k] in low)
+    if positions[:k] != list(range(positions[0], positions[0] + k)):
+        k = 1  # the run could not be used (see _shown_alignment)
+    strays = 0
+    for before, after in zip(positions[k - 1 :], positions[k:], strict=False):
+        crossed = any(before < s <= after for s in starts)
+        strays += crossed and after > before + 1
+    return strays
+
+
+def _expected(query: str, names: list[str], threshold: float) -> set[int]:
+    q = query.lower()
+    return {
+        i
+        for i, name in enumerate(names)
+        if q in name.lower()
+        or (_is_subsequence(q, name.lower()) and (threshold < 49 or _strays(query, name) < 2))
+    }
+
+
+@given(names=NAMES, data=st.data(), threshold=st.sampled_from([0.0, 50.0]))
 @settings(max_examples=300, deadline=None)
 def test_every_subsequence_match_is_found_and_limits_cut_the_full_ranking(
-    names: list[str], data: st.DataObject
+    names: list[str], data: st.DataObject, threshold: float
 ) -> None:
-    query = data.draw(queries(4))
-    found = search(query, names)
-    expected = {i for i, name in enumerate(names) if _is_subsequence(query.lower(), name.lower())}
+    query = data.draw(queries(5))
+    found = search(query, names, threshold=threshold)
+    expected = _expected(query, names, threshold)
     if expected or len(query.strip()) < 4:
         assert {m.index for m in found} == expected
     keys = [(-m.score, m.text, m.index) for m in found]
     assert keys == sorted(keys)
     for limit in (0, 1, 2, 3, 7):
-        assert search(query, names, limit=limit) == found[:limit]
+        assert search(query, names, limit=limit, threshold=threshold) == found[:limit]
+
+
+# -- spread matches: letters picked out of three or more words ------------------------------
+
+WORDY = st.lists(st.text(alphabet="abcm", min_size=1, max_size=4), min_size=1, max_size=5).map(
+    "-".join
+)
+
+
+@given(names=st.lists(WORDY, max_size=20), query=st.text(alphabet="abcm", min_size=3, max_size=5))
+@settings(max_examples=400, deadline=None)
+def test_spread_matches_score_under_the_threshold_and_the_rest_over_it(
+    names: list[str], query: str
+) -> None:
+    everything = search(query, names, threshold=0)
+    expected = _expected(query, names, 0)
+    if not expected:
+        return  # typos, when nothing matches, are tested elsewhere
+    assert {m.index for m in everything} == expected
+    for match in everything:
+        spread = query not in match.text and _strays(query, match.text) >= 2
+        assert (match.score < 50) == spread, (match.text, match.score)
+        if spread:
+            assert 25 <= match.score < 49
+    kept = search(query, names)
+    passing = {m.index for m in everything if m.score >= 50}
+    if passing or len(query) < 4:
+        assert {m.index for m in kept} == passing
+    else:  # nothing passed: typos only, never a spread name
+        assert not any(_is_subsequence(query, m.text) for m in kept)
+
+
+# Each word from its own letters, so the alignment shown is the one the query was cut from.
+LETTERS = ("abc", "defg", "hijk", "lmno", "pqrs")
+WORDS = st.lists(st.integers(0, 4), min_size=3, max_size=5, unique=True).flatmap(
+    lambda order: st.tuples(*(st.text(alphabet=LETTERS[i], min_size=2, max_size=5) for i in order))
+)
+
+
+@given(words=WORDS, data=st.data())
+def test_pieces_of_two_words_stay_and_of_three_words_go(
+    words: tuple[str, ...], data: st.DataObject
+) -> None:
+    name = "-".join(words)
+
+    def piece(word: str) -> str:
+        """A subsequence of `word`, at least one character."""
+        keep = data.draw(st.lists(st.booleans(), min_size=len(word), max_size=len(word)))
+        return "".join(c for c, k in zip(word, keep, strict=True) if k) or word[0]
+
+    i, j, k = sorted(
+        data.draw(st.lists(st.integers(0, len(words) - 1), min_size=3, max_size=3, unique=True))
+    )
+    two = piece(words[i]) + piece(words[j])
+    if len(two) >= 2:
+        found = search(two, [name])
+        assert [m.text for m in found] == [name] and found[0].score >= 50, two
+    three = words[i][-1] + words[j][1] + words[k][1]  # skipping into each next word
+    found = search(three, [name], threshold=0)
+    assert [m.text for m in found] == [name] and 25 <= found[0].score < 49, three
+    assert search(three, [name]) == []
+
+
+def test_letters_from_three_unrelated_words_are_dropped() -> None:
+    names = ["team-3/payments-payments-256", "many-things", "x/my-any", "x-a-p-i"]
+    assert texts(search("many", names)) == ["many-things", "x/my-any"]
+    spread = search("many", names, threshold=0)[-1]
+    assert spread.text == "team-3/payments-payments-256" and 25 <= spread.score < 49
+    # m|a|y: each step after the first skips into another word, bar n after a.
+    assert spread.positions == (3, 8, 12, 18)
+    # Pieces from two words stay; from three words (initials too) they go.
+    assert texts(search("acme", ["team-5/cart-media", "team-3/accounts-metrics"])) == [
+        "team-3/accounts-metrics"
+    ]
+    assert texts(search("team-4/api", ["team-4/billing-api", "team-14/ads-api"])) == [
+        "team-4/billing-api"
+    ]
+    assert texts(search("paymnts-wrk", ["team-4/payments-worker"])) == ["team-4/payments-worker"]
+    assert search("pwa", ["payments-worker-api"]) == []
+
+
+def test_spread_names_are_no_typo_fallback() -> None:
+    # Nothing matches properly; the spread name is not offered as a typo either.
+    assert search("mnay", ["team-3/payments-payments-256"]) == []
 
 
 # -- the incremental filter ------------------------------------------------------------------

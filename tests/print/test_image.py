@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from engine.format import human_size
 from tests.print import shapes
 from tests.print.harness import Rex, assert_shape, parse
 from tests.support.seed import SeededRegistry
@@ -203,3 +204,34 @@ def test_no_cache_and_warm_cache_agree(rex: Rex, registry: SeededRegistry) -> No
     warm = rex("-r", registry.url, "-f", "json", "image", "oci/single:latest")
     assert cold.json() == first.json() == warm.json()
     assert any((rex.cache / "manifests").rglob("*.json"))
+
+
+def test_single_platform_image_refuses_another_platform(rex: Rex, registry: SeededRegistry) -> None:
+    args = ("-r", registry.url, "image", "oci/single:1.0", "--platform", "linux/arm64")
+    cold = rex(*args)  # from the registry, and then from the warm cache
+    warm = rex(*args)
+    for result in (cold, warm):
+        assert result.returncode == 5, str(result)
+        assert result.stdout == "" and "linux/amd64" in result.stderr
+    same = rex("-r", registry.url, "image", "oci/single:1.0", "--platform", "linux/amd64")
+    assert same.returncode == 0, str(same)
+
+
+def test_sizes_are_labelled_pull_sizes(rex: Rex, registry: SeededRegistry) -> None:
+    index = registry.index("oci/multi:latest")
+    document = rex("-r", registry.url, "-f", "json", "image", "oci/multi:latest").json()
+    assert_shape(document, shapes.IMAGE)
+    assert document["platform_sizes"] == {p: index.child(p).layers_size for p in index.platforms}
+    pretty = rex("-r", registry.url, "-f", "pretty", "image", "oci/multi:latest").stdout
+    assert "(compressed layers; config " in pretty
+    inspect = rex("-r", registry.url, "-f", "pretty", "image", "inspect", "oci/multi:latest").stdout
+    for number, platform in enumerate(index.platforms, 1):
+        child = index.child(platform)
+        entry = f"  {number}. {platform}\n     Digest: {child.digest}\n     Size: "
+        assert entry + human_size(child.layers_size) + "\n" in inspect
+
+
+def test_docker_transport_prefix(rex: Rex, registry: SeededRegistry) -> None:
+    plain = rex("-r", registry.url, "-f", "json", "image", "oci/single:1.0").json()
+    prefixed = rex("-r", registry.url, "-f", "json", "image", "docker://oci/single:1.0").json()
+    assert prefixed["digest"] == plain["digest"]

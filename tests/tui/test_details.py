@@ -6,6 +6,7 @@ import urwid
 
 from engine import oci
 from engine.assemble import assemble_image, choose_child
+from engine.format import human_size
 from engine.models import ImageInfo, Manifest
 from engine.reference import Reference
 from rex_tui.tui.details import SECTIONS, highlight_json, section_lines
@@ -23,15 +24,17 @@ def image(ref: str, platform: str | None = None) -> ImageInfo:
     built = standard_seed().images[ref]
     top = manifest(built)
     chosen, shown = None, top
+    children: dict[str, Manifest] = {}
     if isinstance(built, BuiltIndex):
         assert isinstance(top.parsed, oci.ImageIndex)
         chosen = choose_child(top.parsed, oci.Platform.parse(platform) if platform else None)
+        children = {c.digest: manifest(c) for c in built.children}
         child = next(c for c in built.children if c.digest == chosen.digest)
         shown, config = manifest(child), child.config.data
     else:
         config = built.config.data
     parsed = Reference.parse(ref, default_registry="127.0.0.1:5000")
-    return assemble_image(parsed, ref, top, shown, config, chosen)
+    return assemble_image(parsed, ref, top, shown, config, chosen, children=children)
 
 
 def text(lines: list[list[object]]) -> list[str]:
@@ -57,6 +60,15 @@ def test_summary_of_a_multi_platform_image() -> None:
     assert any(line.startswith("Platforms") and "linux/arm64/v8" in line for line in shown)
     platforms = text(section_lines("Platforms", info))  # type: ignore[arg-type]
     assert [line[:2] for line in platforms] == ["  ", "  ", "▶ "]
+    # Each platform's pull size (its layers), labelled; never its manifest's few hundred bytes.
+    built = standard_seed().images["oci/multi:latest"]
+    assert isinstance(built, BuiltIndex)
+    for line, platform in zip(platforms, built.platforms, strict=True):
+        assert line.endswith(f"pull size {human_size(built.child(platform).layers_size)}")
+    child = built.child("linux/arm/v7")
+    assert f"{'Pull size':<14}{human_size(child.layers_size)}" in " ".join(shown)
+    assert f"{'Manifest size':<14}{human_size(len(child.manifest))}" in shown
+    assert f"{'Config size':<14}{human_size(child.config.size)}" in shown
 
 
 def test_config_and_history_sections() -> None:

@@ -272,7 +272,7 @@ def login_registry(ctx: Context, args: argparse.Namespace) -> int:
         {"registry": host, "username": username, "status": result.status, "stored_in": where}
     )
     ctx.printer.done(f"Successfully authenticated with {host}")
-    ctx.printer.done(f"Credentials stored securely in {where}")
+    ctx.printer.done(f"Credentials stored in {where}")
     return 0
 
 

@@ -28,6 +28,17 @@ def _type_line(info: ImageInfo) -> str:
     return info.manifest_type + (" (multi-platform)" if info.is_multi_platform else "")
 
 
+def _size_line(info: ImageInfo, palette: Palette, title: str) -> str:
+    """The pull size (compressed layers), with the config and manifest bytes apart."""
+    apart = f"config {human_size(info.config_size)}, manifest {human_size(info.manifest_size)}"
+    return f"{palette.header(title)} {human_size(info.size)} (compressed layers; {apart})"
+
+
+def _platform_size(info: ImageInfo, platform: str) -> str:
+    size = info.platform_sizes.get(platform)
+    return "unknown" if size is None else human_size(size)
+
+
 def _words(values: Iterable[str] | None) -> str:
     # shlex.join quotes what a shell would need quoted, so the line can be pasted.
     return shlex.join(values) if values else "(empty)"
@@ -58,13 +69,14 @@ def summary_text(info: ImageInfo, palette: Palette) -> str:
         f"{palette.header('Image:')} {palette.name(info.reference)}",
         f"{palette.header('Digest:')} {info.digest}",
         f"{palette.header('Type:')} {_type_line(info)}",
-        f"{palette.header('Size:')} {human_size(info.size)}",
+        _size_line(info, palette, "Size:"),
     ]
     if info.is_multi_platform:
         lines += ["", palette.header("Platforms:")]
+        width = max(map(len, info.platforms), default=0)
         for platform in info.platforms:
             marker = palette.muted("  (shown below)") if platform == info.platform else ""
-            lines.append(f"  {platform}{marker}")
+            lines.append(f"  {platform:<{width}}  {_platform_size(info, platform)}{marker}")
     lines += ["", palette.header("Configuration:")]
     if cfg.entrypoint:
         lines.append(f"  Entrypoint: {_words(cfg.entrypoint)}")
@@ -109,7 +121,7 @@ def inspect_text(info: ImageInfo, palette: Palette) -> str:
         f"{h('Registry:')} {info.registry}",
         f"{h('Type:')} {_type_line(info)}",
         f"{h('Media Type:')} {info.media_type}",
-        f"{h('Total Size:')} {human_size(info.size)}",
+        _size_line(info, palette, "Total Size:"),
         "",
         f"{h('Manifest Digest:')} {info.image.digest}",
         f"{h('Config Digest:')} {info.config_digest}",
@@ -120,6 +132,7 @@ def inspect_text(info: ImageInfo, palette: Palette) -> str:
             lines += [
                 f"  {number}. {entry.platform}",
                 f"     Digest: {entry.digest}",
+                f"     Size: {_platform_size(info, entry.platform)}",
                 f"     Media Type: {entry.media_type}",
                 "",
             ]
