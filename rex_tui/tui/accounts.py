@@ -115,7 +115,8 @@ class Accounts:
             Dialog(
                 f" Log in to {host} ",
                 "The login is checked with the registry, then kept in your credential "
-                "helper or keyring (never in rex's config).",
+                "helper or keyring, else in docker's config.json as docker login does "
+                "(never in rex's config).",
                 (Field("username", "Username"), Field("password", "Password", secret=True)),
                 submit,
             )
