@@ -85,6 +85,9 @@ def install_tui_logging(
             logging.getLogger(__name__).warning("cannot write the log file: %s", exc)
     if problem:
         logging.getLogger(__name__).warning("%s", problem)
+    # Our loggers follow the root (a CLI run in the same process may have set them);
     # httpcore traces every socket event at DEBUG: far too much for a panel.
+    for name in ("engine", "rex_tui"):
+        logging.getLogger(name).setLevel(logging.NOTSET)
     logging.getLogger("httpcore").setLevel(logging.INFO)
     return ring
