@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.registry import RegistryProcess
+from engine.testing.registry import RegistryProcess
 from tests.support.seed import SeededRegistry
 from tests.support.tokenserver import USERS
 
