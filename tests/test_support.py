@@ -31,10 +31,10 @@ from engine.testing.images import (
     sha256,
 )
 from engine.testing.pusher import Pusher, PushError, parse_challenge
-from engine.testing.registry import RegistryError, RegistryProcess
+from engine.testing.registry import ALICE, BOB, RegistryError, RegistryProcess
 from tests.support.faultproxy import FaultProxy
 from tests.support.seed import SBOM_TYPE, SeededRegistry, standard_seed
-from tests.support.tokenserver import ALICE, BOB, TokenServer
+from tests.support.tokenserver import TokenServer
 
 needs_skopeo = pytest.mark.skipif(shutil.which("skopeo") is None, reason="skopeo not installed")
 

@@ -13,6 +13,7 @@ from engine.errors import RexError
 def test_all_names_exist_and_are_sorted() -> None:
     for name in engine.__all__:
         assert hasattr(engine, name), name
+
     # ruff's isort-style order (RUF022): constants, then classes, then the rest
     def kind(name: str) -> tuple[int, str]:
         return (0 if name.isupper() else 1 if name[0].isupper() else 2, name)

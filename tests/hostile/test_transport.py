@@ -13,14 +13,14 @@ import pytest
 
 from engine import Config, Credentials, NetworkConfig, RegistryConfig, Rex
 from engine.errors import ContentError, NetworkError
-from engine.testing.registry import RegistryProcess
+from engine.testing.registry import ALICE, USERS, RegistryProcess
 from engine.transport.client import HttpClient
 from engine.transport.endpoint import Endpoint
 from tests.print.conftest import rex as rex  # the CLI sandbox fixture
 from tests.print.harness import Rex as RexCli
 from tests.support.faultproxy import FaultProxy
 from tests.support.seed import SeededRegistry
-from tests.support.tokenserver import ALICE, SERVICE, USERS, TokenServer
+from tests.support.tokenserver import SERVICE, TokenServer
 
 ALICE_LOGIN = Credentials(ALICE, USERS[ALICE])
 

@@ -44,8 +44,8 @@ from engine.testing.images import (
     referrers_tag,
 )
 from engine.testing.pusher import Pusher, push_all
-from engine.testing.registry import Flavour, RegistryProcess
-from tests.support.tokenserver import ALICE, TokenServer
+from engine.testing.registry import ALICE, Flavour, RegistryProcess
+from tests.support.tokenserver import TokenServer
 
 SBOM_TYPE = "application/vnd.example.sbom.v1+json"
 PAGED_REPOS = tuple(f"paged/repo-{i:03d}" for i in range(12))
