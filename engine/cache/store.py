@@ -73,9 +73,9 @@ _DEFAULT_CONFIG = CacheConfig()
 def __getattr__(name: str) -> object:
     # `CacheStats`, `ClearReport` and `PruneReport` stay importable from here.
     if name in ("CacheStats", "ClearReport", "PruneReport"):
-        from engine.cache import reports as cache_reports
+        from engine.cache import reports
 
-        return getattr(cache_reports, name)
+        return getattr(reports, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

@@ -154,11 +154,11 @@ async def search_images(
     progress: Progress | None,
 ) -> list[RepoInfo]:
     """Repositories whose name matches, best first; with `tag`, only those having it exactly."""
-    from engine.search import matcher as search  # rapidfuzz: only searches pay for its import
+    from engine.search import matcher  # rapidfuzz: only searches pay for its import
 
-    parsed = search.parse_query(query, exact=exact)
+    parsed = matcher.parse_query(query, exact=exact)
     names = await rex.list_repositories(registry)
-    ranked = [m.text for m in search.search(parsed, names)]
+    ranked = [m.text for m in matcher.search(parsed, names)]
     if tag is not None:
 
         async def has_tag(name: str) -> str | None:
@@ -184,9 +184,9 @@ async def search_tags(
     progress: Progress | None,
 ) -> list[TagMatch]:
     """Tags matching `query` in one repository, or across every repository, best first."""
-    from engine.search import matcher as search
+    from engine.search import matcher
 
-    parsed = search.parse_query(query, exact=exact)
+    parsed = matcher.parse_query(query, exact=exact)
     if image is not None:
         pairs = [(image, t) for t in await rex.list_tags(image, registry)]
     else:
@@ -200,7 +200,7 @@ async def search_tags(
 
         pairs = [pair for group in await gather(repos, tags_of, progress) for pair in group]
     # Rank tags; equal scores fall back to the repository order given by the catalog.
-    matches = search.search(parsed, [tag for _, tag in pairs], limit=limit)
+    matches = matcher.search(parsed, [tag for _, tag in pairs], limit=limit)
     chosen = [pairs[m.index] for m in matches]
 
     async def details(pair: tuple[str, str]) -> TagMatch | None:

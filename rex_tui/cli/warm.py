@@ -1,6 +1,6 @@
 """Listings answered from fresh disk-cache entries alone, without the network stack.
 
-`engine.cached.image_from_cache` answers one image that way; these compose it
+`engine.reads.cached.image_from_cache` answers one image that way; these compose it
 into `rex image NAME` (a tag table) and `rex image` (a repository table), so a
 repeated listing costs file reads instead of importing trio and httpx. Every
 function returns None as soon as one piece is missing or expired, and the
