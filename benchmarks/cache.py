@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from engine.cache import Cache, CacheKey
+from engine.cache.store import Cache, CacheKey
 
 L1_BATCHES = 200
 L1_BATCH_SIZE = 500

@@ -38,9 +38,9 @@ import trio
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from engine import Config, NetworkConfig, RegistryConfig, Rex
-from tests.support.images import BuiltImage, Layer, build_image, make_config
-from tests.support.pusher import Pusher
-from tests.support.registry import RegistryProcess
+from engine.testing.images import BuiltImage, Layer, build_image, make_config
+from engine.testing.pusher import Pusher
+from engine.testing.registry import RegistryProcess
 
 BIG_REPO = "bench/big"
 

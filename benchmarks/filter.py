@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from engine.search import IncrementalFilter, search
+from engine.search.matcher import IncrementalFilter, search
 
 # "paymnts-wrk" drops letters the way a hurried typist does.
 QUERIES = ("paymnts-wrk", "team-4/api", "billing-cron")

@@ -53,9 +53,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from tests.support.images import BuiltImage, Layer, build_image, make_config  # noqa: E402
-from tests.support.pusher import Pusher  # noqa: E402
-from tests.support.registry import RegistryProcess  # noqa: E402
+from engine.testing.images import BuiltImage, Layer, build_image, make_config  # noqa: E402
+from engine.testing.pusher import Pusher  # noqa: E402
+from engine.testing.registry import RegistryProcess  # noqa: E402
 
 APP = "bench/app"
 FIFTY = "bench/fifty"

@@ -27,7 +27,7 @@ Figures, all from the pty, in milliseconds:
   echo             a key written to the pty until the filter line shows it
   filter           the same key until the list shows the filter's top matches and
                    the status bar its match count (both checked against
-                   engine.search run here on the same names)
+                   engine.search.matcher run here on the same names)
   rss              VmRSS / VmHWM of rex-tui once 100,000 names and the 1,000
                    tags (with digests, sizes and dates) are on screen
 
@@ -67,10 +67,10 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from benchmarks.filter import generate  # noqa: E402
-from engine.search import IncrementalFilter  # noqa: E402
-from tests.support.images import Layer, build_image, make_config  # noqa: E402
-from tests.support.pusher import Pusher  # noqa: E402
-from tests.support.registry import RegistryProcess  # noqa: E402
+from engine.search.matcher import IncrementalFilter  # noqa: E402
+from engine.testing.images import Layer, build_image, make_config  # noqa: E402
+from engine.testing.pusher import Pusher  # noqa: E402
+from engine.testing.registry import RegistryProcess  # noqa: E402
 
 REX_TUI = Path(sys.executable).with_name("rex-tui")
 COLS, ROWS = 120, 40
@@ -256,10 +256,10 @@ class Sandbox:
 
     def warm_catalog(self, host: str, names: list[str]) -> None:
         """Store `names` as `host`'s catalog, as rex-tui does after reading it."""
-        from engine.cache import Cache
-        from engine.cache_keys import CacheKey
-        from engine.cached import list_data
-        from engine.settings import load
+        from engine.cache.keys import CacheKey
+        from engine.cache.store import Cache
+        from engine.config.settings import load
+        from engine.reads.cached import list_data
 
         config = load(self.config, env=self.env).config
         cache = Cache(self.cache_dir, config=config.cache)

@@ -12,50 +12,109 @@ from typing import TYPE_CHECKING, Any
 from engine._version import __version__
 
 # Names are imported on first use (PEP 562): `import engine` stays cheap, and a
-# cached answer can be printed without ever loading httpx or trio.
+# cached answer can be printed without ever loading httpx or trio. A value of
+# "module:attribute" exports the attribute under a clearer top-level name.
 _WHERE = {
-    "RetryPolicy": "engine.client",
-    "Config": "engine.config",
-    "NetworkConfig": "engine.config",
-    "RegistryConfig": "engine.config",
-    "CredentialStore": "engine.credentials",
-    "Credentials": "engine.credentials",
-    "Digest": "engine.digest",
-    "ImageInfo": "engine.models",
-    "Manifest": "engine.models",
-    "PingResult": "engine.models",
-    "PlatformManifest": "engine.models",
-    "Descriptor": "engine.oci",
-    "ImageConfig": "engine.oci",
-    "ImageIndex": "engine.oci",
-    "ImageManifest": "engine.oci",
-    "Platform": "engine.oci",
-    "Reference": "engine.reference",
+    "AuthenticationError": "engine.errors",
+    "Cache": "engine.cache.store",
+    "CacheError": "engine.errors",
+    "CacheKey": "engine.cache.keys",
+    "CacheKind": "engine.cache.keys",
+    "Config": "engine.config.model",
+    "ConfigurationError": "engine.errors",
+    "ContentError": "engine.errors",
+    "CredentialStore": "engine.transport.credentials",
+    "Credentials": "engine.transport.credentials",
+    "Descriptor": "engine.oci.manifests",
+    "Digest": "engine.oci.digest",
+    "Endpoint": "engine.transport.endpoint",
+    "Fetched": "engine.reads.refresh",
+    "FilterResult": "engine.search.matcher",
+    "ImageConfig": "engine.oci.manifests",
+    "ImageIndex": "engine.oci.manifests",
+    "ImageInfo": "engine.oci.models",
+    "ImageManifest": "engine.oci.manifests",
+    "IncrementalFilter": "engine.search.matcher",
+    "LoadedConfig": "engine.config.settings",
+    "Manifest": "engine.oci.models",
+    "Match": "engine.search.matcher",
+    "NetworkConfig": "engine.config.model",
+    "NetworkError": "engine.errors",
+    "NotFoundError": "engine.errors",
+    "PermissionDeniedError": "engine.errors",
+    "PingResult": "engine.oci.models",
+    "Platform": "engine.oci.manifests",
+    "PlatformManifest": "engine.oci.models",
+    "REGISTRY_NAME": "engine.config.file",
+    "REGISTRY_NAME_HINT": "engine.config.file",
+    "RateLimitError": "engine.errors",
+    "Reference": "engine.oci.reference",
+    "RegistryConfig": "engine.config.model",
+    "RepoInfo": "engine.oci.models",
+    "RequestTimeout": "engine.errors",
+    "RetryPolicy": "engine.transport.client",
     "Rex": "engine.rex",
-    **{
-        name: "engine.errors"
-        for name in (
-            "AuthenticationError",
-            "CacheError",
-            "ConfigurationError",
-            "ContentError",
-            "NetworkError",
-            "NotFoundError",
-            "PermissionDeniedError",
-            "RateLimitError",
-            "RequestTimeout",
-            "RexError",
-            "ServerError",
-            "ValidationError",
-        )
-    },
+    "RexError": "engine.errors",
+    "ServerError": "engine.errors",
+    "Superseded": "engine.search.matcher",
+    "TagInfo": "engine.oci.models",
+    "TagMatch": "engine.oci.models",
+    "ValidationError": "engine.errors",
+    "absolute_time": "engine.format",
+    "add_registry": "engine.config.settings",
+    "add_repository": "engine.config.settings",
+    "choose_child": "engine.reads.assemble",
+    "config_key": "engine.config.schema:lookup",
+    "default_config_path": "engine.config.settings",
+    "flag_overrides": "engine.config.settings",
+    "get_setting": "engine.config.settings:get_value",
+    "group_digits": "engine.format",
+    "human_size": "engine.format",
+    "image_from_cache": "engine.reads.cached",
+    "is_loopback": "engine.transport.endpoint",
+    "isoformat": "engine.oci.models",
+    "list_from": "engine.reads.cached",
+    "load_config": "engine.config.settings:load",
+    "manifest_from": "engine.reads.cached",
+    "primary": "engine.errors",
+    "read_config_bytes": "engine.config.file",
+    "registry_url": "engine.config.file",
+    "relative_time": "engine.format",
+    "remove_registry": "engine.config.settings",
+    "search_names": "engine.search.matcher:search",
+    "set_current_registry": "engine.config.settings",
+    "set_setting": "engine.config.settings:set_value",
 }
 
 if TYPE_CHECKING:
-    from engine.client import RetryPolicy
-    from engine.config import Config, NetworkConfig, RegistryConfig
-    from engine.credentials import Credentials, CredentialStore
-    from engine.digest import Digest
+    from engine.cache.keys import CacheKey, CacheKind
+    from engine.cache.store import Cache
+    from engine.config.file import (
+        REGISTRY_NAME,
+        REGISTRY_NAME_HINT,
+        read_config_bytes,
+        registry_url,
+    )
+    from engine.config.model import Config, NetworkConfig, RegistryConfig
+    from engine.config.schema import lookup as config_key
+    from engine.config.settings import (
+        LoadedConfig,
+        add_registry,
+        add_repository,
+        default_config_path,
+        flag_overrides,
+        remove_registry,
+        set_current_registry,
+    )
+    from engine.config.settings import (
+        get_value as get_setting,
+    )
+    from engine.config.settings import (
+        load as load_config,
+    )
+    from engine.config.settings import (
+        set_value as set_setting,
+    )
     from engine.errors import (
         AuthenticationError,
         CacheError,
@@ -69,20 +128,48 @@ if TYPE_CHECKING:
         RexError,
         ServerError,
         ValidationError,
+        primary,
     )
-    from engine.models import ImageInfo, Manifest, PingResult, PlatformManifest
-    from engine.oci import Descriptor, ImageConfig, ImageIndex, ImageManifest, Platform
-    from engine.reference import Reference
+    from engine.format import absolute_time, group_digits, human_size, relative_time
+    from engine.oci.digest import Digest
+    from engine.oci.manifests import Descriptor, ImageConfig, ImageIndex, ImageManifest, Platform
+    from engine.oci.models import (
+        ImageInfo,
+        Manifest,
+        PingResult,
+        PlatformManifest,
+        RepoInfo,
+        TagInfo,
+        TagMatch,
+        isoformat,
+    )
+    from engine.oci.reference import Reference
+    from engine.reads.assemble import choose_child
+    from engine.reads.cached import image_from_cache, list_from, manifest_from
+    from engine.reads.refresh import Fetched
     from engine.rex import Rex
+    from engine.search.matcher import (
+        FilterResult,
+        IncrementalFilter,
+        Match,
+        Superseded,
+    )
+    from engine.search.matcher import (
+        search as search_names,
+    )
+    from engine.transport.client import RetryPolicy
+    from engine.transport.credentials import Credentials, CredentialStore
+    from engine.transport.endpoint import Endpoint, is_loopback
 
 
 def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
+    target = _WHERE.get(name)
+    if target is None:
         raise AttributeError(f"module 'engine' has no attribute {name!r}")
     import importlib
 
-    value = getattr(importlib.import_module(module), name)
+    module, _, attribute = target.partition(":")
+    value = getattr(importlib.import_module(module), attribute or name)
     globals()[name] = value
     return value
 
@@ -92,8 +179,13 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "REGISTRY_NAME",
+    "REGISTRY_NAME_HINT",
     "AuthenticationError",
+    "Cache",
     "CacheError",
+    "CacheKey",
+    "CacheKind",
     "Config",
     "ConfigurationError",
     "ContentError",
@@ -101,11 +193,17 @@ __all__ = [
     "Credentials",
     "Descriptor",
     "Digest",
+    "Endpoint",
+    "Fetched",
+    "FilterResult",
     "ImageConfig",
     "ImageIndex",
     "ImageInfo",
     "ImageManifest",
+    "IncrementalFilter",
+    "LoadedConfig",
     "Manifest",
+    "Match",
     "NetworkConfig",
     "NetworkError",
     "NotFoundError",
@@ -116,11 +214,39 @@ __all__ = [
     "RateLimitError",
     "Reference",
     "RegistryConfig",
+    "RepoInfo",
     "RequestTimeout",
     "RetryPolicy",
     "Rex",
     "RexError",
     "ServerError",
+    "Superseded",
+    "TagInfo",
+    "TagMatch",
     "ValidationError",
     "__version__",
+    "absolute_time",
+    "add_registry",
+    "add_repository",
+    "choose_child",
+    "config_key",
+    "default_config_path",
+    "flag_overrides",
+    "get_setting",
+    "group_digits",
+    "human_size",
+    "image_from_cache",
+    "is_loopback",
+    "isoformat",
+    "list_from",
+    "load_config",
+    "manifest_from",
+    "primary",
+    "read_config_bytes",
+    "registry_url",
+    "relative_time",
+    "remove_registry",
+    "search_names",
+    "set_current_registry",
+    "set_setting",
 ]

@@ -11,10 +11,21 @@ from typing import TYPE_CHECKING, Protocol
 
 import trio
 
-from engine import oci, overview
-from engine.assemble import assemble_image, choose_child, platform_entries
-from engine.cache import Cache, CacheKey
-from engine.cached import (
+from engine.cache.store import Cache, CacheKey
+from engine.config.model import Config, RegistryConfig
+from engine.errors import (
+    AuthenticationError,
+    ContentError,
+    NotFoundError,
+    PermissionDeniedError,
+    RexError,
+)
+from engine.oci import manifests
+from engine.oci.models import ImageInfo, Manifest, PingResult, RepoInfo, TagInfo, TagMatch
+from engine.oci.reference import Reference
+from engine.reads import overview
+from engine.reads.assemble import assemble_image, choose_child, platform_entries
+from engine.reads.cached import (
     Consistency,
     cached_image,
     config_data,
@@ -24,28 +35,18 @@ from engine.cached import (
     manifest_data,
     manifest_from,
 )
-from engine.config import Config, RegistryConfig
-from engine.credentials import Credentials
-from engine.endpoint import Endpoint
-from engine.errors import (
-    AuthenticationError,
-    ContentError,
-    NotFoundError,
-    PermissionDeniedError,
-    RexError,
-)
-from engine.models import ImageInfo, Manifest, PingResult, RepoInfo, TagInfo, TagMatch
-from engine.overview import Progress
-from engine.reference import Reference
-from engine.refresh import Fetched, Refresher
-from engine.tokens import TokenCache
+from engine.reads.overview import Progress
+from engine.reads.refresh import Fetched, Refresher
+from engine.transport.credentials import Credentials
+from engine.transport.endpoint import Endpoint
+from engine.transport.tokens import TokenCache
 
 if TYPE_CHECKING:  # the network stack is imported on the first request, not before
     import httpx
 
-    from engine.auth import RegistryAuth
-    from engine.client import RetryPolicy
-    from engine.registry import RegistryClient
+    from engine.transport.auth import RegistryAuth
+    from engine.transport.client import RetryPolicy
+    from engine.transport.registry import RegistryClient
 
 __all__ = ["CredentialSource", "Rex"]
 
@@ -152,7 +153,7 @@ class Rex:
         if existing is not None:
             return existing
         host = endpoint.host
-        from engine.auth import RegistryAuth
+        from engine.transport.auth import RegistryAuth
 
         auth = RegistryAuth(
             host, None, self._tokens, load_credentials=lambda: self._load_credentials(host)
@@ -176,8 +177,8 @@ class Rex:
     def _build_client(
         self, rc: RegistryConfig, endpoint: Endpoint, auth: RegistryAuth
     ) -> RegistryClient:
-        from engine.client import HttpClient
-        from engine.registry import RegistryClient
+        from engine.transport.client import HttpClient
+        from engine.transport.registry import RegistryClient
 
         http = HttpClient(
             endpoint,
@@ -229,7 +230,7 @@ class Rex:
         consistency: Consistency,
         refresh: bool,
     ) -> Fetched[list[str]]:
-        """A catalog or tag list under the consistency rules (see engine.cached)."""
+        """A catalog or tag list under the consistency rules (see engine.reads.cached)."""
         cache = self._cache
 
         async def fetch_and_store() -> list[str]:
@@ -307,7 +308,7 @@ class Rex:
         client = await self._client_for(ref)
         raw = await self._refresher.run(
             key,
-            lambda: client.get_blob(ref.repository, digest, max_bytes=oci.MAX_CONFIG_BYTES),
+            lambda: client.get_blob(ref.repository, digest, max_bytes=manifests.MAX_CONFIG_BYTES),
         )
         data = config_data(raw)
         if cache is not None and data is not None:
@@ -321,7 +322,7 @@ class Rex:
 
     async def check_credentials(self, registry: str | None, credentials: Credentials) -> PingResult:
         """Whether `credentials` work on `registry` (AuthenticationError if not); stores nothing."""
-        from engine.auth import RegistryAuth
+        from engine.transport.auth import RegistryAuth
 
         rc = self.registry_config(registry)
         endpoint = Endpoint.parse(rc.url, insecure=rc.insecure)
@@ -438,16 +439,16 @@ class Rex:
         self,
         reference: str | Reference,
         *,
-        platform: str | oci.Platform | None = None,
+        platform: str | manifests.Platform | None = None,
         consistency: str | Consistency | None = None,
     ) -> Manifest:
         """The manifest a reference names; with `platform`, an index is resolved to it."""
         ref = self.reference(reference)
         level = self._consistency(consistency)
         manifest = await self._manifest(ref, ref.identifier, level)
-        if platform is None or not isinstance(manifest.parsed, oci.ImageIndex):
+        if platform is None or not isinstance(manifest.parsed, manifests.ImageIndex):
             return manifest
-        wanted = oci.Platform.parse(platform) if isinstance(platform, str) else platform
+        wanted = manifests.Platform.parse(platform) if isinstance(platform, str) else platform
         return await self._manifest(ref, manifest.parsed.select(wanted).digest, level)
 
     async def resolve(self, reference: str | Reference) -> str:
@@ -462,14 +463,14 @@ class Rex:
         self,
         reference: str | Reference,
         *,
-        platform: str | oci.Platform | None = None,
+        platform: str | manifests.Platform | None = None,
         consistency: str | Consistency | None = None,
-    ) -> oci.ImageConfig:
+    ) -> manifests.ImageConfig:
         return (await self.inspect(reference, platform=platform, consistency=consistency)).config
 
     async def referrers(
         self, reference: str | Reference, *, artifact_type: str | None = None
-    ) -> list[oci.Descriptor]:
+    ) -> list[manifests.Descriptor]:
         ref = self.reference(reference)
         client = await self._client_for(ref)
         digest = ref.digest or await self.resolve(ref)
@@ -479,7 +480,7 @@ class Rex:
         self,
         reference: str | Reference,
         *,
-        platform: str | oci.Platform | None = None,
+        platform: str | manifests.Platform | None = None,
         consistency: str | Consistency | None = None,
     ) -> ImageInfo:
         """Manifest, config and derived facts of an image; an index shows one platform."""
@@ -487,15 +488,15 @@ class Rex:
         level = self._consistency(consistency)
         if level is Consistency.EVENTUAL:
             level = Consistency.WEAK  # a one-shot answer: fetch_image() does the refreshing
-        wanted = oci.Platform.parse(platform) if isinstance(platform, str) else platform
+        wanted = manifests.Platform.parse(platform) if isinstance(platform, str) else platform
         top = await self._manifest(ref, ref.identifier, level)
         image, chosen = top, None
         children: dict[str, Manifest] = {}
-        if isinstance(top.parsed, oci.ImageIndex):
+        if isinstance(top.parsed, manifests.ImageIndex):
             chosen = choose_child(top.parsed, wanted)
             children = await self._platform_manifests(ref, top.parsed, level)
             image = children.get(chosen.digest) or await self._manifest(ref, chosen.digest, level)
-        if not isinstance(image.parsed, oci.ImageManifest):
+        if not isinstance(image.parsed, manifests.ImageManifest):
             raise RexError(
                 f"{self.display(ref)} resolves to a nested index, which rex cannot show",
                 hint="Inspect one of its child manifests by digest.",
@@ -513,7 +514,7 @@ class Rex:
         )
 
     async def _platform_manifests(
-        self, ref: Reference, index: oci.ImageIndex, level: Consistency
+        self, ref: Reference, index: manifests.ImageIndex, level: Consistency
     ) -> dict[str, Manifest]:
         """Every platform manifest of an index, fetched concurrently (by digest: cached for good).
 
@@ -557,7 +558,7 @@ class Rex:
                 return Fetched(info, age, stale, started)
         return Fetched(await self.inspect(ref, platform=platform, consistency=level))
 
-    # -- summaries and search (engine.overview) --------------------------------
+    # -- summaries and search (engine.reads.overview) --------------------------------
 
     async def tag_infos(
         self,

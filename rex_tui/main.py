@@ -7,8 +7,7 @@ import gc
 import sys
 from pathlib import Path
 
-from engine import __version__
-from engine.errors import RexError
+from engine import RexError, __version__
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -34,9 +34,9 @@ if str(ROOT) not in sys.path:
 
 from demo_images import DemoSet, build_demo_set  # noqa: E402
 
-from tests.support.images import Built, BuiltIndex  # noqa: E402
-from tests.support.pusher import Pusher  # noqa: E402
-from tests.support.registry import BINARY, RegistryProcess, free_port  # noqa: E402
+from engine.testing.images import Built, BuiltIndex  # noqa: E402
+from engine.testing.pusher import Pusher  # noqa: E402
+from engine.testing.registry import BINARY, RegistryProcess, free_port  # noqa: E402
 
 __all__ = ["Demo", "rex_command", "run_demo", "seed"]
 

@@ -1,6 +1,6 @@
 """The demo registry's content: ~30 repositories that look like a real company registry.
 
-Built in code from the test suite's image builders (tests/support/images.py), so it needs
+Built in code from the test suite's image builders (engine/testing/images.py), so it needs
 nothing but the standard library and httpx. Layers hold random bytes (stored, not
 compressed, so building them is cheap) to give realistic sizes; every date is relative to
 now, so the demo always looks recently used. What it holds:
@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from functools import cache, partial
 from typing import Any
 
-from tests.support.images import (
+from engine.testing.images import (
     LAYER_MTIME,
     OCI_LAYER,
     OCI_MANIFEST,

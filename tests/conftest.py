@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from engine.testing.registry import Flavour, RegistryProcess, free_port
 from tests.support.faultproxy import FaultProxy
-from tests.support.registry import Flavour, RegistryProcess, free_port
 from tests.support.seed import SeededRegistry, make_template, start_seeded
 
 _startup_seconds: dict[str, float] = {}

@@ -15,7 +15,7 @@ from types import ModuleType
 import pytest
 
 from engine import Config, RegistryConfig, Rex
-from tests.support.registry import RegistryProcess
+from engine.testing.registry import RegistryProcess
 
 SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
 

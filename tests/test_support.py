@@ -20,8 +20,7 @@ import httpx
 import jwt
 import pytest
 
-from tests.support.faultproxy import FaultProxy
-from tests.support.images import (
+from engine.testing.images import (
     MANIFEST_ACCEPT,
     OCI_INDEX,
     BuiltImage,
@@ -31,10 +30,11 @@ from tests.support.images import (
     make_config,
     sha256,
 )
-from tests.support.pusher import Pusher, PushError, parse_challenge
-from tests.support.registry import RegistryError, RegistryProcess
+from engine.testing.pusher import Pusher, PushError, parse_challenge
+from engine.testing.registry import ALICE, BOB, RegistryError, RegistryProcess
+from tests.support.faultproxy import FaultProxy
 from tests.support.seed import SBOM_TYPE, SeededRegistry, standard_seed
-from tests.support.tokenserver import ALICE, BOB, TokenServer
+from tests.support.tokenserver import TokenServer
 
 needs_skopeo = pytest.mark.skipif(shutil.which("skopeo") is None, reason="skopeo not installed")
 
@@ -417,7 +417,7 @@ def test_corrupting_blob_path_changes_the_served_bytes(
 
 def test_push_through_auth_flavours(tmp_path: Path, http: httpx.Client) -> None:
     image = _tiny_image(b"auth push")
-    with RegistryProcess("token", workdir=tmp_path / "token") as token:
+    with RegistryProcess("token", workdir=tmp_path / "token", token_server=TokenServer()) as token:
         assert token.token_server is not None
         with Pusher(token.url, (ALICE, token.users[ALICE])) as pusher:
             pusher.push_image("team/app", "1", image)

@@ -3,7 +3,7 @@
 Heavy things are built on first use, so a command pays only for what it touches:
 `version` never loads the cache, a warm `image NAME:TAG` never imports the
 network stack (`engine.rex`, httpx, trio), and only login/logout/remove reach
-the keyring (through `engine.credentials`, which imports it lazily).
+the keyring (through `engine.transport.credentials`, which imports it lazily).
 """
 
 from __future__ import annotations
@@ -16,17 +16,14 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from engine.config import Config, RegistryConfig
-from engine.endpoint import Endpoint, is_loopback
-from engine.settings import LoadedConfig, flag_overrides, load
+from engine import Config, Endpoint, LoadedConfig, RegistryConfig, flag_overrides, is_loopback
+from engine import load_config as load
 from rex_tui.cli.output.color import Palette, color_wanted
 from rex_tui.cli.output.printer import Printer
 from rex_tui.cli.progress import Progress
 
 if TYPE_CHECKING:
-    from engine.cache import Cache
-    from engine.credentials import CredentialStore
-    from engine.rex import Rex
+    from engine import Cache, CredentialStore, Rex
 
 __all__ = ["Context", "pin_given_registry", "registry_for"]
 
@@ -127,7 +124,7 @@ def _load(args: argparse.Namespace, env: Mapping[str, str], *, tolerant: bool) -
     try:
         return load(path, env=env, overrides=overrides)
     except Exception as exc:
-        from engine.errors import ConfigurationError
+        from engine import ConfigurationError
 
         if not tolerant or not isinstance(exc, ConfigurationError):
             raise
@@ -178,7 +175,7 @@ class Context:
         """The config file commands edit: --config, else REX_CONFIG, else the default path."""
         if self.args.config:
             return Path(self.args.config).expanduser()
-        from engine.settings import default_config_path
+        from engine import default_config_path
 
         return default_config_path(self.env)
 
@@ -200,7 +197,7 @@ class Context:
     def cache(self) -> Cache:
         """The response cache (memory only with --no-cache), cleaned up once a day."""
         if self._cache is None:
-            from engine.cache import Cache
+            from engine import Cache
 
             root = self.cache_root() if self.config.cache.enabled else None
             self._cache = Cache(root, config=self.config.cache)
@@ -209,18 +206,18 @@ class Context:
 
     def managed_cache(self) -> Cache:
         """The cache on disk whatever cache.enabled says: the cache commands manage files."""
-        from engine.cache import Cache
+        from engine import Cache
 
         return Cache(self.cache_root(), config=self.config.cache)
 
     def credentials(self) -> CredentialStore:
-        from engine.credentials import CredentialStore
+        from engine import CredentialStore
 
         return CredentialStore(env=self.env)
 
     def rex(self, config: Config | None = None) -> Rex:
         _skip_httpx_cli()
-        from engine.rex import Rex
+        from engine import Rex
 
         return Rex(config or self.browsing, credentials=self.credentials(), cache=self.cache())
 

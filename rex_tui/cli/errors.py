@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from engine.errors import RexError
+from engine import RexError
 from rex_tui.untrusted import visible
 
 __all__ = ["INTERRUPTED", "UsageError", "report"]

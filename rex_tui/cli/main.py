@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn, TextIO
 
-from engine.errors import RexError, primary
+from engine import RexError, primary
 from rex_tui.cli.errors import INTERRUPTED, UsageError, report
 
 __all__ = ["main", "run"]

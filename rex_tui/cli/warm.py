@@ -1,24 +1,32 @@
 """Listings answered from fresh disk-cache entries alone, without the network stack.
 
-`engine.cached.image_from_cache` answers one image that way; these compose it
+`engine.reads.cached.image_from_cache` answers one image that way; these compose it
 into `rex image NAME` (a tag table) and `rex image` (a repository table), so a
 repeated listing costs file reads instead of importing trio and httpx. Every
 function returns None as soon as one piece is missing or expired, and the
 caller then asks the registry (through the same cache) for everything.
 
-The rows are built exactly as `engine.overview` builds them from `Rex.inspect`.
+The rows are built exactly as `engine.reads.overview` builds them from `Rex.inspect`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from engine import oci
-from engine.assemble import choose_child
-from engine.cache import Cache, CacheKey
-from engine.cached import image_from_cache, list_from, manifest_from
-from engine.errors import ContentError, NotFoundError, RexError
-from engine.models import RepoInfo, TagInfo
+from engine import (
+    Cache,
+    CacheKey,
+    ContentError,
+    ImageIndex,
+    NotFoundError,
+    RepoInfo,
+    RexError,
+    TagInfo,
+    choose_child,
+    image_from_cache,
+    list_from,
+    manifest_from,
+)
 
 __all__ = ["repo_infos", "repositories", "tag_infos", "tags"]
 
@@ -65,7 +73,7 @@ def tag_infos(
 def _artifact_row(cache: Cache, host: str, repository: str, tag: str) -> TagInfo | None:
     """The row of a tag naming an index with no platform image (e.g. a referrers tag).
 
-    `inspect` fails on those and `engine.overview` shows the index's digest with
+    `inspect` fails on those and `engine.reads.overview` shows the index's digest with
     no size, date or platforms; the same here when the tag's manifest is cached.
     """
     entry = cache.get(CacheKey.manifest(host, repository, tag))
@@ -73,7 +81,7 @@ def _artifact_row(cache: Cache, host: str, repository: str, tag: str) -> TagInfo
         return None
     try:
         manifest = manifest_from(entry.data)
-        if not isinstance(manifest.parsed, oci.ImageIndex):
+        if not isinstance(manifest.parsed, ImageIndex):
             return None
         choose_child(manifest.parsed, None)
     except NotFoundError:

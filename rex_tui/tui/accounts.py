@@ -17,10 +17,7 @@ from typing import TypeVar
 
 import trio
 
-from engine.config import RegistryConfig
-from engine.credentials import Credentials, CredentialStore
-from engine.errors import RexError
-from engine.rex import Rex
+from engine import Credentials, CredentialStore, RegistryConfig, Rex, RexError
 from rex_tui.tui.browse import Browser
 from rex_tui.tui.dialogs import Dialog, Field, confirm_dialog
 from rex_tui.tui.statusbar import StatusBar
@@ -236,12 +233,12 @@ class Accounts:
 
 
 def _save_registry(path: Path, registry: RegistryConfig) -> None:
-    from engine.settings import add_registry
+    from engine import add_registry
 
     add_registry(path, registry)
 
 
 def _drop_registry(path: Path, name: str) -> None:
-    from engine.settings import remove_registry
+    from engine import remove_registry
 
     remove_registry(path, name)

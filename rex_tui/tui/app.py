@@ -19,9 +19,7 @@ from typing import Any, Literal
 import trio
 import urwid
 
-from engine.credentials import CredentialStore
-from engine.errors import RexError
-from engine.rex import Rex
+from engine import CredentialStore, Rex, RexError
 from rex_tui.keymap import KeyDispatcher, Keymap, Outcome
 from rex_tui.palette import Theme, available_themes, load_theme, set_theme
 from rex_tui.tui.accounts import Accounts
@@ -142,7 +140,7 @@ class App:
         return self.browser.registries
 
     def _config_path(self) -> Path:
-        from engine.settings import default_config_path
+        from engine import default_config_path
 
         return self.options.config_path or default_config_path()
 
@@ -520,7 +518,8 @@ class App:
 
     def _add_repository(self, repository: str) -> None:
         """Save `repository` to the current registry's list in the config, then show it."""
-        from engine.settings import add_repository, load
+        from engine import add_repository
+        from engine import load_config as load
 
         path = self._config_path()
         try:

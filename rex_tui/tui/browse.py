@@ -17,12 +17,18 @@ from typing import Any, TypeVar
 
 import trio
 
-from engine.errors import AuthenticationError, NotFoundError, RexError
-from engine.format import human_size, relative_time
-from engine.models import ImageInfo, TagInfo
-from engine.oci import Descriptor
-from engine.refresh import Fetched
-from engine.rex import Rex
+from engine import (
+    AuthenticationError,
+    Descriptor,
+    Fetched,
+    ImageInfo,
+    NotFoundError,
+    Rex,
+    RexError,
+    TagInfo,
+    human_size,
+    relative_time,
+)
 from rex_tui.tui.details import section_lines
 from rex_tui.tui.panes import DetailsPane, ListPane
 from rex_tui.tui.rows import Column, LazyRows, Row

@@ -12,9 +12,7 @@ import json
 from collections.abc import Sequence
 from datetime import datetime
 
-from engine import oci
-from engine.format import absolute_time, human_size, relative_time
-from engine.models import ImageInfo
+from engine import Descriptor, ImageInfo, absolute_time, human_size, relative_time
 from rex_tui.styles import json_lines
 from rex_tui.untrusted import visible
 
@@ -143,7 +141,7 @@ def _history(info: ImageInfo) -> list[Line]:
     return lines or [["(no history)"]]
 
 
-def _referrers(referrers: Sequence[oci.Descriptor] | None) -> list[Line]:
+def _referrers(referrers: Sequence[Descriptor] | None) -> list[Line]:
     if referrers is None:
         return [["loading…"]]
     if not referrers:
@@ -178,15 +176,13 @@ def _escaped(line: Line) -> Line:
 
 
 def section_lines(
-    section: str, info: ImageInfo, referrers: Sequence[oci.Descriptor] | None = None
+    section: str, info: ImageInfo, referrers: Sequence[Descriptor] | None = None
 ) -> list[Line]:
     """The lines of one section of SECTIONS, every piece escaped for the screen."""
     return [_escaped(line) for line in _section(section, info, referrers)]
 
 
-def _section(
-    section: str, info: ImageInfo, referrers: Sequence[oci.Descriptor] | None
-) -> list[Line]:
+def _section(section: str, info: ImageInfo, referrers: Sequence[Descriptor] | None) -> list[Line]:
     if section == "Summary":
         return _summary(info)
     if section == "Platforms":

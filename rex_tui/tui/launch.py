@@ -10,10 +10,8 @@ from pathlib import Path
 import platformdirs
 import trio
 
-from engine.cache import Cache
-from engine.credentials import CredentialStore
-from engine.rex import Rex
-from engine.settings import default_config_path, flag_overrides, load
+from engine import Cache, CredentialStore, Rex, default_config_path, flag_overrides
+from engine import load_config as load
 from rex_tui.keymap import load_keymap
 from rex_tui.palette import load_theme, no_color_requested
 from rex_tui.tui.app import App, AppOptions

@@ -23,7 +23,7 @@ from urwid.widget.widget import AbstractFlowWidget
 from rex_tui.untrusted import visible
 
 if TYPE_CHECKING:
-    from engine.search import FilterResult, IncrementalFilter, Match
+    from engine import FilterResult, IncrementalFilter, Match
 
 __all__ = [
     "Column",
@@ -250,7 +250,7 @@ class RowTable:
     def _index(self, rows: Sequence[Row]) -> IncrementalFilter:
         """The filter over `rows` (the compute lock held)."""
         if self._filter is None or self._indexed is not rows:
-            from engine.search import IncrementalFilter  # rapidfuzz: not needed to paint
+            from engine import IncrementalFilter  # rapidfuzz: not needed to paint
 
             names = rows.names if isinstance(rows, LazyRows) else [r.name for r in rows]
             if self._filter is None:
@@ -279,7 +279,7 @@ class RowTable:
         rows = self._rows
         with self._compute_lock:
             search = self._index(rows)
-            from engine.search import Superseded  # loaded by _index
+            from engine import Superseded  # loaded by _index
 
             try:
                 found = search.update(

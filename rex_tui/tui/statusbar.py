@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import urwid
 
-from engine.errors import RexError
+from engine import RexError
 from rex_tui.untrusted import visible
 
 __all__ = ["StatusBar", "StatusState", "describe_age"]

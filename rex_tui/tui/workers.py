@@ -15,7 +15,7 @@ from typing import TypeVar
 
 import trio
 
-from engine.errors import RexError, primary
+from engine import RexError, primary
 
 __all__ = ["Workers"]
 

@@ -6,7 +6,7 @@ import random
 from typing import Any
 
 from engine import Config, Credentials, NetworkConfig, RegistryConfig, RetryPolicy, Rex
-from engine.cache import Cache
+from engine.cache.store import Cache
 
 
 class SleepRecorder:

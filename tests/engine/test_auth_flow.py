@@ -8,9 +8,9 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from engine.auth import RegistryAuth, TokenCache, scope_for_path
-from engine.credentials import Credentials
 from engine.errors import AuthenticationError
+from engine.transport.auth import RegistryAuth, TokenCache, scope_for_path
+from engine.transport.credentials import Credentials
 
 REGISTRY = "127.0.0.1:5000"
 BEARER = 'Bearer realm="http://127.0.0.1:6000/token",service="test-registry"'

@@ -18,9 +18,9 @@ from typing import Any
 
 import pytest
 
-from engine import cache_disk
-from engine.cache import Cache, CacheEntry, CacheKey, CacheKind
-from engine.config import CacheConfig, CacheLimits, CacheTTL
+from engine.cache import disk as cache_disk
+from engine.cache.store import Cache, CacheEntry, CacheKey, CacheKind
+from engine.config.model import CacheConfig, CacheLimits, CacheTTL
 from engine.errors import CacheError, ValidationError
 
 REG = "127.0.0.1:5000"
@@ -777,8 +777,8 @@ def test_explicit_prune_removes_expired_entries(root: Path, clock: FakeClock) ->
 WORKER = r"""
 import hashlib, json, random, sys, time
 from pathlib import Path
-from engine.cache import Cache, CacheKey
-from engine.config import CacheConfig, CacheLimits
+from engine.cache.store import Cache, CacheKey
+from engine.config.model import CacheConfig, CacheLimits
 
 root, worker, ops = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 # No memory tier: every get reads the files the other processes are replacing.

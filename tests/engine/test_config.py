@@ -15,7 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engine import Config, ConfigurationError, RegistryConfig, Rex, ValidationError
-from engine.settings import (
+from engine.config.schema import SECTIONS
+from engine.config.settings import (
     KEYS,
     add_registry,
     add_repository,
@@ -28,7 +29,6 @@ from engine.settings import (
     set_current_registry,
     set_value,
 )
-from engine.settings_schema import SECTIONS
 
 REGISTRIES = """
 [[registries.list]]
@@ -662,7 +662,7 @@ def test_a_held_lock_gives_a_clear_error(tmp_path: Path, monkeypatch: pytest.Mon
 
     import filelock
 
-    from engine import settings_edit
+    from engine.config import edit as settings_edit
 
     path = write(tmp_path, COMMENTED)
     monkeypatch.setattr(settings_edit, "LOCK_TIMEOUT", 0.05)

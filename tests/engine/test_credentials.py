@@ -21,8 +21,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from keyring.compat import properties
 
-from engine.credentials import KEYRING_SERVICE, Credentials, CredentialStore
 from engine.errors import ConfigurationError, ValidationError
+from engine.transport.credentials import KEYRING_SERVICE, Credentials, CredentialStore
 
 # A docker-credential-helpers look-alike: each helper name keeps its own JSON
 # store under $HELPER_DIR and appends every call to calls.log.
@@ -378,7 +378,7 @@ def test_missing_creds_store_helper_is_skipped(
     setup: Setup, caplog: pytest.LogCaptureFixture
 ) -> None:
     write_json(setup.docker_config, {"credsStore": "desktop"})
-    with caplog.at_level(logging.WARNING, logger="engine.credentials"):
+    with caplog.at_level(logging.WARNING, logger="engine.transport.credentials"):
         assert setup.store().get("ghcr.io") is None
     assert "docker-credential-desktop" in caplog.text
 
@@ -587,7 +587,7 @@ def test_fail_keyring_stores_as_docker_login_does(
     keyring.set_keyring(FAIL_BACKEND())
     store = setup.store()
     assert store.get("ghcr.io") is None
-    with caplog.at_level(logging.WARNING, logger="engine.credentials"):
+    with caplog.at_level(logging.WARNING, logger="engine.transport.credentials"):
         where = store.store("ghcr.io", Credentials("u", "the-password"))
     assert where == f"docker config.json ({setup.docker_config}), not encrypted"
     assert _docker_login_entry(setup, "ghcr.io") == {"auth": b64("u:the-password")}
@@ -770,7 +770,7 @@ def test_erase_skips_a_file_that_does_not_parse(
     write_json(setup.docker_config, {"auths": {"ghcr.io": {"auth": b64("x:y")}}})
     setup.auth_json.parent.mkdir(parents=True)
     setup.auth_json.write_text("{broken")
-    with caplog.at_level(logging.WARNING, logger="engine.credentials"):
+    with caplog.at_level(logging.WARNING, logger="engine.transport.credentials"):
         removed = setup.store().erase("ghcr.io")
     assert removed == ["keyring", f"docker config.json ({setup.docker_config})"]
     assert str(setup.auth_json) in caplog.text

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.digest import ALGORITHMS, Digest, DigestVerifier, compute
 from engine.errors import ContentError, ValidationError
+from engine.oci.digest import ALGORITHMS, Digest, DigestVerifier, compute
 
 EMPTY_SHA256 = "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 HELLO = b"hello"

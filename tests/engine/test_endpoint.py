@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from engine.client import redact_url
-from engine.endpoint import Endpoint, is_loopback
 from engine.errors import ConfigurationError, ValidationError
+from engine.transport.client import redact_url
+from engine.transport.endpoint import Endpoint, is_loopback
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import engine
 from engine.errors import RexError
@@ -12,7 +13,12 @@ from engine.errors import RexError
 def test_all_names_exist_and_are_sorted() -> None:
     for name in engine.__all__:
         assert hasattr(engine, name), name
-    assert sorted(engine.__all__) == engine.__all__
+
+    # ruff's isort-style order (RUF022): constants, then classes, then the rest
+    def kind(name: str) -> tuple[int, str]:
+        return (0 if name.isupper() else 1 if name[0].isupper() else 2, name)
+
+    assert sorted(engine.__all__, key=kind) == engine.__all__
 
 
 def test_every_lazy_name_is_exported() -> None:
@@ -39,8 +45,41 @@ def test_engine_never_imports_urwid() -> None:
     assert "urwid" not in _modules_after("import engine; engine.Rex")
 
 
+NETWORK_STACK = {"httpx", "httpcore", "trio", "urwid"}
+
+# What print mode touches to answer from the cache alone.
+CACHED_READ_NAMES = (
+    "Cache",
+    "CacheKey",
+    "ImageInfo",
+    "Reference",
+    "RexError",
+    "human_size",
+    "image_from_cache",
+    "list_from",
+    "load_config",
+)
+
+
 def test_cached_reads_need_no_network_stack() -> None:
-    loaded = _modules_after(
-        "import engine, engine.models, engine.oci, engine.reference, engine.errors"
+    names = ", ".join(f"engine.{name}" for name in CACHED_READ_NAMES)
+    loaded = _modules_after(f"import engine; {names}")
+    assert not NETWORK_STACK & loaded
+
+
+def test_subpackages_are_import_cheap() -> None:
+    packages = sorted(
+        path.parent.name for path in Path(engine.__file__).parent.glob("*/__init__.py")
     )
-    assert not {"httpx", "httpcore", "trio", "urwid"} & loaded
+    assert {"cache", "config", "oci", "reads", "search", "testing", "transport"} <= set(packages)
+    loaded = _modules_after("; ".join(f"import engine.{name}" for name in packages))
+    assert not (NETWORK_STACK | {"rapidfuzz", "yaml"}) & loaded
+
+
+def test_renamed_exports_name_their_source() -> None:
+    """A "module:attribute" export is that attribute, under its public name."""
+    from engine.config.settings import load
+    from engine.search.matcher import search
+
+    assert engine.load_config is load
+    assert engine.search_names is search

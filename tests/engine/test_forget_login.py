@@ -7,8 +7,8 @@ import trio
 
 from engine import Config, Credentials, RegistryConfig, Rex
 from engine.errors import AuthenticationError
+from engine.testing.registry import USERS
 from tests.support.seed import SeededRegistry
-from tests.support.tokenserver import USERS
 
 
 class Store:

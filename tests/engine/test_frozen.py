@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from engine import oci
-from engine.config import Config
-from engine.credentials import Credentials
+from engine.config.model import Config
 from engine.frozen import Frozen
+from engine.oci import manifests as oci
+from engine.transport.credentials import Credentials
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from engine.errors import ValidationError
-from engine.headers import (
+from engine.transport.headers import (
     Challenge,
     parse_link_next,
     parse_retry_after,

@@ -11,10 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine import oci
-from engine.digest import compute
 from engine.errors import ContentError, NotFoundError, ValidationError
-from engine.oci import Descriptor, ImageConfig, ImageIndex, ImageManifest, Platform
+from engine.oci import manifests as oci
+from engine.oci.digest import compute
+from engine.oci.manifests import Descriptor, ImageConfig, ImageIndex, ImageManifest, Platform
 
 D1, D2, D3, D4, D5 = (str(compute(bytes([n]))) for n in range(5))
 

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 
 from engine import AuthenticationError, Config, NetworkConfig, RegistryConfig, Rex
-from engine.cache import Cache
+from engine.cache.store import Cache
+from engine.testing.images import Layer, build_image, make_config
+from engine.testing.pusher import Pusher
+from engine.testing.registry import RegistryProcess
 from tests.engine.helpers import make_rex
 from tests.support.faultproxy import FaultProxy
-from tests.support.images import Layer, build_image, make_config
-from tests.support.pusher import Pusher
-from tests.support.registry import RegistryProcess
 from tests.support.seed import SeededRegistry
 
 # The seed's search examples (seed 001 section 2.6), as a registry.

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from engine.errors import ValidationError
-from engine.reference import (
+from engine.oci.reference import (
     DOCKER_HUB,
     Reference,
     normalize_registry,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import trio
 
-from engine.refresh import Refresher
+from engine.reads.refresh import Refresher
 
 
 async def test_a_joiner_fetches_afresh_when_the_owner_is_cancelled() -> None:

@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 import trio
 
-from engine.cache import Cache, CacheKey
-from engine.cached import image_from_cache
-from engine.config import CacheConfig
+from engine.cache.store import Cache, CacheKey
+from engine.config.model import CacheConfig
+from engine.reads.cached import image_from_cache
+from engine.testing.images import BuiltImage, Layer, build_image, make_config
+from engine.testing.pusher import Pusher
 from tests.engine.helpers import make_rex
 from tests.support.faultproxy import FaultProxy
-from tests.support.images import BuiltImage, Layer, build_image, make_config
-from tests.support.pusher import Pusher
 from tests.support.seed import SeededRegistry
 
 

@@ -14,7 +14,7 @@ from engine import (
     PermissionDeniedError,
     RexError,
 )
-from engine.oci import OCI_INDEX
+from engine.oci.manifests import OCI_INDEX
 from tests.engine.helpers import SleepRecorder, make_rex
 from tests.support.seed import SeededRegistry
 

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine.errors import ValidationError
-from engine.search import (
+from engine.search.matcher import (
     FilterResult,
     IncrementalFilter,
     Match,

@@ -7,8 +7,8 @@ import ssl
 import pytest
 
 from engine import Config, NetworkConfig, NetworkError, RegistryConfig, Rex
-from engine.client import _verifying_context
-from tests.support.registry import RegistryProcess
+from engine.testing.registry import RegistryProcess
+from engine.transport.client import _verifying_context
 
 
 def rex_for(process: RegistryProcess, **settings: object) -> Rex:

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from engine import NotFoundError
-from engine.cache import Cache
-from engine.cached import image_from_cache
+from engine.cache.store import Cache
+from engine.reads.cached import image_from_cache
 from tests.engine.helpers import make_rex
 from tests.print.conftest import rex  # noqa: F401 - the sandboxed `rex` fixture
 from tests.print.harness import Rex

@@ -9,10 +9,11 @@ from __future__ import annotations
 import pytest
 import trio
 
-from engine import Config, NetworkConfig, RegistryConfig, Rex, oci
-from engine.bodies import MAX_ERROR_BYTES, MAX_LIST_PAGE_BYTES, MAX_TOKEN_BYTES
+from engine import Config, NetworkConfig, RegistryConfig, Rex
 from engine.errors import ContentError, NotFoundError, RequestTimeout
-from engine.registry import RegistryClient
+from engine.oci import manifests
+from engine.transport.bodies import MAX_ERROR_BYTES, MAX_LIST_PAGE_BYTES, MAX_TOKEN_BYTES
+from engine.transport.registry import RegistryClient
 from tests.print.conftest import rex as rex  # the CLI sandbox fixture
 from tests.print.harness import Rex as RexCli
 from tests.support.faultproxy import FaultProxy
@@ -52,7 +53,7 @@ async def test_an_endless_manifest_stops_at_4_mib(fault_proxy: FaultProxy) -> No
     async with engine_for(fault_proxy) as engine:
         client = await client_of(engine)
         read = client.get_manifest("oci/single", "1.0")
-        await _endless_refused(fault_proxy, r"/manifests/", oci.MAX_MANIFEST_BYTES, read)
+        await _endless_refused(fault_proxy, r"/manifests/", manifests.MAX_MANIFEST_BYTES, read)
 
 
 async def test_an_endless_catalog_page_stops_at_its_limit(fault_proxy: FaultProxy) -> None:
@@ -75,8 +76,8 @@ async def test_an_endless_config_stops_at_its_limit(
     digest = registry.image("oci/single:1.0").config.digest
     async with engine_for(fault_proxy) as engine:
         client = await client_of(engine)
-        read = client.get_blob("oci/single", digest, max_bytes=oci.MAX_CONFIG_BYTES)
-        await _endless_refused(fault_proxy, r"/blobs/", oci.MAX_CONFIG_BYTES, read)
+        read = client.get_blob("oci/single", digest, max_bytes=manifests.MAX_CONFIG_BYTES)
+        await _endless_refused(fault_proxy, r"/blobs/", manifests.MAX_CONFIG_BYTES, read)
 
 
 async def test_an_endless_error_body_is_cut_and_the_error_kept(fault_proxy: FaultProxy) -> None:
@@ -191,7 +192,7 @@ async def test_a_deep_error_body_keeps_the_status_error(fault_proxy: FaultProxy)
 
 def test_a_deep_config_is_a_content_error() -> None:
     with pytest.raises(ContentError, match="nested too deeply"):
-        oci.parse_config(DEEP)
+        manifests.parse_config(DEEP)
 
 
 # -- pagination ends ------------------------------------------------------------------------

@@ -21,10 +21,10 @@ from pathlib import Path
 
 import pytest
 
+from engine.testing.registry import RegistryProcess
 from tests.print.conftest import rex as print_sandbox
 from tests.print.harness import Rex, parse
 from tests.support.faultproxy import FaultProxy
-from tests.support.registry import RegistryProcess
 from tests.support.seed import SBOM_TYPE, SeededRegistry, standard_seed
 
 SINGLE = "oci/single:1.0"

@@ -12,15 +12,15 @@ import httpx
 import pytest
 
 from engine import Config, Credentials, NetworkConfig, RegistryConfig, Rex
-from engine.client import HttpClient
-from engine.endpoint import Endpoint
 from engine.errors import ContentError, NetworkError
+from engine.testing.registry import ALICE, USERS, RegistryProcess
+from engine.transport.client import HttpClient
+from engine.transport.endpoint import Endpoint
 from tests.print.conftest import rex as rex  # the CLI sandbox fixture
 from tests.print.harness import Rex as RexCli
 from tests.support.faultproxy import FaultProxy
-from tests.support.registry import RegistryProcess
 from tests.support.seed import SeededRegistry
-from tests.support.tokenserver import ALICE, SERVICE, USERS, TokenServer
+from tests.support.tokenserver import SERVICE, TokenServer
 
 ALICE_LOGIN = Credentials(ALICE, USERS[ALICE])
 
@@ -186,7 +186,7 @@ async def test_a_catalog_skips_invalid_names_and_warns_once_each(
     names = ["oci/single", *HOSTILE_NAMES, "public/hello", ".."]
     body = httpx.Response(200, json={"repositories": names}).content
     fault_proxy.replace_body(body, path=r"^/v2/_catalog$")
-    caplog.set_level(logging.WARNING, logger="engine.registry")
+    caplog.set_level(logging.WARNING, logger="engine.transport.registry")
     async with engine_for(fault_proxy) as engine:
         assert await (await engine.client()).catalog() == ["oci/single", "public/hello"]
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]

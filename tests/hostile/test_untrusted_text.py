@@ -27,6 +27,9 @@ import pytest
 import yaml
 
 from engine.errors import NotFoundError
+from engine.testing.images import HistoryEntry, Layer, build_image, make_config
+from engine.testing.pusher import Pusher
+from engine.testing.registry import RegistryProcess
 from rex_tui.cli.logs import setup_logging
 from rex_tui.cli.output.color import Palette
 from rex_tui.cli.output.printer import Printer
@@ -42,9 +45,6 @@ from tests.print import conftest as print_fixtures
 from tests.print.harness import Result, Rex
 from tests.support import logs as support_logs
 from tests.support.faultproxy import FaultProxy, registry_error
-from tests.support.images import HistoryEntry, Layer, build_image, make_config
-from tests.support.pusher import Pusher
-from tests.support.registry import RegistryProcess
 from tests.tui import test_e2e as e2e
 from tests.tui.harness import running_app
 
@@ -268,7 +268,7 @@ def test_the_cli_log_file_is_made_by_its_first_record_and_never_fails_a_command(
 
 def test_log_file_masks_secrets(tmp_path: Path, restore_logging: None) -> None:
     setup_logging(0, io.StringIO(), {}, state_dir=tmp_path / "state")
-    log = logging.getLogger("engine.client")
+    log = logging.getLogger("engine.transport.client")
     log.warning("Authorization: Bearer abc.def.ghi failed")
     log.warning("GET https://user:hunter2@example.com/v2/?token=s3cret&n=1")
     log.warning("retrying with Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln")

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from tests.support.images import (
+from engine.testing.images import (
     DEFAULT_PATH,
     Blob,
     Built,
@@ -43,9 +43,9 @@ from tests.support.images import (
     make_config,
     referrers_tag,
 )
-from tests.support.pusher import Pusher, push_all
-from tests.support.registry import Flavour, RegistryProcess
-from tests.support.tokenserver import ALICE, TokenServer
+from engine.testing.pusher import Pusher, push_all
+from engine.testing.registry import ALICE, Flavour, RegistryProcess
+from tests.support.tokenserver import TokenServer
 
 SBOM_TYPE = "application/vnd.example.sbom.v1+json"
 PAGED_REPOS = tuple(f"paged/repo-{i:03d}" for i in range(12))
@@ -339,7 +339,8 @@ def start_seeded(
     pushed through the registry's own auth as alice.
     """
     seed = seed or standard_seed()
-    process = RegistryProcess(flavour, workdir=workdir)
+    token_server = TokenServer() if flavour == "token" else None
+    process = RegistryProcess(flavour, workdir=workdir, token_server=token_server)
     started = time.perf_counter()
     try:
         if template is not None:
@@ -357,6 +358,6 @@ def start_seeded(
         images=dict(seed.images),
         repositories=seed.repositories,
         tags={repo: sorted(tags) for repo, tags in seed.tags.items()},
-        token_server=process.token_server,
+        token_server=token_server,
         seconds_to_start=time.perf_counter() - started,
     )

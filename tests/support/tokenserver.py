@@ -38,15 +38,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
-from tests.support.tlscert import write_self_signed
-
-ALICE = "alice"
-BOB = "bob"
-# A colon and symbols on purpose: Basic auth splits on the first colon only.
-USERS: dict[str, str] = {
-    ALICE: "W0nder:land#Rabbit-Hole-2026",
-    BOB: "builder-bob",
-}
+from engine.testing.registry import ALICE, BOB, USERS
+from engine.testing.tlscert import write_self_signed
 
 SERVICE = "rex-test-registry"
 ISSUER = "rex-test-token-server"

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import trio
 
-from engine.cache import Cache
-from engine.credentials import CredentialStore
+from engine.cache.store import Cache
+from engine.config.settings import load
 from engine.rex import Rex
-from engine.settings import load
+from engine.transport.credentials import CredentialStore
 from rex_tui.keymap import load_keymap
 from rex_tui.palette import load_theme
 from rex_tui.tui.app import App, AppOptions

@@ -14,11 +14,11 @@ from pathlib import Path
 import keyring
 import pytest
 
+from engine.testing.registry import USERS
 from rex_tui.tui.app import terminal_colors
 from tests.print.filekeyring import FileKeyring
 from tests.support.faultproxy import FaultProxy
 from tests.support.seed import SeededRegistry
-from tests.support.tokenserver import USERS
 from tests.tui.harness import Harness, running_app
 
 

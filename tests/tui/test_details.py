@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import urwid
 
-from engine import oci
-from engine.assemble import assemble_image, choose_child
 from engine.format import human_size
-from engine.models import ImageInfo, Manifest
-from engine.reference import Reference
+from engine.oci import manifests as oci
+from engine.oci.models import ImageInfo, Manifest
+from engine.oci.reference import Reference
+from engine.reads.assemble import assemble_image, choose_child
+from engine.testing.images import BuiltImage, BuiltIndex
 from rex_tui.tui.details import SECTIONS, highlight_json, section_lines
-from tests.support.images import BuiltImage, BuiltIndex
 from tests.support.seed import standard_seed
 
 

@@ -14,9 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.registry import RegistryProcess
+from engine.testing.registry import USERS, RegistryProcess
 from tests.support.seed import SeededRegistry
-from tests.support.tokenserver import USERS
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 

@@ -15,8 +15,8 @@ def test_records_reach_the_ring_and_the_file(tmp_path: Path, restore_logging: No
     ring = install_tui_logging(tmp_path / "state")
     seen: list[LogLine] = []
     ring.listener = seen.append
-    logging.getLogger("engine.client").warning("retrying %s", "GET /v2/")
-    logging.getLogger("engine.client").debug("too chatty for the panel")
+    logging.getLogger("engine.transport.client").warning("retrying %s", "GET /v2/")
+    logging.getLogger("engine.transport.client").debug("too chatty for the panel")
     assert [line.message for line in ring.lines] == ["retrying GET /v2/"]
     assert seen[0].style == "log.warning"
     assert "WARNING" in seen[0].text()
@@ -42,10 +42,10 @@ def test_rex_log_sets_the_file_level_and_a_bad_value_is_said_once(
     tmp_path: Path, restore_logging: None
 ) -> None:
     ring = install_tui_logging(tmp_path / "state", env={"REX_LOG": "debug"})
-    logging.getLogger("engine.cache").debug("a cache decision")
+    logging.getLogger("engine.cache.store").debug("a cache decision")
     assert not ring.lines  # the panel stays at info
     ring = install_tui_logging(tmp_path / "state", env={"REX_LOG": "chatty"})
-    logging.getLogger("engine.cache").debug("not in the file at the default level")
+    logging.getLogger("engine.cache.store").debug("not in the file at the default level")
     assert [line.message for line in ring.lines] == [
         "REX_LOG=chatty is not a log level (debug, info, warn, error); using info"
     ]

@@ -6,7 +6,8 @@ import argparse
 from collections.abc import Mapping
 from typing import Any
 
-from engine.format import human_size, relative_time
+from engine import human_size, relative_time
+from rex_tui.cli.commands.common import resolve
 from rex_tui.cli.context import Context, host_of, url_of
 from rex_tui.cli.errors import UsageError
 from rex_tui.cli.output.color import Palette
@@ -50,8 +51,6 @@ def register(actions: argparse._SubParsersAction[RexParser]) -> None:
 
 def _scope(ctx: Context, args: argparse.Namespace) -> tuple[str | None, str | None, str | None]:
     """(host or None for all, registry name, URL) the command applies to."""
-    from rex_tui.cli.commands.registry import resolve
-
     if getattr(args, "all", False):
         if args.name is not None:
             raise UsageError("give a registry NAME or --all, not both")
@@ -97,7 +96,7 @@ def show_stats(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def clear_cache(ctx: Context, args: argparse.Namespace) -> int:
-    from engine.cache import CacheKind
+    from engine import CacheKind
 
     host, name, url = _scope(ctx, args)
     what = "the whole cache (every registry)" if host is None else f"cache for '{name}' ({url})"

@@ -6,6 +6,7 @@ import argparse
 import re
 from collections.abc import Sequence
 
+from engine import NotFoundError, RegistryConfig
 from rex_tui.cli.context import Context
 
 __all__ = ["filtered", "limit_arg", "names_only", "natural_key"]
@@ -31,7 +32,7 @@ def natural_key(name: str) -> tuple[tuple[int, int | str], ...]:
 
 def filtered(pattern: str, names: Sequence[str]) -> list[str]:
     """`names` matching --filter PATTERN (fuzzy, "exact", glob* or /regex/), best first."""
-    from engine.search import search  # rapidfuzz: only when a filter is given
+    from engine import search_names as search  # rapidfuzz: only when a filter is given
 
     return [match.text for match in search(pattern, names)]
 
@@ -42,3 +43,28 @@ def names_only(ctx: Context) -> bool:
     The pipe default (yaml) does not count: `rex -q image | xargs ...` wants names.
     """
     return ctx.printer.quiet and (ctx.printer.pretty or not ctx.format_chosen)
+
+
+def _looks_like_host(text: str) -> bool:
+    # docker's rule: a dot, a port, or localhost; anything else is a name.
+    return "." in text or ":" in text or text.split(":")[0].lower() == "localhost"
+
+
+def registry_hint(ctx: Context, name: str) -> str:
+    """What to say after "no registry called NAME": the closest name, or what there is."""
+    import difflib
+
+    names = [r.name for r in ctx.config.registries]
+    close = difflib.get_close_matches(name, names, n=1)
+    if close:
+        return f"Did you mean {close[0]}?"
+    if names:
+        return "Configured registries: " + ", ".join(names) + "."
+    return "Add it with 'rex registry init NAME URL'."
+
+
+def resolve(ctx: Context, name: str | None) -> RegistryConfig:
+    """A configured registry by name, a registry by URL/host, or (None) the current one."""
+    if name is None or ctx.config.find_registry(name) is not None or _looks_like_host(name):
+        return ctx.registry(name)
+    raise NotFoundError(f"no registry called {name!r}", hint=registry_hint(ctx, name))

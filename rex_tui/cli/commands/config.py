@@ -6,9 +6,10 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from engine.errors import ConfigurationError
-from engine.settings import get_value, set_value
-from engine.settings_schema import lookup
+from engine import ConfigurationError
+from engine import config_key as lookup
+from engine import get_setting as get_value
+from engine import set_setting as set_value
 from rex_tui.cli.context import Context
 from rex_tui.cli.output.color import Palette
 from rex_tui.cli.parser import COMMANDS, RexParser, add_command
@@ -164,7 +165,7 @@ def _editor_command(env: dict[str, str]) -> list[str]:
 def edit_file(ctx: Context, args: argparse.Namespace) -> int:
     from contextlib import suppress
 
-    from engine.settings_file import read_config_bytes
+    from engine import read_config_bytes
 
     path = ctx.config_path
     with suppress(FileNotFoundError):
@@ -197,8 +198,8 @@ def edit_file(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def _validate(path: Path) -> None:
-    from engine.errors import ValidationError
-    from engine.settings import load
+    from engine import ValidationError
+    from engine import load_config as load
 
     try:
         load(path, env={})

@@ -13,7 +13,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from engine.reference import Reference
+from engine import Reference
 from rex_tui.cli.commands.common import filtered, limit_arg, names_only, natural_key
 from rex_tui.cli.context import Context, host_of
 from rex_tui.cli.errors import UsageError
@@ -21,9 +21,7 @@ from rex_tui.cli.output.image_views import inspect_document, inspect_text, summa
 from rex_tui.cli.parser import COMMANDS, RexParser, add_command
 
 if TYPE_CHECKING:
-    from engine.models import ImageInfo, RepoInfo, TagInfo
-    from engine.oci import Descriptor
-    from engine.rex import Rex
+    from engine import Descriptor, ImageInfo, RepoInfo, Rex, TagInfo
     from rex_tui.cli.output.color import Palette
 
 __all__ = ["register"]
@@ -158,9 +156,9 @@ def _check_options(
 def _image(ctx: Context, target: str, platform: str | None) -> ImageInfo:
     """The image from the disk cache when fresh enough, else from the registry."""
     if ctx.config.cache.enabled and ctx.consistency != "strong":
-        # The warm path: engine.cached reads JSON files and imports no network code,
+        # The warm path: engine.reads.cached reads JSON files and imports no network code,
         # which is what lets a cached answer print in tens of milliseconds.
-        from engine.cached import image_from_cache
+        from engine import image_from_cache
 
         host = host_of(ctx.registry())
         ref = Reference.parse(target, default_registry=host)

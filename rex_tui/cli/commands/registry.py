@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import difflib
 import sys
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from engine.config import RegistryConfig
-from engine.errors import ConfigurationError, NotFoundError, RexError, ValidationError
+from engine import ConfigurationError, NotFoundError, RegistryConfig, RexError, ValidationError
 from rex_tui.cli.commands import cache
+from rex_tui.cli.commands.common import registry_hint, resolve
 from rex_tui.cli.context import Context, host_of, url_of
 from rex_tui.cli.errors import UsageError
 from rex_tui.cli.output.color import Palette
@@ -19,10 +18,9 @@ from rex_tui.cli.parser import COMMANDS, RexParser, add_command
 from rex_tui.cli.prompts import ask, ask_secret, confirm
 
 if TYPE_CHECKING:
-    from engine.models import PingResult
-    from engine.rex import Rex
+    from engine import PingResult, Rex
 
-__all__ = ["register", "resolve"]
+__all__ = ["register"]
 
 
 def register(subparsers: argparse._SubParsersAction[RexParser]) -> None:
@@ -72,33 +70,11 @@ def register(subparsers: argparse._SubParsersAction[RexParser]) -> None:
     cache.register(actions)
 
 
-def _looks_like_host(text: str) -> bool:
-    # docker's rule: a dot, a port, or localhost; anything else is a name.
-    return "." in text or ":" in text or text.split(":")[0].lower() == "localhost"
-
-
-def _did_you_mean(ctx: Context, name: str) -> str:
-    names = [r.name for r in ctx.config.registries]
-    close = difflib.get_close_matches(name, names, n=1)
-    if close:
-        return f"Did you mean {close[0]}?"
-    if names:
-        return "Configured registries: " + ", ".join(names) + "."
-    return "Add it with 'rex registry init NAME URL'."
-
-
-def resolve(ctx: Context, name: str | None) -> RegistryConfig:
-    """A configured registry by name, a registry by URL/host, or (None) the current one."""
-    if name is None or ctx.config.find_registry(name) is not None or _looks_like_host(name):
-        return ctx.registry(name)
-    raise NotFoundError(f"no registry called {name!r}", hint=_did_you_mean(ctx, name))
-
-
 def _configured(ctx: Context, name: str) -> RegistryConfig:
     """A registry of the config file, by name (the seeds' 5: registry not found)."""
     found = ctx.config.find_registry(name)
     if found is None:
-        raise NotFoundError(f"no registry called {name!r}", hint=_did_you_mean(ctx, name))
+        raise NotFoundError(f"no registry called {name!r}", hint=registry_hint(ctx, name))
     return found
 
 
@@ -108,8 +84,7 @@ def _target(ctx: Context, rc: RegistryConfig) -> str:
 
 
 def init_registry(ctx: Context, args: argparse.Namespace) -> int:
-    from engine.settings import add_registry
-    from engine.settings_file import REGISTRY_NAME, REGISTRY_NAME_HINT, registry_url
+    from engine import REGISTRY_NAME, REGISTRY_NAME_HINT, add_registry, registry_url
 
     name: str = args.name
     if not REGISTRY_NAME.fullmatch(name):
@@ -154,7 +129,7 @@ def init_registry(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def use_registry(ctx: Context, args: argparse.Namespace) -> int:
-    from engine.settings import set_current_registry
+    from engine import set_current_registry
 
     rc = _configured(ctx, args.name)
     set_current_registry(ctx.config_path, rc.name)
@@ -251,7 +226,7 @@ def _password(args: argparse.Namespace, ctx: Context) -> str:
 
 
 def login_registry(ctx: Context, args: argparse.Namespace) -> int:
-    from engine.credentials import Credentials
+    from engine import Credentials
 
     rc = resolve(ctx, args.name)
     host = host_of(rc)
@@ -298,7 +273,7 @@ def _forget_cached(ctx: Context, host: str) -> int:
     What was read with the credentials must not outlive them. A cache that cannot be
     cleared only warns (exit 7 is for the cache commands): the logout itself is done.
     """
-    from engine.errors import CacheError
+    from engine import CacheError
 
     try:
         return ctx.managed_cache().clear(host).entries
@@ -308,7 +283,7 @@ def _forget_cached(ctx: Context, host: str) -> int:
 
 
 def remove_registry(ctx: Context, args: argparse.Namespace) -> int:
-    from engine.settings import remove_registry as drop
+    from engine import remove_registry as drop
 
     rc = _configured(ctx, args.name)
     url = url_of(rc)

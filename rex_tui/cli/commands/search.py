@@ -13,8 +13,7 @@ from rex_tui.cli.output.color import Palette
 from rex_tui.cli.parser import COMMANDS, RexParser, add_command
 
 if TYPE_CHECKING:
-    from engine.models import RepoInfo, TagMatch
-    from engine.rex import Rex
+    from engine import RepoInfo, Rex, TagMatch
 
 __all__ = ["register"]
 

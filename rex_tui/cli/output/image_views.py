@@ -8,8 +8,7 @@ import shlex
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from engine.format import group_digits, human_size
-from engine.models import ImageInfo, isoformat
+from engine import ImageInfo, group_digits, human_size, isoformat
 from rex_tui.cli.output.color import Palette
 from rex_tui.untrusted import visible
 

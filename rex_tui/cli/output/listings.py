@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from engine.format import human_size, relative_time
-from engine.models import RepoInfo, TagInfo
+from engine import RepoInfo, TagInfo, human_size, relative_time
 from rex_tui.cli.output.color import Palette
 from rex_tui.cli.output.image_views import short_digest
 from rex_tui.cli.output.table import Column, render_table

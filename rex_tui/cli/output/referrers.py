@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from engine.format import human_size
-from engine.oci import Descriptor
+from engine import Descriptor, human_size
 from rex_tui.cli.output.color import Palette
 from rex_tui.cli.output.image_views import short_digest
 from rex_tui.cli.output.table import Column, render_table

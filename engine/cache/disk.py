@@ -32,8 +32,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from engine.cache_format import FORMAT_VERSION, CorruptEntry, decode, from_rfc3339
-from engine.cache_keys import CacheEntry, CacheKey, CacheKind
+from engine.cache.format import FORMAT_VERSION, CorruptEntry, decode, from_rfc3339
+from engine.cache.keys import CacheEntry, CacheKey, CacheKind
 from engine.errors import CacheError
 from engine.frozen import Frozen
 

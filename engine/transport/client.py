@@ -8,7 +8,7 @@ method, URL, status and duration, never a header value.
 
 Bounds: each try, body included, ends by an overall deadline (`network.timeout`),
 so a body that drips a byte at a time cannot hold a command; and every body is
-counted as it is read and reading stops at a limit (see `engine.bodies`).
+counted as it is read and reading stops at a limit (see `engine.transport.bodies`).
 
 TLS is decided per destination: certificates are verified everywhere (with the
 registry's `ca_file` trusted as well), except on the registry's own HTTPS origin
@@ -35,10 +35,7 @@ import httpx
 import trio
 
 from engine._version import __version__
-from engine.auth import RegistryAuth
-from engine.bodies import MAX_ERROR_BYTES, cap_redirect, read_capped, read_within, with_body
-from engine.config import NetworkConfig
-from engine.endpoint import Endpoint
+from engine.config.model import NetworkConfig
 from engine.errors import (
     AuthenticationError,
     ConfigurationError,
@@ -54,8 +51,17 @@ from engine.errors import (
     ValidationError,
 )
 from engine.frozen import Frozen
-from engine.headers import parse_retry_after, parse_www_authenticate
-from engine.oci import load_json
+from engine.oci.manifests import load_json
+from engine.transport.auth import RegistryAuth
+from engine.transport.bodies import (
+    MAX_ERROR_BYTES,
+    cap_redirect,
+    read_capped,
+    read_within,
+    with_body,
+)
+from engine.transport.endpoint import Endpoint
+from engine.transport.headers import parse_retry_after, parse_www_authenticate
 
 __all__ = ["HttpClient", "RetryPolicy", "redact_url"]
 

@@ -1,6 +1,6 @@
 """Loading the configuration (defaults < file < environment < flags) and editing the file.
 
-The file is TOML at `default_config_path()`; its keys are `engine.settings_schema.KEYS`.
+The file is TOML at `default_config_path()`; its keys are `engine.config.schema.KEYS`.
 Environment variables (seeds section 2.9), where "set" means non-empty:
 
     REX_CONFIG          the config file instead of the default path
@@ -34,16 +34,16 @@ from dataclasses import dataclass, fields, is_dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from engine.config import Config, RegistryConfig
-from engine.endpoint import Endpoint
+from engine.config.model import Config, RegistryConfig
+from engine.config.schema import KEYS, Key, SchemaMismatch, lookup, value_of
 from engine.errors import ConfigurationError, ValidationError, shown
 from engine.frozen import Frozen
-from engine.settings_schema import KEYS, Key, SchemaMismatch, lookup, value_of
+from engine.transport.endpoint import Endpoint
 
 # Start-up: reading, checking and writing the file (tomllib, tomlkit, the line
 # scanner) is imported only when a file exists or is edited; see `load`.
 if TYPE_CHECKING:
-    from engine.settings_file import Document
+    from engine.config.file import Document
 
 _T = TypeVar("_T")
 
@@ -121,7 +121,7 @@ def load(
     # the TOML reader and validator. Anything else (even an unreadable path) goes
     # through read_document, which reports it.
     if explicit or not _missing(path):
-        from engine.settings_file import read_document, validate_document
+        from engine.config.file import read_document, validate_document
 
         doc, text = read_document(path, required=explicit)
         found = validate_document(doc, text, path)
@@ -150,13 +150,13 @@ def _missing(path: Path) -> bool:
 
 
 def _edit(path: Path, change: Callable[[Document], _T]) -> _T:
-    from engine.settings_edit import edit_document
+    from engine.config.edit import edit_document
 
     return edit_document(path, change)
 
 
 def _fill(section: Any, prefix: str, values: Mapping[str, object]) -> Any:
-    # Walks the dataclass tree so a key added to engine.config needs no code here.
+    # Walks the dataclass tree so a key added to engine.config.model needs no code here.
     changes: dict[str, object] = {}
     for item in fields(section):
         name = "registries.current" if prefix + item.name == "current" else prefix + item.name
@@ -280,7 +280,7 @@ def set_value(path: Path, key: str, raw: str) -> object:
     """Parse `raw` by `key`'s type, store it in the file at `path` and return it.
 
     An empty `raw` unsets an optional key. The change is made under the file's
-    writer lock, keeping every other key, comment and the order (settings_edit).
+    writer lock, keeping every other key, comment and the order (engine.config.edit).
     """
     spec = lookup(key)
     try:
@@ -353,8 +353,8 @@ def _tidy(doc: Document, table: Document, entries: list[Document]) -> None:
 
 def add_registry(path: Path, registry: RegistryConfig, *, set_current: bool = False) -> None:
     """Add `registry` to the file (never with credentials); a taken name is a ValidationError."""
-    from engine.reference import validate_repository
-    from engine.settings_file import REGISTRY_NAME, REGISTRY_NAME_HINT, registry_entry, registry_url
+    from engine.config.file import REGISTRY_NAME, REGISTRY_NAME_HINT, registry_entry, registry_url
+    from engine.oci.reference import validate_repository
 
     if not REGISTRY_NAME.fullmatch(registry.name):
         raise ValidationError(
@@ -385,7 +385,7 @@ def add_registry(path: Path, registry: RegistryConfig, *, set_current: bool = Fa
 
 def remove_registry(path: Path, name: str) -> RegistryConfig:
     """Remove the registry called `name` and return it; if it was current, none is."""
-    from engine.settings_file import validate_document
+    from engine.config.file import validate_document
 
     def change(doc: Document) -> RegistryConfig:
         table, entries = _registries(doc, path)
@@ -416,7 +416,7 @@ def set_current_registry(path: Path, name: str | None) -> None:
 
 def add_repository(path: Path, registry_name: str, repo: str) -> None:
     """List `repo` under a registry whose catalog is closed; listing it twice is an error."""
-    from engine.reference import validate_repository
+    from engine.oci.reference import validate_repository
 
     validate_repository(repo)
 

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 import httpx
 
-from tests.support.images import MANIFEST_ACCEPT, Blob, Built, BuiltImage, BuiltIndex, sha256
+from engine.testing.images import MANIFEST_ACCEPT, Blob, Built, BuiltImage, BuiltIndex, sha256
 
 _REPO_PATH = re.compile(r"^/v2/(?P<name>.+?)/(?:blobs|manifests|tags)/")
 _CHALLENGE_PARAM = re.compile(r'(\w+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))')

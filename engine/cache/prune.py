@@ -14,9 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from engine.cache_disk import DiskItem, DiskStore, hash16
-from engine.cache_format import CorruptEntry, read_head
-from engine.config import CacheLimits
+from engine.cache.disk import DiskItem, DiskStore, hash16
+from engine.cache.format import CorruptEntry, read_head
+from engine.config.model import CacheLimits
 
 __all__ = ["RECENCY_BUCKET", "STRAY_TEMP_AGE", "PrunePlan", "plan_prune"]
 

@@ -1,4 +1,4 @@
-"""What the response cache stores: kinds, keys and entries (re-exported by `engine.cache`)."""
+"""What the response cache stores: kinds, keys and entries (re-exported by `engine.cache.store`)."""
 
 from __future__ import annotations
 

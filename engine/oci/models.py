@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from engine import oci
 from engine.frozen import Frozen
+from engine.oci import manifests
 
 __all__ = [
     "BlobHead",
@@ -56,11 +56,11 @@ class Manifest(Frozen):
     digest: str
     media_type: str
     body: bytes
-    parsed: oci.ImageManifest | oci.ImageIndex
+    parsed: manifests.ImageManifest | manifests.ImageIndex
 
     @property
     def is_index(self) -> bool:
-        return isinstance(self.parsed, oci.ImageIndex)
+        return isinstance(self.parsed, manifests.ImageIndex)
 
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
@@ -96,7 +96,7 @@ class ImageInfo(Frozen):
     platform: str | None
     """The platform whose config and layers are shown."""
     platform_manifests: tuple[PlatformManifest, ...]
-    config: oci.ImageConfig
+    config: manifests.ImageConfig
     raw_config: bytes
     platform_sizes: Mapping[str, int] = field(default_factory=dict, hash=False)
     """Pull size (compressed layers) per platform: every platform of an index, else the one."""
@@ -107,16 +107,16 @@ class ImageInfo(Frozen):
 
     @property
     def manifest_type(self) -> str:
-        return oci.manifest_type_name(self.manifest.media_type)
+        return manifests.manifest_type_name(self.manifest.media_type)
 
     @property
     def is_multi_platform(self) -> bool:
         return self.manifest.is_index
 
     @property
-    def image_manifest(self) -> oci.ImageManifest:
+    def image_manifest(self) -> manifests.ImageManifest:
         parsed = self.image.parsed
-        assert isinstance(parsed, oci.ImageManifest)  # inspect() guarantees it
+        assert isinstance(parsed, manifests.ImageManifest)  # inspect() guarantees it
         return parsed
 
     @property
@@ -126,7 +126,7 @@ class ImageInfo(Frozen):
         return (self.platform,) if self.platform else ()
 
     @property
-    def layers(self) -> tuple[oci.Descriptor, ...]:
+    def layers(self) -> tuple[manifests.Descriptor, ...]:
         return self.image_manifest.layers
 
     @property

@@ -6,7 +6,7 @@
 
 `ttl_seconds` is null for an entry that never expires.
 
-Manifest and config entries keep the content as `body` text (engine.cached). A
+Manifest and config entries keep the content as `body` text (engine.reads.cached). A
 body is checked against its digest on every decode, so a file damaged or edited on
 disk is never trusted: under a digest key the body must hash to that digest (and a
 `digest` field, if any, must name it); under a tag, to the entry's own `digest`.
@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from engine.cache_keys import CacheEntry, CacheKey, CacheKind
+from engine.cache.keys import CacheEntry, CacheKey, CacheKind
 
 __all__ = [
     "FORMAT_VERSION",

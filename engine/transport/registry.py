@@ -10,10 +10,6 @@ from urllib.parse import quote
 
 import httpx
 
-from engine import oci
-from engine.bodies import MAX_LIST_PAGE_BYTES
-from engine.client import HttpClient
-from engine.digest import ALGORITHMS, Digest, DigestVerifier, compute
 from engine.errors import (
     AuthenticationError,
     ContentError,
@@ -21,9 +17,13 @@ from engine.errors import (
     ServerError,
     ValidationError,
 )
-from engine.headers import parse_link_next
-from engine.models import BlobHead, Manifest, ManifestHead, PingResult
-from engine.reference import validate_repository, validate_tag
+from engine.oci import manifests
+from engine.oci.digest import ALGORITHMS, Digest, DigestVerifier, compute
+from engine.oci.models import BlobHead, Manifest, ManifestHead, PingResult
+from engine.oci.reference import validate_repository, validate_tag
+from engine.transport.bodies import MAX_LIST_PAGE_BYTES
+from engine.transport.client import HttpClient
+from engine.transport.headers import parse_link_next
 
 __all__ = ["RegistryClient"]
 
@@ -173,7 +173,7 @@ class RegistryClient:
         return valid
 
     def _list_field(self, response: httpx.Response, key: str, what: str) -> list[str]:
-        body = oci.load_json(response.content, f"{what} from {self.host}")
+        body = manifests.load_json(response.content, f"{what} from {self.host}")
         items = body.get(key) if isinstance(body, dict) else None
         if items is None and isinstance(body, dict):
             return []  # Distribution answers "tags": null once every tag is deleted
@@ -214,15 +214,15 @@ class RegistryClient:
         response = await self.http.send(
             "GET",
             f"/v2/{repository}/manifests/{reference}",
-            headers={"Accept": oci.MANIFEST_ACCEPT},
+            headers={"Accept": manifests.MANIFEST_ACCEPT},
             what=what,
-            max_bytes=oci.MAX_MANIFEST_BYTES,
+            max_bytes=manifests.MAX_MANIFEST_BYTES,
         )
         body = response.content
-        if len(body) > oci.MAX_MANIFEST_BYTES:
+        if len(body) > manifests.MAX_MANIFEST_BYTES:
             raise ContentError(f"{what} is over the 4 MiB manifest limit", registry=self.host)
         digest = self._manifest_digest(response, reference, body, what)
-        parsed = oci.parse_manifest(body, _content_type(response))
+        parsed = manifests.parse_manifest(body, _content_type(response))
         return Manifest(digest, parsed.media_type, body, parsed)
 
     def _manifest_digest(
@@ -263,7 +263,7 @@ class RegistryClient:
         response = await self.http.send(
             "HEAD",
             f"/v2/{repository}/manifests/{reference}",
-            headers={"Accept": oci.MANIFEST_ACCEPT},
+            headers={"Accept": manifests.MANIFEST_ACCEPT},
             what=what,
         )
         digest = response.headers.get("docker-content-digest")
@@ -329,20 +329,20 @@ class RegistryClient:
 
     async def referrers(
         self, repository: str, digest: str, *, artifact_type: str | None = None
-    ) -> list[oci.Descriptor]:
+    ) -> list[manifests.Descriptor]:
         """Manifests whose `subject` is `digest`: the referrers API, else the tag schema."""
         parsed = Digest.parse(digest)
-        index: oci.ImageIndex | None = None
+        index: manifests.ImageIndex | None = None
         try:
             response = await self.http.send(
                 "GET",
                 f"/v2/{repository}/referrers/{digest}",
-                headers={"Accept": oci.OCI_INDEX},
+                headers={"Accept": manifests.OCI_INDEX},
                 what=f"referrers of {digest}",
-                max_bytes=oci.MAX_MANIFEST_BYTES,
+                max_bytes=manifests.MAX_MANIFEST_BYTES,
             )
-            found = oci.parse_manifest(response.content, _content_type(response))
-            if isinstance(found, oci.ImageIndex):
+            found = manifests.parse_manifest(response.content, _content_type(response))
+            if isinstance(found, manifests.ImageIndex):
                 index = found
         except (NotFoundError, ServerError, ContentError) as exc:
             logger.debug(
@@ -354,7 +354,7 @@ class RegistryClient:
                 manifest = await self.get_manifest(repository, fallback)
             except NotFoundError:
                 return []
-            if not isinstance(manifest.parsed, oci.ImageIndex):
+            if not isinstance(manifest.parsed, manifests.ImageIndex):
                 return []
             index = manifest.parsed
         found_list = list(index.manifests)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from engine import oci
 from engine.errors import NotFoundError, RexError
-from engine.models import ImageInfo, Manifest, PlatformManifest
-from engine.reference import Reference
+from engine.oci import manifests
+from engine.oci.models import ImageInfo, Manifest, PlatformManifest
+from engine.oci.reference import Reference
 
 __all__ = [
     "assemble_image",
@@ -30,12 +30,12 @@ _MACHINE_ARCH = {
 }
 
 
-def host_default_platform() -> oci.Platform:
+def host_default_platform() -> manifests.Platform:
     """The platform docker would pull on this machine (linux/<arch>)."""
     # os.uname is what platform.machine() reads on POSIX, without the ~2 ms import.
     machine = os.uname().machine.lower() if hasattr(os, "uname") else _platform_machine()
     arch = _MACHINE_ARCH.get(machine, machine or "amd64")
-    return oci.Platform("linux", arch, "v7" if machine == "armv7l" else None)
+    return manifests.Platform("linux", arch, "v7" if machine == "armv7l" else None)
 
 
 def _platform_machine() -> str:
@@ -44,7 +44,7 @@ def _platform_machine() -> str:
     return platform.machine().lower()
 
 
-def platform_entries(index: oci.ImageIndex) -> tuple[PlatformManifest, ...]:
+def platform_entries(index: manifests.ImageIndex) -> tuple[PlatformManifest, ...]:
     """The index's platform images, attestations left out."""
     return tuple(
         PlatformManifest(str(d.platform), d.digest, d.size, d.media_type)
@@ -53,7 +53,9 @@ def platform_entries(index: oci.ImageIndex) -> tuple[PlatformManifest, ...]:
     )
 
 
-def choose_child(index: oci.ImageIndex, wanted: oci.Platform | None) -> oci.Descriptor:
+def choose_child(
+    index: manifests.ImageIndex, wanted: manifests.Platform | None
+) -> manifests.Descriptor:
     """The wanted platform's manifest; by default the host's, else the first image."""
     if wanted is not None:
         return index.select(wanted)
@@ -79,17 +81,21 @@ def platform_sizes(
     sizes: dict[str, int] = {}
     for entry in entries:
         child = children.get(entry.digest)
-        if child is not None and isinstance(child.parsed, oci.ImageManifest):
+        if child is not None and isinstance(child.parsed, manifests.ImageManifest):
             sizes.setdefault(entry.platform, child.parsed.layers_size)
     return sizes
 
 
-def check_platform(display: str, config: oci.ImageConfig, wanted: oci.Platform | None) -> None:
+def check_platform(
+    display: str, config: manifests.ImageConfig, wanted: manifests.Platform | None
+) -> None:
     """NotFoundError when a single-platform image is not built for the `wanted` platform."""
     built = _config_platform(config)
     if wanted is None or built is None:
         return  # an artifact's config may name no platform: nothing to hold it against
-    if wanted.matches(oci.Platform(config.os or "", config.architecture or "", config.variant)):
+    if wanted.matches(
+        manifests.Platform(config.os or "", config.architecture or "", config.variant)
+    ):
         return
     raise NotFoundError(
         f"{display} is a single-platform image for {built}, not {wanted}",
@@ -103,9 +109,9 @@ def assemble_image(
     top: Manifest,
     image: Manifest,
     raw_config: bytes,
-    chosen: oci.Descriptor | None,
+    chosen: manifests.Descriptor | None,
     *,
-    wanted: oci.Platform | None = None,
+    wanted: manifests.Platform | None = None,
     children: Mapping[str, Manifest] | None = None,
 ) -> ImageInfo:
     """An ImageInfo from the top manifest, the shown image manifest and its config.
@@ -113,13 +119,13 @@ def assemble_image(
     `wanted` is the platform asked for (checked here for a single-platform image);
     `children` holds an index's platform manifests by digest, for `platform_sizes`.
     """
-    if not isinstance(image.parsed, oci.ImageManifest):
+    if not isinstance(image.parsed, manifests.ImageManifest):
         raise RexError(
             f"{display} resolves to a nested index, which rex cannot show",
             hint="Inspect one of its child manifests by digest.",
         )
-    config = oci.parse_config(raw_config)
-    entries = platform_entries(top.parsed) if isinstance(top.parsed, oci.ImageIndex) else ()
+    config = manifests.parse_config(raw_config)
+    entries = platform_entries(top.parsed) if isinstance(top.parsed, manifests.ImageIndex) else ()
     shown = str(chosen.platform) if chosen is not None and chosen.platform else None
     if not entries:
         check_platform(display, config, wanted)
@@ -144,7 +150,7 @@ def assemble_image(
     )
 
 
-def _config_platform(config: oci.ImageConfig) -> str | None:
+def _config_platform(config: manifests.ImageConfig) -> str | None:
     if not config.os or not config.architecture:
         return None
     parts = [config.os, config.architecture] + ([config.variant] if config.variant else [])

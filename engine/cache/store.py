@@ -13,7 +13,7 @@ explicit `clear` and `prune` when the cache directory cannot be locked or a file
 in it cannot be deleted, since a silent partial clear would mislead the user.
 
 Concurrency: one lock guards memory and counters, so worker threads may share a
-`Cache`; disk writers in every process serialise on `ROOT/.lock` (cache_disk).
+`Cache`; disk writers in every process serialise on `ROOT/.lock` (engine.cache.disk).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 from cachetools import Cache as _Mapping
 from cachetools import LRUCache
 
-from engine.cache_disk import (
+from engine.cache.disk import (
     KIND_DIRS,
     DiskItem,
     DiskStore,
@@ -41,15 +41,15 @@ from engine.cache_disk import (
     merge_counts,
     remove_or_fail,
 )
-from engine.cache_format import encode, from_rfc3339, secret_field, to_rfc3339
-from engine.cache_keys import CacheEntry, CacheKey, CacheKind
-from engine.config import CacheConfig
+from engine.cache.format import encode, from_rfc3339, secret_field, to_rfc3339
+from engine.cache.keys import CacheEntry, CacheKey, CacheKind
+from engine.config.model import CacheConfig
 from engine.errors import CacheError
 
 # Only stats/clear/prune need these (and their dataclasses): imported on first use,
 # so reading the cache costs no start-up for them.
 if TYPE_CHECKING:
-    from engine.cache_reports import CacheStats, ClearReport, PruneReport
+    from engine.cache.reports import CacheStats, ClearReport, PruneReport
 
 __all__ = [
     "Cache",
@@ -73,9 +73,9 @@ _DEFAULT_CONFIG = CacheConfig()
 def __getattr__(name: str) -> object:
     # `CacheStats`, `ClearReport` and `PruneReport` stay importable from here.
     if name in ("CacheStats", "ClearReport", "PruneReport"):
-        from engine import cache_reports
+        from engine.cache import reports
 
-        return getattr(cache_reports, name)
+        return getattr(reports, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -227,7 +227,7 @@ class Cache:
 
     def stats(self, registry: str | None = None) -> CacheStats:
         """Entries and bytes per tier and type, hit rate and last cleanup; never raises."""
-        from engine.cache_reports import CacheStats, empty_by_type
+        from engine.cache.reports import CacheStats, empty_by_type
 
         with self._lock:
             memory = [e for e in self._peek_all() if registry is None or e.key.registry == registry]
@@ -273,7 +273,7 @@ class Cache:
         Raises CacheError when the directory cannot be locked or a file in it cannot
         be deleted; files already deleted stay deleted.
         """
-        from engine.cache_reports import ClearReport
+        from engine.cache.reports import ClearReport
 
         removed: list[DiskItem] = []
         disk = self._disk
@@ -306,14 +306,14 @@ class Cache:
     def prune(
         self, registry: str | None = None, *, dry_run: bool = False, expired: bool = True
     ) -> PruneReport:
-        """Remove expired, unusable, long-unused and over-limit entries (order: cache_prune).
+        """Remove expired, unusable, long-unused and over-limit entries (order: engine.cache.prune).
 
         With `registry`, only that host's entries are candidates, but the disk limits
         are still the whole cache's. A dry run reports the same without removing.
         Raises CacheError like `clear`.
         """
-        from engine.cache_prune import PrunePlan, plan_prune
-        from engine.cache_reports import PruneReport, empty_by_type
+        from engine.cache.prune import PrunePlan, plan_prune
+        from engine.cache.reports import PruneReport, empty_by_type
 
         now = self._clock()
         if not dry_run:

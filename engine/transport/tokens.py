@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 __all__ = ["TokenCache"]
 
-logger = logging.getLogger("engine.auth")
+logger = logging.getLogger("engine.transport.auth")
 
 _EXPIRY_MARGIN = 5.0
 

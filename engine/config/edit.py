@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeGuard, TypeVar
 
 from engine.atomic import replace_file
+from engine.config.file import Document, read_document, validate_document
 from engine.errors import ConfigurationError
-from engine.settings_file import Document, read_document, validate_document
 
 if TYPE_CHECKING:
     import tomlkit.items

@@ -9,18 +9,44 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 import trio
 
 from engine.errors import ContentError, NotFoundError, RexError
-from engine.models import RepoInfo, TagInfo, TagMatch
+from engine.oci.models import RepoInfo, TagInfo, TagMatch
 
 if TYPE_CHECKING:
-    from engine.cached import Consistency
-    from engine.rex import Rex
+    from engine.oci.models import ImageInfo, Manifest
+    from engine.oci.reference import Reference
+    from engine.reads.cached import Consistency
 
-__all__ = ["Progress", "repo_infos", "search_images", "search_tags", "tag_infos"]
+__all__ = ["Progress", "Reader", "repo_infos", "search_images", "search_tags", "tag_infos"]
+
+
+class Reader(Protocol):
+    """The single-image reads these summaries fan out over (`engine.Rex` is one)."""
+
+    def reference(self, text: str, registry: str | None = None) -> Reference: ...
+
+    async def inspect(
+        self, reference: Reference, *, consistency: str | Consistency | None = None
+    ) -> ImageInfo: ...
+
+    async def get_manifest(
+        self, reference: Reference, *, consistency: str | Consistency | None = None
+    ) -> Manifest: ...
+
+    async def list_tags(
+        self,
+        repository: str,
+        registry: str | None = None,
+        *,
+        consistency: str | Consistency | None = None,
+    ) -> list[str]: ...
+
+    async def list_repositories(self, registry: str | None = None) -> list[str]: ...
+
 
 Progress = Callable[[int, int], None]
 """Called with (done, total) as items complete."""
@@ -50,7 +76,7 @@ async def gather(
 
 
 async def _tag_info(
-    rex: Rex,
+    rex: Reader,
     repository: str,
     tag: str,
     registry: str | None,
@@ -73,7 +99,7 @@ async def _tag_info(
 
 
 async def tag_infos(
-    rex: Rex,
+    rex: Reader,
     repository: str,
     tags: Sequence[str] | None,
     registry: str | None,
@@ -90,7 +116,7 @@ async def tag_infos(
 
 
 async def repo_infos(
-    rex: Rex,
+    rex: Reader,
     repositories: Sequence[str],
     registry: str | None,
     last_updated: bool,
@@ -118,7 +144,7 @@ async def repo_infos(
 
 
 async def search_images(
-    rex: Rex,
+    rex: Reader,
     query: str,
     registry: str | None,
     tag: str | None,
@@ -128,11 +154,11 @@ async def search_images(
     progress: Progress | None,
 ) -> list[RepoInfo]:
     """Repositories whose name matches, best first; with `tag`, only those having it exactly."""
-    from engine import search  # rapidfuzz: only searches pay for its import
+    from engine.search import matcher  # rapidfuzz: only searches pay for its import
 
-    parsed = search.parse_query(query, exact=exact)
+    parsed = matcher.parse_query(query, exact=exact)
     names = await rex.list_repositories(registry)
-    ranked = [m.text for m in search.search(parsed, names)]
+    ranked = [m.text for m in matcher.search(parsed, names)]
     if tag is not None:
 
         async def has_tag(name: str) -> str | None:
@@ -149,7 +175,7 @@ async def search_images(
 
 
 async def search_tags(
-    rex: Rex,
+    rex: Reader,
     query: str,
     registry: str | None,
     image: str | None,
@@ -158,9 +184,9 @@ async def search_tags(
     progress: Progress | None,
 ) -> list[TagMatch]:
     """Tags matching `query` in one repository, or across every repository, best first."""
-    from engine import search
+    from engine.search import matcher
 
-    parsed = search.parse_query(query, exact=exact)
+    parsed = matcher.parse_query(query, exact=exact)
     if image is not None:
         pairs = [(image, t) for t in await rex.list_tags(image, registry)]
     else:
@@ -174,7 +200,7 @@ async def search_tags(
 
         pairs = [pair for group in await gather(repos, tags_of, progress) for pair in group]
     # Rank tags; equal scores fall back to the repository order given by the catalog.
-    matches = search.search(parsed, [tag for _, tag in pairs], limit=limit)
+    matches = matcher.search(parsed, [tag for _, tag in pairs], limit=limit)
     chosen = [pairs[m.index] for m in matches]
 
     async def details(pair: tuple[str, str]) -> TagMatch | None:

@@ -10,8 +10,8 @@ import dataclasses
 import re
 from dataclasses import dataclass
 
-from engine.digest import Digest
 from engine.errors import ValidationError, shown
+from engine.oci.digest import Digest
 
 __all__ = [
     "DOCKER_HUB",

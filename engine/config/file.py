@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from engine.config import RegistryConfig
-from engine.endpoint import Endpoint
+from engine.config.model import RegistryConfig
+from engine.config.schema import ALIASES, KEYS, Key, SchemaMismatch, describe
 from engine.errors import ConfigurationError, ValidationError
 from engine.frozen import Frozen
-from engine.reference import validate_repository
-from engine.settings_schema import ALIASES, KEYS, Key, SchemaMismatch, describe
+from engine.oci.reference import validate_repository
+from engine.transport.endpoint import Endpoint
 
 __all__ = [
     "MAX_CONFIG_BYTES",

@@ -15,9 +15,9 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any, TypeVar
 
-from engine.digest import Digest
 from engine.errors import ContentError, NotFoundError, ValidationError, shown
 from engine.frozen import Frozen
+from engine.oci.digest import Digest
 
 __all__ = [
     "DOCKER_CONFIG",

@@ -19,12 +19,12 @@ from datetime import datetime
 import httpx
 import trio
 
-from engine.bodies import MAX_ERROR_BYTES, MAX_TOKEN_BYTES, cap_stream
-from engine.credentials import Credentials
 from engine.errors import AuthenticationError, ContentError, ServerError, ValidationError
-from engine.headers import Challenge, parse_www_authenticate
-from engine.oci import load_json
-from engine.tokens import TokenCache
+from engine.oci.manifests import load_json
+from engine.transport.bodies import MAX_ERROR_BYTES, MAX_TOKEN_BYTES, cap_stream
+from engine.transport.credentials import Credentials
+from engine.transport.headers import Challenge, parse_www_authenticate
+from engine.transport.tokens import TokenCache
 
 __all__ = ["RegistryAuth", "TokenCache", "scope_for_path"]
 

@@ -3,11 +3,12 @@
 Three flavours share one storage layout:
   anonymous  no auth at all
   basic      htpasswd (bcrypt); any valid user may do anything (htpasswd has no ACLs)
-  token      `auth.token` against a TokenServer, which enforces the per-user policy
+  token      `auth.token` against a token server, which enforces the per-user policy
 
-Only the anonymous flavour's needs (httpx, PyYAML) are imported at module level: bcrypt,
-the TLS certificate writer and the token server (cryptography, PyJWT) load when a flavour
-or option uses them, so scripts/demo.py runs with rex-tui's own dependencies alone.
+Only the anonymous flavour's needs (httpx, PyYAML) are imported at module level: bcrypt
+and the TLS certificate writer (cryptography) load when a flavour or option uses them, so
+scripts/demo.py runs with rex-tui's own dependencies alone. The token flavour is handed
+its token server (tests/support/tokenserver.py is one), which enforces the policy.
 """
 
 from __future__ import annotations
@@ -20,16 +21,22 @@ import tempfile
 import time
 import weakref
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import Literal, Protocol
 
 import httpx
 import yaml
 
-if TYPE_CHECKING:
-    from tests.support.tokenserver import TokenServer
-
 Flavour = Literal["anonymous", "basic", "token"]
 FLAVOURS: tuple[Flavour, ...] = ("anonymous", "basic", "token")
+
+ALICE = "alice"
+BOB = "bob"
+# The users a basic or token registry knows. A colon and symbols on purpose: Basic auth
+# splits on the first colon only.
+USERS: dict[str, str] = {
+    ALICE: "W0nder:land#Rabbit-Hole-2026",
+    BOB: "builder-bob",
+}
 
 BINARY = "/usr/bin/docker-registry"
 REALM = "rex-test"
@@ -60,6 +67,22 @@ class RegistryError(RuntimeError):
     """The registry process would not start (the message holds the log tail)."""
 
 
+class TokenRealm(Protocol):
+    """What a token-flavour registry needs of its token server (the `auth.token` realm)."""
+
+    @property
+    def realm(self) -> str: ...
+    @property
+    def service(self) -> str: ...
+    @property
+    def issuer(self) -> str: ...
+    @property
+    def running(self) -> bool: ...
+    def start(self) -> object: ...
+    def stop(self) -> None: ...
+    def write_cert(self, path: Path) -> Path: ...
+
+
 class RegistryProcess:
     """One `docker-registry serve` process with its own config, storage and log."""
 
@@ -68,7 +91,7 @@ class RegistryProcess:
         flavour: Flavour = "anonymous",
         *,
         workdir: Path | None = None,
-        token_server: TokenServer | None = None,
+        token_server: TokenRealm | None = None,
         users: dict[str, str] | None = None,
         catalog_max_entries: int = 1000,
         tls: bool = False,
@@ -85,15 +108,11 @@ class RegistryProcess:
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.users: dict[str, str] = {}
         if flavour != "anonymous":
-            from tests.support.tokenserver import USERS
-
             self.users = dict(users or USERS)
-        self._owns_token_server = flavour == "token" and token_server is None
         if flavour == "token" and token_server is None:
-            from tests.support.tokenserver import TokenServer
-
-            token_server = TokenServer(self.users)
+            raise ValueError("the token flavour needs a token_server")
         self.token_server = token_server if flavour == "token" else None
+        self._started_token_server = False
         self.catalog_max_entries = catalog_max_entries
         self.tls = tls
         self.port = free_port()
@@ -159,7 +178,7 @@ class RegistryProcess:
             "catalog": {"maxentries": self.catalog_max_entries},
         }
         if self.tls:
-            from tests.support.tlscert import write_self_signed
+            from engine.testing.tlscert import write_self_signed
 
             cert, key = write_self_signed(self.workdir / "tls")
             http = config["http"]
@@ -201,6 +220,7 @@ class RegistryProcess:
             return
         if self.token_server is not None and not self.token_server.running:
             self.token_server.start()
+            self._started_token_server = True
         if not self._config_written:
             self._write_config()
         with self.log_path.open("ab") as log:
@@ -257,10 +277,12 @@ class RegistryProcess:
         return self.start(timeout)
 
     def close(self) -> None:
-        """Stop, stop an owned token server, and remove an owned temporary directory."""
+        """Stop, stop the token server if this process started it, and remove an owned
+        temporary directory."""
         self.stop()
-        if self.token_server is not None and self._owns_token_server:
+        if self.token_server is not None and self._started_token_server:
             self.token_server.stop()
+            self._started_token_server = False
         if self._owns_workdir:
             shutil.rmtree(self.workdir, ignore_errors=True)
 

@@ -20,13 +20,13 @@ from enum import StrEnum
 from itertools import repeat
 from typing import Any
 
-from engine import oci
-from engine.assemble import assemble_image, choose_child, platform_entries
-from engine.cache import Cache, CacheEntry, CacheKey
-from engine.cache_format import verify_body
+from engine.cache.format import verify_body
+from engine.cache.store import Cache, CacheEntry, CacheKey
 from engine.errors import ContentError, RexError, ValidationError
-from engine.models import ImageInfo, Manifest
-from engine.reference import Reference
+from engine.oci import manifests
+from engine.oci.models import ImageInfo, Manifest
+from engine.oci.reference import Reference
+from engine.reads.assemble import assemble_image, choose_child, platform_entries
 
 __all__ = [
     "Consistency",
@@ -93,7 +93,7 @@ def manifest_from(data: Any) -> Manifest:
     if problem is not None:
         raise ContentError(f"cached manifest: {problem}")
     body = data["body"].encode("utf-8")
-    return Manifest(data["digest"], data["media_type"], body, oci.parse_manifest(body))
+    return Manifest(data["digest"], data["media_type"], body, manifests.parse_manifest(body))
 
 
 def config_data(raw: bytes) -> dict[str, Any] | None:
@@ -135,7 +135,7 @@ def cached_image(
     None when any piece is missing or unusable: the caller goes to the registry.
     """
     try:
-        wanted = oci.Platform.parse(platform) if platform else None
+        wanted = manifests.Platform.parse(platform) if platform else None
         now = cache.now()
         top_key = CacheKey.manifest(ref.registry, ref.repository, ref.identifier)
         top_entry = _usable(cache, top_key, now, allow_stale)
@@ -144,7 +144,7 @@ def cached_image(
         top = manifest_from(top_entry.data)
         image, chosen = top, None
         children: dict[str, Manifest] = {}
-        if isinstance(top.parsed, oci.ImageIndex):
+        if isinstance(top.parsed, manifests.ImageIndex):
             chosen = choose_child(top.parsed, wanted)
             # Every platform's manifest, for platform_sizes (Rex.inspect caches them all).
             for entry in platform_entries(top.parsed):
@@ -154,7 +154,7 @@ def cached_image(
                     return None
                 children[entry.digest] = manifest_from(child.data)
             image = children[chosen.digest]
-        if not isinstance(image.parsed, oci.ImageManifest):
+        if not isinstance(image.parsed, manifests.ImageManifest):
             return None
         config_key = CacheKey.config(ref.registry, ref.repository, image.parsed.config.digest)
         config = _usable(cache, config_key, now, allow_stale)

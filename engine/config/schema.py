@@ -2,7 +2,7 @@
 
 `KEYS` is the single source for validation, `rex config get/set`, the origin
 report of `rex config` and the generated configuration reference. Defaults are
-read from the `engine.config` dataclasses, so the two cannot drift apart.
+read from the `engine.config.model` dataclasses, so the two cannot drift apart.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal, TypeGuard
 
-from engine.config import Config
+from engine.config.model import Config
 from engine.errors import ValidationError, shown
 from engine.frozen import Frozen
 

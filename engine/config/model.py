@@ -1,7 +1,7 @@
 """Settings the engine and the app run with: output, network, cache, TUI and registries.
 
 This module holds plain typed values only; reading and writing the TOML file
-lives in `engine.settings`, so the engine can be embedded with settings built
+lives in `engine.config.settings`, so the engine can be embedded with settings built
 in code. Every default here is the documented default of the config file.
 """
 
