@@ -17,7 +17,6 @@ import json
 import logging
 import re
 import shutil
-import subprocess
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -377,12 +376,7 @@ def test_tui_in_a_real_terminal_keeps_its_title_and_screen(
     term.press("l")  # the tags of hostile/app, then its details
     shown = term.wait_for("Author        mallory\\x1b]0;pwned")
     assert "Repositories (1)" in shown  # an ESC [2J would have cleared the screen
-    title = subprocess.run(
-        ["tmux", "display-message", "-p", "-t", term.name, "#{pane_title}"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    title = term.tmux("display-message", "-p", "-t", term.name, "#{pane_title}")
     assert "pwned" not in title  # an OSC 0 would have retitled the terminal
     term.press("q")
     assert term.exit_code() == 0

@@ -23,10 +23,16 @@ REX_TUI = Path(sys.executable).with_name("rex-tui")
 
 
 class Terminal:
-    """One tmux session running a command at a fixed size."""
+    """One tmux session, on a tmux server of its own, running a command at a fixed size.
+
+    A private server (`-L`) per terminal: on the shared default server, killing the last
+    session ends the server while the next test's `new-session` is connecting to it
+    ("server exited unexpectedly"), and a second copy of the suite would share it too.
+    """
 
     def __init__(self, command: str, env: dict[str, str], workdir: Path, cols: int, rows: int):
         self.name = f"rex-{uuid.uuid4().hex[:8]}"
+        self.socket = self.name
         self.exit_file = workdir / "exit-code"
         script = workdir / "run.sh"
         exports = "".join(f"export {k}={shlex.quote(v)}\n" for k, v in env.items())
@@ -34,28 +40,31 @@ class Terminal:
             f"{exports}{command}\necho $? > {shlex.quote(str(self.exit_file))}\n"
             "echo 'back in the shell'\nsleep 120\n"  # keep the pane: is the terminal restored?
         )
-        subprocess.run(
-            ["tmux", "new-session", "-d", "-s", self.name, "-x", str(cols), "-y", str(rows),
-             "bash", str(script)],
-            check=True,
+        self.tmux(
+            "new-session", "-d", "-s", self.name, "-x", str(cols), "-y", str(rows),
+            "bash", str(script),
         )  # fmt: skip
 
-    def screen(self) -> str:
+    def tmux(self, *args: str, check: bool = True) -> str:
+        """Run a tmux command on this terminal's own server; its standard output."""
         out = subprocess.run(
-            ["tmux", "capture-pane", "-p", "-t", self.name], capture_output=True, text=True
+            ["tmux", "-L", self.socket, "-f", "/dev/null", *args],
+            capture_output=True,
+            text=True,
+            check=check,
         )
         return out.stdout
 
+    def screen(self) -> str:
+        return self.tmux("capture-pane", "-p", "-t", self.name, check=False)
+
     def press(self, *keys: str) -> None:
-        subprocess.run(["tmux", "send-keys", "-t", self.name, *keys], check=True)
+        self.tmux("send-keys", "-t", self.name, *keys)
 
     def resize(self, cols: int, rows: int) -> None:
-        subprocess.run(
-            ["tmux", "resize-window", "-t", self.name, "-x", str(cols), "-y", str(rows)],
-            check=True,
-        )
+        self.tmux("resize-window", "-t", self.name, "-x", str(cols), "-y", str(rows))
 
-    def settled(self, quiet: float = 0.6, timeout: float = 15.0) -> str:
+    def settled(self, quiet: float = 0.6, timeout: float = 30.0) -> str:
         """The screen once it has not changed for `quiet` seconds."""
         deadline = time.monotonic() + timeout
         shown, since = self.screen(), time.monotonic()
@@ -68,7 +77,7 @@ class Terminal:
                 return shown
         raise AssertionError(f"the screen never settled; the screen:\n{shown}")
 
-    def wait_for(self, *texts: str, timeout: float = 15.0) -> str:
+    def wait_for(self, *texts: str, timeout: float = 30.0) -> str:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             shown = self.screen()
@@ -86,7 +95,7 @@ class Terminal:
         raise AssertionError(f"rex-tui did not exit; the screen:\n{self.screen()}")
 
     def close(self) -> None:
-        subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
+        self.tmux("kill-server", check=False)
 
 
 @pytest.fixture
@@ -138,12 +147,8 @@ def test_browse_registry_repository_tag_details_then_quit(
     assert term.exit_code() == 0
     shown = term.wait_for("back in the shell")
     assert "Repositories" not in shown  # the alternate screen is gone: terminal restored
-    out = subprocess.run(
-        ["tmux", "display-message", "-p", "-t", term.name, "#{alternate_on} #{cursor_flag}"],
-        capture_output=True,
-        text=True,
-    )
-    assert out.stdout.split() == ["0", "1"]  # main screen, cursor visible
+    out = term.tmux("display-message", "-p", "-t", term.name, "#{alternate_on} #{cursor_flag}")
+    assert out.split() == ["0", "1"]  # main screen, cursor visible
 
 
 def test_filtering_while_typing(open_tui: object, registry: SeededRegistry) -> None:
