@@ -12,6 +12,7 @@ from typing import Any
 
 import urwid
 
+from rex_tui.keynames import SCROLL_KEYS
 from rex_tui.tui.details import SECTIONS, Line
 from rex_tui.tui.rows import Column, LazyRows, LazyWalker, Row, RowTable
 from rex_tui.untrusted import visible, visible_lines
@@ -213,6 +214,8 @@ class DetailsPane(Pane):
 
     def __init__(self) -> None:
         self.section = 0
+        self.came_from = 0
+        """The section `toggle_raw` left, to return to."""
         self._tabs = urwid.Text("", wrap="space")
         self._lines: urwid.SimpleFocusListWalker[urwid.Text] = urwid.SimpleFocusListWalker([])
         self._list = urwid.ListBox(self._lines)
@@ -246,6 +249,46 @@ class DetailsPane(Pane):
         if self._lines:
             self._list.set_focus(0)
 
+    @property
+    def focused_line(self) -> int:
+        return self._list.focus_position if self._lines else 0
+
+    def focus_line(self, index: int) -> None:
+        self._list.set_focus(index)
+
+    def line_texts(self) -> list[str]:
+        """The shown lines as plain text (what `/` searches)."""
+        return [str(line.text) for line in self._lines]
+
+    def mouse_event(
+        self,
+        size: tuple[()] | tuple[int] | tuple[int, int],
+        event: str,
+        button: int,
+        col: int,
+        row: int,
+        focus: bool,
+    ) -> bool | None:
+        """A click on a section's tab opens it."""
+        if event == "mouse press" and button == 1 and len(size) == 2:
+            tab = self._tab_at(size[0] - 2, col - 1, row - 1)
+            if tab is not None:
+                self.show_section(tab)
+                return True
+        return super().mouse_event(size, event, button, col, row, focus)
+
+    def _tab_at(self, width: int, col: int, row: int) -> int | None:
+        """The section whose tab is drawn at (col, row) of the tab lines, if any."""
+        x, y = 0, 0
+        for i, name in enumerate(SECTIONS):
+            label = len(name) + 3  # " name " and the space after it
+            if x and x + label - 1 > width:
+                x, y = 0, y + 1
+            if y == row and x <= col < x + label - 1:
+                return i
+            x += label
+        return None
+
     def show_section(self, index: int) -> None:
         self.section = index % len(SECTIONS)
         self._show_tabs()
@@ -256,17 +299,13 @@ class DetailsPane(Pane):
             self.show_section(self.section + (1 if action == "next_section" else -1))
             return True
         if action == "toggle_raw":
-            raw = SECTIONS[self.section].startswith("Raw")
-            self.show_section(0 if raw else SECTIONS.index("Raw manifest"))
+            if SECTIONS[self.section].startswith("Raw"):
+                self.show_section(self.came_from)
+            else:
+                self.came_from = self.section
+                self.show_section(SECTIONS.index("Raw manifest"))
             return True
-        keys = {
-            "move_down": "down",
-            "move_up": "up",
-            "page_down": "page down",
-            "page_up": "page up",
-            "half_page_down": "page down",
-            "half_page_up": "page up",
-        }
+        keys = SCROLL_KEYS
         if action in keys and self._lines:
             self._list.keypress((size[0] - 2, max(1, size[1] - 3)), keys[action])
             return True
