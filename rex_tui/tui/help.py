@@ -35,7 +35,7 @@ def help_entries(keymap: Keymap, context: str) -> list[Entry]:
     entries.append(": commands (Tab completes, ↑/↓ recall)")
     aliases = {full: short for short, full in ALIASES.items()}
     for command in COMMANDS.values():
-        keys = keymap.keys_for(command.action) if command.action else []
+        keys = keymap.keys_anywhere(command.action) if command.action else []
         also = [f":{aliases[command.name]}"] if command.name in aliases else []
         entries.append(
             (_command_usage(command.name, command.argument), " ".join(keys + also), command.help)
