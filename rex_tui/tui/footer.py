@@ -29,6 +29,12 @@ _LIST = (
 )
 
 HINTS: dict[str, Sequence[tuple[str, str]]] = {
+    "welcome": (  # keys as in the registries pane
+        ("add_registry", "add a registry"),
+        ("open", "browse the default"),
+        ("help", "help"),
+        ("quit", "quit"),
+    ),
     "registries": (
         ("open", "browse"),
         ("add_registry", "add"),
@@ -74,6 +80,8 @@ HINTS: dict[str, Sequence[tuple[str, str]]] = {
 }
 
 _EDITING = "^A/^E start/end  ^W/^U delete"
+_KEYS_FROM = {"welcome": "registries"}
+"""Views that are not keymap contexts, and the context whose keys they take."""
 
 
 def hints(keymap: Keymap, context: str) -> list[tuple[str, str]]:
@@ -81,7 +89,7 @@ def hints(keymap: Keymap, context: str) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
     for action, words in HINTS.get(context, ()):
         try:
-            keys = keymap.keys_for(action, context)
+            keys = keymap.keys_for(action, _KEYS_FROM.get(context, context))
         except ValueError:
             continue
         if keys:

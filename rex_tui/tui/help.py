@@ -30,7 +30,12 @@ def help_entries(keymap: Keymap, context: str) -> list[Entry]:
     sections = [context] if context != "global" else []
     for name in [*sections, "global"]:
         entries.append(f"{name} keys")
-        entries.extend((b.display, b.action, b.help) for b in keymap.bindings(name))
+        grouped: dict[tuple[str, str], list[str]] = {}
+        for b in keymap.bindings(name):  # one row per action: "j, down  move_down ..."
+            grouped.setdefault((b.action, b.help), []).append(b.display)
+        entries.extend((", ".join(keys), action, text) for (action, text), keys in grouped.items())
+        if not grouped:
+            entries.append(("", "", "(none of its own: the global keys below apply)"))
         entries.append("")
     entries.append(": commands (Tab completes, ↑/↓ recall)")
     aliases = {full: short for short, full in ALIASES.items()}

@@ -207,6 +207,10 @@ class ListPane(Pane):
         return True
 
 
+_PICKABLE = ("Platforms", "Referrers")
+"""Sections whose lines are items that Enter opens: j / k select a line."""
+
+
 class DetailsPane(Pane):
     """Sections of one image's details; `next_section` / `prev_section` switch them."""
 
@@ -217,7 +221,7 @@ class DetailsPane(Pane):
         self.came_from = 0
         """The section `toggle_raw` left, to return to."""
         self._tabs = urwid.Text("", wrap="space")
-        self._lines: urwid.SimpleFocusListWalker[urwid.Text] = urwid.SimpleFocusListWalker([])
+        self._lines: urwid.SimpleFocusListWalker[Any] = urwid.SimpleFocusListWalker([])
         self._list = urwid.ListBox(self._lines)
         self._render: Callable[[str], list[Line]] | None = None
         super().__init__("Details", urwid.Frame(self._list, header=self._tabs))
@@ -245,7 +249,11 @@ class DetailsPane(Pane):
         if self._render is None:
             return
         lines = self._render(SECTIONS[self.section])
-        self._lines[:] = [urwid.Text(line or "", wrap="any") for line in lines]
+        texts = [urwid.Text(line or "", wrap="any") for line in lines]
+        if SECTIONS[self.section] in _PICKABLE:  # a line per item: Enter acts on the selected
+            self._lines[:] = [urwid.AttrMap(t, None, focus_map="list.selected") for t in texts]
+        else:
+            self._lines[:] = texts
         if self._lines:
             self._list.set_focus(0)
 
@@ -258,7 +266,7 @@ class DetailsPane(Pane):
 
     def line_texts(self) -> list[str]:
         """The shown lines as plain text (what `/` searches)."""
-        return [str(line.text) for line in self._lines]
+        return [str(getattr(line, "base_widget", line).text) for line in self._lines]
 
     def mouse_event(
         self,
@@ -306,6 +314,10 @@ class DetailsPane(Pane):
                 self.show_section(SECTIONS.index("Raw manifest"))
             return True
         keys = SCROLL_KEYS
+        step = {"move_down": 1, "move_up": -1}.get(action)
+        if step and SECTIONS[self.section] in _PICKABLE and self._render is not None:
+            self.focus_line(max(0, min(len(self._lines) - 1, self.focused_line + step)))
+            return True
         if action in keys and self._lines:
             self._list.keypress((size[0] - 2, max(1, size[1] - 3)), keys[action])
             return True

@@ -19,7 +19,9 @@ __all__ = ["WelcomeView", "welcome_view"]
 
 
 class WelcomeView(View):
-    """Global keys work here: the add-registry key opens the dialog, Enter/Esc browse."""
+    """The registries pane's keys work here: add opens the dialog, Enter/Esc browse."""
+
+    context = "welcome"
 
     width = ("relative", 90)
     height = "pack"
@@ -33,7 +35,7 @@ class WelcomeView(View):
         self.app.views.remove(self)
 
     def handle(self, key: str) -> list[str]:
-        action = self.app.keymap.lookup("global", key)
+        action = self.app.keymap.lookup("registries", key)
         if action in ("add_registry", "help", "quit", "command_line"):
             if action != "help":
                 self._close()
@@ -44,7 +46,7 @@ class WelcomeView(View):
 
 
 def _key(app: App, action: str, fallback: str) -> str:
-    keys = app.keymap.keys_for(action)
+    keys = app.keymap.keys_for(action, "registries")
     return keys[0] if keys else fallback
 
 

@@ -44,7 +44,7 @@ def test_help_fits_80x24_without_cutting_the_help_text(keymap_name: str) -> None
     rendered = [
         row.decode().rstrip()
         for widget in rows
-        for row in widget.render((74,)).text  # type: ignore[union-attr]
+        for row in widget.render((74,)).text
     ]
     assert all(len(line) <= 74 for line in rendered)
     words = " ".join(rendered)
