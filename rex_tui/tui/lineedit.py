@@ -2,7 +2,8 @@
 
 `LineEdit` is an `urwid.Edit` that also knows the readline keys a shell user's
 fingers expect: Ctrl-A / Ctrl-E (start, end), Ctrl-U / Ctrl-K (delete to start,
-to end), Ctrl-W (delete the word before the cursor), Alt-B / Alt-F (a word back,
+to end), Ctrl-W (delete back to a blank, as readline's unix-word-rubout),
+Alt-Backspace (delete a word of letters and digits), Alt-B / Alt-F (a word back,
 forward). `History` remembers what was entered, newest last, in a small text file
 under the state dir (`$XDG_STATE_HOME/rex/history/`), so it survives restarts.
 """
@@ -21,12 +22,13 @@ __all__ = ["History", "LineEdit"]
 logger = logging.getLogger(__name__)
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+_BLANK_WORD = re.compile(r"\S+")
 HISTORY_SIZE = 200
 
 
-def _word_start(text: str, pos: int) -> int:
+def _word_start(text: str, pos: int, word: re.Pattern[str] = _WORD) -> int:
     """Where the word before `pos` starts (skipping the blanks between), as readline does."""
-    starts = [m.start() for m in _WORD.finditer(text[:pos])]
+    starts = [m.start() for m in word.finditer(text[:pos])]
     return starts[-1] if starts else 0
 
 
@@ -49,7 +51,7 @@ class LineEdit(urwid.Edit):
         elif key == "ctrl k":
             self._replace(text[:pos], pos)
         elif key in ("ctrl w", "meta backspace"):
-            start = _word_start(text, pos)
+            start = _word_start(text, pos, _BLANK_WORD if key == "ctrl w" else _WORD)
             self._replace(text[:start] + text[pos:], start)
         elif key == "meta b":
             self.set_edit_pos(_word_start(text, pos))

@@ -41,11 +41,7 @@ def test_help_fits_80x24_without_cutting_the_help_text(keymap_name: str) -> None
     keymap = load_keymap(keymap_name).keymap
     rows = help_rows(keymap, "tags")
     # The overlay's inside at 80x24 (96% of it, minus the border): 74 columns.
-    rendered = [
-        row.decode().rstrip()
-        for widget in rows
-        for row in widget.render((74,)).text
-    ]
+    rendered = [row.decode().rstrip() for widget in rows for row in widget.render((74,)).text]
     assert all(len(line) <= 74 for line in rendered)
     words = " ".join(rendered)
     for binding in keymap.bindings("tags"):
