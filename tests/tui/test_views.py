@@ -114,13 +114,13 @@ def test_the_footer_leaves_out_whole_hints_that_do_not_fit() -> None:
 
 
 def test_an_http_log_line_leads_with_its_status_code() -> None:
-    line = LogLine(0.0, logging.INFO, "httpx",
-                   'HTTP Request: GET http://h/v2/a/tags/list "HTTP/1.1 401 Unauthorized"')  # fmt: skip
+    request = 'HTTP Request: GET http://h/v2/a/tags/list "HTTP/1.1 401 Unauthorized"'
+    line = LogLine(0.0, logging.INFO, "httpx", request)
     assert line.text().split(" ", 2)[2].strip() == "401 Unauthorized GET http://h/v2/a/tags/list"
     other = LogLine(0.0, logging.INFO, "engine", "HTTP Request: not one of httpx's")
     assert other.text().endswith("HTTP Request: not one of httpx's")
-    hostile = LogLine(0.0, logging.INFO, "httpx",
-                      'HTTP Request: GET http://h/v2/\x1b[31m "HTTP/1.1 200 OK"')  # fmt: skip
+    hostile_request = 'HTTP Request: GET http://h/v2/\x1b[31m "HTTP/1.1 200 OK"'
+    hostile = LogLine(0.0, logging.INFO, "httpx", hostile_request)
     assert "\x1b" not in hostile.text()
 
 
