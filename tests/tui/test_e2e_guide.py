@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.seed import SeededRegistry
-from tests.tui.test_e2e import REX_TUI, Terminal, pytestmark  # noqa: F401
+from tests.tui.test_e2e import REX_TUI, Terminal, pytestmark, terminal_env  # noqa: F401
 
 SIZES = [(80, 24), (120, 40)]
 
@@ -37,16 +37,8 @@ def tui(tmp_path: Path) -> Iterator[Start]:
         for name, url in registries:
             text += f'\n[[registries.list]]\nname = "{name}"\nurl = "{url}"\n'
         config.write_text(text)
-        env = {
-            "HOME": str(tmp_path),
-            "XDG_CACHE_HOME": str(tmp_path / "cache"),
-            "XDG_STATE_HOME": str(tmp_path / "state"),
-            "XDG_CONFIG_HOME": str(tmp_path / "cfg"),
-            "PATH": os.environ.get("PATH", ""),
-            "TERM": "xterm-256color",
-            # The code under test: a worktree's tree first, as the tests' own imports.
-            "PYTHONPATH": os.environ.get("PYTHONPATH", ""),
-        }
+        # The code under test: a worktree's tree first, as the tests' own imports.
+        env = {**terminal_env(tmp_path), "PYTHONPATH": os.environ.get("PYTHONPATH", "")}
         workdir = tmp_path / f"run{len(terminals)}"
         workdir.mkdir()
         command = f"{shlex.quote(str(REX_TUI))} --config {shlex.quote(str(config))} {args}"
@@ -75,6 +67,12 @@ def open_details(term: Terminal) -> None:
     term.wait_for("Details: oci/single:1.0", "Digest")
 
 
+def started(tui: Start, registry: SeededRegistry, cols: int, rows: int) -> Terminal:
+    term = tui([("local", registry.url)], cols=cols, rows=rows)
+    term.wait_for("Repositories (19)")
+    return term
+
+
 def last_lines(term: Terminal, count: int = 3) -> str:
     return "\n".join(term.screen().rstrip("\n").splitlines()[-count:])
 
@@ -98,8 +96,7 @@ def test_a_first_run_says_how_to_add_a_registry(tui: Start, cols: int, rows: int
 def test_footer_hints_and_a_help_that_fits_and_scrolls(
     tui: Start, registry: SeededRegistry, cols: int, rows: int
 ) -> None:
-    term = tui([("local", registry.url)], cols=cols, rows=rows)
-    term.wait_for("Repositories (19)")
+    term = started(tui, registry, cols, rows)
     assert "/ filter" in last_lines(term) and "? help" in last_lines(term)
     term.press("?")
     shown = term.wait_for("Help (vim)", "global keys")
@@ -180,8 +177,7 @@ def test_where_you_were_is_remembered(
 def test_the_log_panel_takes_the_focus_and_shows_status_codes(
     tui: Start, registry: SeededRegistry, cols: int, rows: int
 ) -> None:
-    term = tui([("local", registry.url)], cols=cols, rows=rows)
-    term.wait_for("Repositories (19)")
+    term = started(tui, registry, cols, rows)
     term.press("L")
     shown = term.wait_for("┌ Log", "200 OK GET")
     assert '"HTTP/1' not in shown
