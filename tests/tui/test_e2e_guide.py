@@ -201,7 +201,7 @@ def test_enter_on_a_referrer_shows_the_sbom(tui: Start, registry: SeededRegistry
     open_details(term)
     for _ in range(5):
         term.press("]")
-    term.wait_for("sha256:")
+    term.wait_for("application/vnd.exa")  # the SBOM's line: the referrers are known
     term.press("Enter")
     term.wait_for("Manifest", "schemaVersion")
     term.press("G")
