@@ -30,9 +30,9 @@ from rex_tui.tui.accounts import Accounts
 from rex_tui.tui.browse import SORT_KEYS, Browser
 from rex_tui.tui.commands import CommandError, parse
 from rex_tui.tui.details import SECTIONS
-from rex_tui.tui.dialogs import Dialog
+from rex_tui.tui.dialogs import Dialog, DialogView
 from rex_tui.tui.footer import Footer
-from rex_tui.tui.help import help_rows
+from rex_tui.tui.help import HelpView, help_rows
 from rex_tui.tui.inputs import CommandView, FilterView
 from rex_tui.tui.layout import PaneLayout
 from rex_tui.tui.lineedit import History
@@ -40,7 +40,7 @@ from rex_tui.tui.logs import LogLine, LogPanel, RingHandler
 from rex_tui.tui.panes import ListPane, Pane
 from rex_tui.tui.state import STATE_FILE, SavedState, load_state, save_state
 from rex_tui.tui.statusbar import StatusBar
-from rex_tui.tui.views import ScrollView, View, ViewStack
+from rex_tui.tui.views import ViewStack
 from rex_tui.tui.welcome import welcome_view
 from rex_tui.tui.workers import Workers
 
@@ -77,46 +77,6 @@ class AppOptions:
     """The registry given with -r, if any: it is not in the config."""
     welcome: bool = False
     """No registry is configured: open the welcome view first."""
-
-
-class DialogView(View):
-    """A dialog (login, add a registry, a yes/no question) over the panes."""
-
-    context = "dialog"
-    width = ("relative", 60)
-    height = "pack"
-
-    def __init__(self, app: App, dialog: Dialog) -> None:
-        self.app = app
-        self.dialog = dialog
-        self.widget = dialog
-
-    def handle(self, key: str) -> list[str]:
-        dialog = self.dialog
-        action = self.app.keymap.lookup("dialog", key)
-        if not dialog.fields and key in ("y", "n"):
-            action = "confirm" if key == "y" else "cancel"
-        if action == "cancel" or key == "esc":
-            self.app.show_dialog(None)
-        elif action == "confirm" or key == "enter":
-            dialog.submit()
-        elif action in ("focus_next", "focus_prev"):
-            dialog.move(1 if action == "focus_next" else -1)
-        else:
-            dialog.type_key((self.app._size[0],), key)
-        return []
-
-    def closed(self) -> None:
-        if self.app.workers is not None:
-            for slot in ("login", "logout", "add-registry", "remove-registry"):
-                self.app.workers.cancel(slot)
-
-
-class HelpView(ScrollView):
-    """The keys of the context it was opened from, the global keys and the `:` commands."""
-
-    width = ("relative", 96)
-    height = ("relative", 96)
 
 
 class App:
@@ -583,9 +543,6 @@ class App:
         help_view = HelpView(self.keymap, title, help_rows(self.keymap, context), self.views.pop)
         help_view.size = self._size
         self.views.push(help_view)
-
-    def _toggle_help(self, context: str) -> None:
-        self._open_help(context)
 
     def _toggle_log(self) -> None:
         self.show_log = not self.show_log

@@ -11,8 +11,9 @@ import urwid
 
 from rex_tui.keymap import Keymap
 from rex_tui.tui.commands import ALIASES, COMMANDS
+from rex_tui.tui.views import ScrollView
 
-__all__ = ["help_entries", "help_lines", "help_rows"]
+__all__ = ["HelpView", "help_entries", "help_lines", "help_rows"]
 
 Entry = tuple[str, str, str] | str
 """A heading, or (keys, name, help)."""
@@ -82,3 +83,10 @@ def help_rows(keymap: Keymap, context: str) -> list[urwid.Widget]:
             )
         )
     return rows
+
+
+class HelpView(ScrollView):
+    """The keys of the context it was opened from, the global keys and the `:` commands."""
+
+    width = ("relative", 96)
+    height = ("relative", 96)
