@@ -130,6 +130,8 @@ class App:
         """The last `/` search in the details (n / N find it again)."""
         self._size = (80, 24)
         self._save_on_quit = True
+        self._touched = False
+        """A key was pressed: restoring the last run's selection would overrule the user."""
         if ring is not None:
             for line in ring.lines:
                 self._log(line)
@@ -239,7 +241,7 @@ class App:
 
     async def _select_when_listed(self, pane: ListPane, key: str, wait: float = 10.0) -> bool:
         with trio.move_on_after(wait):
-            while True:
+            while not self._touched:
                 index = pane.table.index_of(key)
                 if index is not None:
                     pane.listbox.set_focus(index)
@@ -279,6 +281,7 @@ class App:
         if self.loop is not None:
             self._size = self.loop.screen.get_cols_rows()
         passed: list[Any] = []
+        self._touched = self._touched or bool(keys)
         for key in keys:
             if not isinstance(key, str):
                 if not self.views.modal:
@@ -523,7 +526,8 @@ class App:
             items.insert(0, line.widget)
         self.footer.contents = [(w, self.footer.options()) for w in items]
         self.footer.focus_position = 0
-        self.frame.focus_position = "footer" if self.views.top is line and line else "body"
+        typing = line is not None and self.views.top is line
+        self.frame.focus_position = "footer" if typing else "body"
         self.hints.show(self.context)
 
     def show_dialog(self, dialog: Dialog | None) -> None:
