@@ -76,7 +76,7 @@ def help_rows(keymap: Keymap, context: str) -> list[urwid.Widget]:
         rows.append(
             urwid.Columns(
                 [
-                    (_KEYS + 2, urwid.Text(("help.key", f"  {keys}"), wrap="ellipsis")),
+                    (_KEYS + 2, urwid.Padding(urwid.Text(("help.key", keys)), left=2)),
                     (_NAME + 1, urwid.Text(("help.action", name), wrap="ellipsis")),
                     urwid.Text(("help", text)),
                 ]

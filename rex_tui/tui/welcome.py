@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import urwid
 
 from rex_tui.tui.views import View
+from rex_tui.untrusted import visible
 
 if TYPE_CHECKING:
     from rex_tui.tui.app import App
@@ -28,7 +29,7 @@ class WelcomeView(View):
 
     def __init__(self, app: App, rows: list[urwid.Widget]) -> None:
         self.app = app
-        box = urwid.LineBox(urwid.Pile(rows), title=" Welcome to rex-tui ")
+        box = urwid.LineBox(urwid.Pile(rows), title="Welcome to rex-tui")
         self.widget = urwid.AttrMap(box, "help")
 
     def _close(self) -> None:
@@ -55,18 +56,23 @@ def welcome_view(app: App) -> WelcomeView:
     host = app.rex.default_host(default)
     add = _key(app, "add_registry", ":add-registry")
     config = app._config_path()
-    lines: list[str | tuple[str, str] | list[str | tuple[str, str]]] = [
-        ("help.heading", "No registry is configured yet."),
-        "",
-        [
-            ("help.key", f"  {add:<8}"),
-            f"add a registry: a name and a URL, checked, then saved to {config}",
-        ],
-        [("help.key", f"  {'Enter':<8}"), f"browse {default} for now ({host}, the default)"],
-        [("help.key", f"  {'?':<8}"), "all keys and : commands"],
-        "",
-        "Or start with a registry for one run, without saving it:",
-        [("help.key", "  rex-tui -r ghcr.io"), "   (-r takes a configured name or a host)"],
+    keys = [
+        (add, f"add a registry: a name and a URL, checked, then saved to {config}"),
+        ("Enter", f"browse {default} for now ({host}, the default)"),
+        ("?", "all keys and : commands"),
     ]
-    rows: list[urwid.Widget] = [urwid.Text(line) for line in lines]
+    rows: list[urwid.Widget] = [
+        urwid.Text(("help.heading", "No registry is configured yet.")),
+        urwid.Divider(),
+        *(_row(key, text) for key, text in keys),
+        urwid.Divider(),
+        urwid.Text("Or start with a registry for one run, without saving it:"),
+        _row("rex-tui -r ghcr.io", "-r takes a configured name, a URL or host[:port]", width=22),
+    ]
     return WelcomeView(app, rows)
+
+
+def _row(key: str, text: str, width: int = 10) -> urwid.Widget:
+    """A key and what it does; the text wraps in its own column."""
+    label = urwid.Padding(urwid.Text(("help.key", key)), left=2)
+    return urwid.Columns([(width, label), urwid.Text(visible(text))])
