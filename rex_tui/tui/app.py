@@ -234,19 +234,31 @@ class App:
 
     async def _restore_selection(self, repository: str, tag: str | None) -> None:
         """Select the repository (and tag) of the last run, once their lists are shown."""
-        if not await self._select_when_listed(self.repos, repository) or tag is None:
+        browser = self.browser
+        if not await self._select_when_listed(
+            self.repos, repository, lambda: browser.repository == repository
+        ):
             return
-        if await self._select_when_listed(self.tags, tag):
+        if tag is not None and await self._select_when_listed(
+            self.tags, tag, lambda: browser.tag == tag and browser.tag_info() is not None
+        ):
             self.layout.focus_pane(2)
+            self._draw()
 
-    async def _select_when_listed(self, pane: ListPane, key: str, wait: float = 10.0) -> bool:
+    async def _select_when_listed(
+        self, pane: ListPane, key: str, settled: Callable[[], bool], wait: float = 10.0
+    ) -> bool:
+        """Select `key` in `pane` once it is listed, again if a newer list moves the
+        selection (tag names come before their details), until `settled()`."""
         with trio.move_on_after(wait):
             while not self._touched:
+                row = pane.focused_row
+                if row is not None and row.key == key and settled():
+                    return True
                 index = pane.table.index_of(key)
-                if index is not None:
+                if index is not None and (row is None or row.key != key):
                     pane.listbox.set_focus(index)
                     self._draw()
-                    return True
                 await trio.sleep(0.05)
         return False
 
