@@ -222,6 +222,10 @@ class Keymap:
             raise ValueError(f"unknown action {action!r}")
         return [b.display for b in self.bindings(context, inherited=True) if b.action == action]
 
+    def keys_anywhere(self, action: str) -> list[str]:
+        """Display texts of the keys that run `action` in any context, each once."""
+        return list(dict.fromkeys(b.display for b in self.bindings() if b.action == action))
+
     def _view(self, context: str) -> dict[tuple[str, ...], Binding]:
         try:
             return self._effective[context]

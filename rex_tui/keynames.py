@@ -9,9 +9,17 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
-__all__ = ["MODIFIERS", "NAMED_KEYS", "KeyNameError", "format_keys", "key_label", "parse_key"]
+__all__ = [
+    "MODIFIERS",
+    "NAMED_KEYS",
+    "SCROLL_KEYS",
+    "KeyNameError",
+    "format_keys",
+    "key_label",
+    "parse_key",
+]
 
 
 MODIFIERS = ("shift", "meta", "ctrl", "super", "hyper")
@@ -132,6 +140,17 @@ def _guess(text: str, base: str) -> str:
         if _is_key(guess) and (label := key_label(_parse_key(guess, hints=False))) != text:
             return f": did you mean {label!r}?"
     return ""
+
+
+SCROLL_KEYS: Mapping[str, str] = {
+    "move_down": "down",
+    "move_up": "up",
+    "page_down": "page down",
+    "page_up": "page up",
+    "half_page_down": "page down",
+    "half_page_up": "page up",
+}
+"""The urwid key a scrolling action sends to a list box (which scrolls by its own keys)."""
 
 
 def key_label(key: str) -> str:

@@ -16,6 +16,7 @@ sys.path.insert(0, str(ROOT))
 
 from rex_tui.actions import ACTIONS, CONTEXTS, TEXT_ENTRY_CONTEXTS  # noqa: E402
 from rex_tui.keymap import Keymap, parse_keymap  # noqa: E402
+from rex_tui.tui.commands import ALIASES, COMMANDS  # noqa: E402
 
 TARGET = ROOT / "docs" / "keys.md"
 KEYMAPS = ("vim", "default")
@@ -39,7 +40,10 @@ Shift+G.
 
 The focused pane's keys come first, then the **global** ones. The filter line,
 the command line and dialogs are for typing: there only the keys listed for
-them act, global keys don't, and every other key types.
+them act, global keys don't, and every other key types. The filter and command
+lines also edit as readline does: `ctrl a` / `ctrl e` go to the start / end,
+`ctrl u` / `ctrl k` delete to the start / end, `ctrl w` deletes the word before
+the cursor, `meta b` / `meta f` move a word back / forward.
 """
 
 CUSTOMISING = """\
@@ -121,6 +125,32 @@ def _context_section(context: str, keymaps: dict[str, Keymap]) -> list[str]:
     return [*lines, head, "|" + "---|" * (len(keymaps) + 2), *rows, ""]
 
 
+def _commands_section(keymaps: dict[str, Keymap]) -> list[str]:
+    short = {full: alias for alias, full in ALIASES.items()}
+    lines = [
+        "",
+        "## `:` commands",
+        "",
+        "Typed on the command line (`:`); Tab completes, Up/Down recall earlier ones",
+        "(kept across runs). A command that a key also runs names that key's action:",
+        "both run the same code.",
+        "",
+        f"| command | also | {' | '.join(keymaps)} | what it does |",
+        "|" + "---|" * (len(keymaps) + 3),
+    ]
+    for command in COMMANDS.values():
+        usage = f":{command.name}" + (f" {command.argument.upper()}" if command.argument else "")
+        also = _code(f":{short[command.name]}") if command.name in short else ""
+        keys = " | ".join(
+            ", ".join(_code(k) for k in km.keys_anywhere(command.action)) or "-"
+            if command.action
+            else "-"
+            for km in keymaps.values()
+        )
+        lines.append(f"| {_code(usage)} | {also} | {keys} | {command.help} |")
+    return lines
+
+
 def render() -> str:
     keymaps = {name: load(name) for name in KEYMAPS}
     parts = [HEADER, "## Keys by context", ""]
@@ -137,6 +167,7 @@ def render() -> str:
     for action in ACTIONS.values():
         where = [c for c in CONTEXTS if c in action.contexts]
         parts.append(f"| `{action.name}` | {action.help} | {', '.join(where)} |")
+    parts += _commands_section(keymaps)
     parts += ["", "## Contexts", "", "| context | where | text entry |", "|---|---|---|"]
     for info in CONTEXTS.values():
         entry = "yes" if info.name in TEXT_ENTRY_CONTEXTS else ""

@@ -51,6 +51,8 @@ class Accounts:
         self.credentials = credentials
         self.config_path = config_path
         self.show_dialog = show_dialog
+        self.cli_registry: str | None = None
+        """The registry given with -r: shown, but not in the config."""
 
     def _attempt(
         self,
@@ -120,7 +122,25 @@ class Accounts:
         )
 
     def logout(self, registry: str) -> None:
+        """Ask to remove the stored login, or say there is none (looked up off the UI path)."""
         host = self.rex.default_host(registry)
+        workers = self.browser.workers
+        if workers is None:
+            self._confirm_logout(registry, host)
+            return
+
+        async def stored() -> bool:
+            return await trio.to_thread.run_sync(self.credentials.get, host) is not None
+
+        def answer(found: bool) -> None:
+            if found:
+                self._confirm_logout(registry, host)
+            else:
+                self.status.say(f"no stored login for {host}: nothing to log out of")
+
+        workers.run("logout-check", stored, answer)
+
+    def _confirm_logout(self, registry: str, host: str) -> None:
 
         def yes(dialog: Dialog) -> None:
             dialog.working(f"Removing the login of {host}…")
@@ -200,6 +220,13 @@ class Accounts:
         )
 
     def remove_registry(self, name: str) -> None:
+        if name not in {r.name for r in self.rex.config.registries}:
+            self.status.say(
+                f"{name} came from the command line (-r), not the config: nothing to remove"
+                if name == self.cli_registry
+                else f"{name} is the default registry, not in the config: nothing to remove"
+            )
+            return
         rc = self.rex.registry_config(name)
 
         def yes(dialog: Dialog) -> None:

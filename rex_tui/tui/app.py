@@ -1,9 +1,11 @@
 """The TUI application: the screen, the keys, and what each action does.
 
-Data flow of one keystroke: key -> keymap -> named action -> `App.do` ->
-`Browser` (what the panes show) or `Accounts` (dialogs) -> worker -> engine ->
-result -> pane update. Every engine call runs in `Workers`; the UI never waits
-on the network or the disk.
+Data flow of one keystroke: key -> the top view of the view stack (or, with
+none, the focused pane's keymap context) -> named action or `:` command ->
+`App.do` -> `Browser` (what the panes show) or `Accounts` (dialogs) -> worker ->
+engine -> result -> pane update. Every engine call runs in `Workers`; the UI
+never waits on the network or the disk. Overlays and input lines are views on
+`App.views` (`rex_tui.tui.views`), not flags.
 """
 
 from __future__ import annotations
@@ -24,14 +26,20 @@ from rex_tui.keymap import KeyDispatcher, Keymap, Outcome
 from rex_tui.palette import Theme, available_themes, load_theme, set_theme
 from rex_tui.tui.accounts import Accounts
 from rex_tui.tui.browse import SORT_KEYS, Browser
-from rex_tui.tui.commands import CommandError, complete, parse
-from rex_tui.tui.dialogs import Dialog
-from rex_tui.tui.filtering import FilterRunner
-from rex_tui.tui.help import help_widget
+from rex_tui.tui.commands import CommandError, parse
+from rex_tui.tui.details import SECTIONS
+from rex_tui.tui.dialogs import Dialog, DialogView
+from rex_tui.tui.footer import Footer
+from rex_tui.tui.help import HelpView, help_rows
+from rex_tui.tui.inputs import CommandView, FilterView
 from rex_tui.tui.layout import PaneLayout
-from rex_tui.tui.logs import LogLine, RingHandler
-from rex_tui.tui.panes import ListPane
+from rex_tui.tui.lineedit import History
+from rex_tui.tui.logs import LogLine, LogPanel, RingHandler
+from rex_tui.tui.panes import ListPane, Pane
+from rex_tui.tui.state import STATE_FILE, SavedState, load_state, save_state
 from rex_tui.tui.statusbar import StatusBar
+from rex_tui.tui.views import ViewStack
+from rex_tui.tui.welcome import welcome_view
 from rex_tui.tui.workers import Workers
 
 __all__ = ["App", "AppOptions"]
@@ -40,7 +48,6 @@ logger = logging.getLogger(__name__)
 
 _BACK = {"details": 2, "tags": 1, "repositories": 0}
 _PLATFORMS = ["linux/amd64", "linux/arm64", "linux/arm/v7", "linux/386", "default"]
-_LOG_LINES = 500
 STARTUP_LIMIT = 3.0
 """Seconds after which App.run's `started` callback runs even with no list drawn yet."""
 
@@ -62,6 +69,12 @@ class AppOptions:
     theme_dir: Path | None = None
     config_path: Path | None = None
     credentials: CredentialStore = field(default_factory=CredentialStore)
+    state_dir: Path | None = None
+    """Where the remembered state and the line histories live (None: nothing is kept)."""
+    cli_registry: str | None = None
+    """The registry given with -r, if any: it is not in the config."""
+    welcome: bool = False
+    """No registry is configured: open the welcome view first."""
 
 
 class App:
@@ -80,8 +93,14 @@ class App:
         self.dispatcher = KeyDispatcher(keymap)
         self.theme = theme
         self.options = options
+        self.state_path = options.state_dir / STATE_FILE if options.state_dir else None
+        self.saved = load_state(self.state_path)
+        self.layout_mode = self.saved.layout or rex.config.tui.layout
+        current = options.current
+        if options.cli_registry is None and self.saved.registry in options.registry_names:
+            current = self.saved.registry
         self.status = StatusBar()
-        self.browser = Browser(rex, list(options.registry_names), options.current, self.status)
+        self.browser = Browser(rex, list(options.registry_names), current, self.status)
         self.accounts = Accounts(
             rex,
             self.browser,
@@ -90,36 +109,37 @@ class App:
             self._config_path,
             self.show_dialog,
         )
+        self.accounts.cli_registry = options.cli_registry
         self.layout = PaneLayout(self.browser.panes)
-        self.log_walker: urwid.SimpleFocusListWalker[urwid.Text] = urwid.SimpleFocusListWalker([])
-        self.log_box = urwid.BoxAdapter(urwid.ListBox(self.log_walker), 8)
-        self.footer = urwid.Pile([self.status])
+        self.log_panel = LogPanel()
+        self.show_log = False
+        self.hints = Footer(keymap)
+        self.footer = urwid.Pile([self.hints, self.status])
         self.frame: urwid.Frame[urwid.Widget, None, urwid.Pile] = urwid.Frame(
             self.layout, footer=self.footer
         )
         self.loop: urwid.MainLoop | None = None
         self.workers: Workers | None = None
-        # The one-line inputs at the bottom: "/" filter and ":" command line.
-        self.filter_edit = urwid.Edit(("cmdline.prompt", "/"))
-        self.command_edit = urwid.Edit(("cmdline.prompt", ":"))
-        self.filtering: ListPane | None = None
-        self.runner: FilterRunner | None = None
-        self.commanding = False
-        self._completions: list[str] = []
-        self._completion_index = -1
-        self._history: list[str] = []
-        self._history_index = 0
-        # Overlays over the panes.
-        self.show_log = False
-        self.help_shown = False
-        self.dialog: Dialog | None = None
+        history_dir = options.state_dir / "history" if options.state_dir else None
+        self.filter_history = History(history_dir / "filter" if history_dir else None)
+        self.command_history = History(history_dir / "command" if history_dir else None)
+        self.views = ViewStack(self._views_changed)
+        self.details_query = ""
+        """The last `/` search in the details (n / N find it again)."""
         self._size = (80, 24)
+        self._save_on_quit = True
+        self._touched = False
+        """A key was pressed: restoring the last run's selection would overrule the user."""
         if ring is not None:
             for line in ring.lines:
                 self._log(line)
             ring.listener = self._log
-        urwid.connect_signal(self.filter_edit, "change", self._filter_changed)
         self.layout.focus_pane(1)
+        if self.saved.section in SECTIONS:
+            self.browser.details.show_section(SECTIONS.index(self.saved.section))
+        if options.welcome:
+            self.views.push(welcome_view(self))
+        self._views_changed()
 
     # -- convenient names ----------------------------------------------------------
 
@@ -138,6 +158,24 @@ class App:
     @property
     def registries(self) -> ListPane:
         return self.browser.registries
+
+    @property
+    def dialog(self) -> Dialog | None:
+        """The open dialog, if any."""
+        view = self.views.find(DialogView)
+        return view.dialog if isinstance(view, DialogView) else None
+
+    @property
+    def help_shown(self) -> bool:
+        return self.views.find(HelpView) is not None
+
+    @property
+    def context(self) -> str:
+        """The keymap context keys go to: the top view's, or the focused pane's."""
+        top = self.views.top
+        if top is not None:
+            return top.context
+        return "log" if self.log_panel.focused else self.layout.focused.context
 
     def _config_path(self) -> Path:
         from engine import default_config_path
@@ -176,6 +214,8 @@ class App:
             with self.loop.start():
                 await event_loop.run_async()
             nursery.cancel_scope.cancel()
+        if self._save_on_quit:
+            self.save_state()
 
     def start(self, nursery: trio.Nursery) -> None:
         """Start the workers in `nursery` and load what the panes show."""
@@ -184,6 +224,55 @@ class App:
         self.browser.workers = self.workers
         self.browser.redraw = self._draw
         self.browser.load_registries()
+        if self.saved.theme and self.saved.theme != self.theme.name:
+            self._toggle_theme(self.saved.theme)
+            self.status.state.notice = ""
+        if self.saved.repository:
+            nursery.start_soon(self._restore_selection, self.saved.repository, self.saved.tag)
+
+    async def _restore_selection(self, repository: str, tag: str | None) -> None:
+        """Select the repository (and tag) of the last run, once their lists are shown."""
+        browser = self.browser
+        if not await self._select_when_listed(
+            self.repos, repository, lambda: browser.repository == repository
+        ):
+            return
+        if tag is not None and await self._select_when_listed(
+            self.tags, tag, lambda: browser.tag == tag and browser.tag_info() is not None
+        ):
+            self.layout.focus_pane(2)
+            self._draw()
+
+    async def _select_when_listed(
+        self, pane: ListPane, key: str, settled: Callable[[], bool], wait: float = 10.0
+    ) -> bool:
+        """Select `key` in `pane` once it is listed, again if a newer list moves the
+        selection (tag names come before their details), until `settled()`."""
+        with trio.move_on_after(wait):
+            while not self._touched:
+                row = pane.focused_row
+                if row is not None and row.key == key and settled():
+                    return True
+                index = pane.table.index_of(key)
+                if index is not None and (row is None or row.key != key):
+                    pane.listbox.set_focus(index)
+                    self._draw()
+                await trio.sleep(0.05)
+        return False
+
+    def remembered(self) -> SavedState:
+        browser = self.browser
+        return SavedState(
+            registry=browser.registry,
+            repository=browser.repository,
+            tag=browser.tag,
+            section=SECTIONS[browser.details.section],
+            theme=self.theme.name,
+            layout=self.layout_mode,
+        )
+
+    def save_state(self) -> None:
+        save_state(self.state_path, self.remembered())
 
     async def _started(self, callback: Callable[[], None]) -> None:
         with trio.move_on_after(STARTUP_LIMIT):
@@ -202,25 +291,19 @@ class App:
         if self.loop is not None:
             self._size = self.loop.screen.get_cols_rows()
         passed: list[Any] = []
+        self._touched = self._touched or bool(keys)
         for key in keys:
             if not isinstance(key, str):
-                if self.dialog is None and not self.help_shown:
+                if not self.views.modal:
                     passed.append(key)  # mouse events go to the panes
                 continue
-            if self.help_shown:
-                passed.extend(self._help_key(key))
-            elif self.dialog is not None:
-                self._dialog_key(self.dialog, key)
-            elif self.filtering is not None:
-                self._filter_key(key)
-            elif self.commanding:
-                self._command_key(key)
-            else:
-                passed.extend(self._pane_key(key))
+            top = self.views.top
+            passed.extend(self._pane_key(key) if top is None else top.handle(key))
+        self.hints.show(self.context)
         return passed
 
     def _pane_key(self, key: str) -> list[str]:
-        resolution = self.dispatcher.feed(self.layout.focused.context, key)
+        resolution = self.dispatcher.feed(self.context, key)
         self.status.state.pending_keys = (
             resolution.display if resolution.outcome is Outcome.PENDING else ""
         )
@@ -229,32 +312,11 @@ class App:
         self.status.update()
         return list(resolution.replay)
 
-    def _help_key(self, key: str) -> list[str]:
-        action = self.keymap.lookup("help", key)
-        if key in ("esc", "?", "q") or action in ("back", "help", "cancel", "quit"):
-            self._toggle_help("help")
-        elif action in ("move_down", "move_up", "page_down", "page_up"):
-            return [{"move_down": "down", "move_up": "up"}.get(action, key)]
-        return []
-
-    def _dialog_key(self, dialog: Dialog, key: str) -> None:
-        action = self.keymap.lookup("dialog", key)
-        if not dialog.fields and key in ("y", "n"):
-            action = "confirm" if key == "y" else "cancel"
-        if action == "cancel" or key == "esc":
-            self.show_dialog(None)
-        elif action == "confirm" or key == "enter":
-            dialog.submit()
-        elif action in ("focus_next", "focus_prev"):
-            dialog.move(1 if action == "focus_next" else -1)
-        else:
-            dialog.type_key((self._size[0],), key)
-
     # -- actions -----------------------------------------------------------------
 
     def do(self, action: str) -> None:
-        """Run a named action (what a key is bound to)."""
-        pane = self.layout.focused
+        """Run a named action (what a key is bound to, or a `:` command runs)."""
+        pane: Pane | LogPanel = self.log_panel if self.log_panel.focused else self.layout.focused
         self.status.state.notice = ""
         simple: dict[str, Callable[[], None]] = {
             "open": self._open,
@@ -264,7 +326,7 @@ class App:
             "copy_reference": lambda: self._copy(digest=False),
             "copy_digest": lambda: self._copy(digest=True),
             "command_line": self._open_command_line,
-            "help": lambda: self._toggle_help(pane.context),
+            "help": lambda: self._open_help(pane.context),
             "add_registry": self.accounts.add_registry,
             "login": lambda: self.accounts.login(self._selected_registry()),
             "logout": lambda: self.accounts.logout(self._selected_registry()),
@@ -276,14 +338,14 @@ class App:
             raise urwid.ExitMainLoop()
         if action in simple:
             simple[action]()
-        elif action in ("focus_next", "focus_right"):
-            self.layout.focus_pane(self.layout.focus_index + 1)
-        elif action in ("focus_prev", "focus_left"):
-            self.layout.focus_pane(self.layout.focus_index - 1)
+        elif action in ("focus_next", "focus_right", "focus_prev", "focus_left"):
+            self._move_focus(1 if action in ("focus_next", "focus_right") else -1)
         elif action == "redraw" and self.loop is not None:
             self.loop.screen.clear()
         elif isinstance(pane, ListPane) and action.startswith(("filter", "sort")):
             self._list_action(pane, action)
+        elif pane is self.browser.details and self._details_action(action):
+            pass
         elif not pane.act(action, self._size):
             name = action.replace("_", " ")
             self.status.state.notice = f"{name}: nothing to do in the {pane.context} pane"
@@ -313,6 +375,27 @@ class App:
             self.browser.set_sort(pane, by)
             self.status.state.notice = f"{pane.context} sorted by {by}"
 
+    def _move_focus(self, step: int) -> None:
+        """Tab / Shift-Tab: the next pane, the log panel (when shown) after the last one."""
+        last = len(self.layout.panes) - 1
+        log = self.log_panel
+        if log.focused:
+            log.set_focused(False)
+            self.layout.focus_pane(0 if step > 0 else last)
+        elif self.show_log and self.layout.focus_index == (last if step > 0 else 0):
+            log.set_focused(True)
+            self.layout.focus_pane(self.layout.focus_index)  # its border: unfocused
+            self.layout.focused.set_focused(False)
+        else:
+            self.layout.focus_pane(self.layout.focus_index + step)
+        self.frame.body = self._compose()
+
+    def _details_action(self, action: str) -> bool:
+        """Details keys beyond moving: Enter on a platform or a referrer, / search."""
+        from rex_tui.tui.referrers import details_action
+
+        return details_action(self, action)
+
     def _selected_registry(self) -> str:
         row = self.registries.focused_row
         if self.layout.focused is self.registries and row is not None:
@@ -320,6 +403,8 @@ class App:
         return self.registry
 
     def _open(self) -> None:
+        if self.layout.focused is self.browser.details and self._details_action("open"):
+            return
         index = self.layout.focus_index
         if index == 0:
             row = self.registries.focused_row
@@ -328,6 +413,9 @@ class App:
         self.layout.focus_pane(min(index + 1, 3))
 
     def _back(self) -> None:
+        if self.log_panel.focused:
+            self._move_focus(1)
+            return
         pane = self.layout.focused
         if isinstance(pane, ListPane) and pane.table.query:
             pane.table.set_query("")
@@ -338,116 +426,29 @@ class App:
             self.status.state.error = None
         self.layout.focus_pane(_BACK.get(pane.context, 0))
 
-    # -- the / filter --------------------------------------------------------------
-
-    def _open_line(self, edit: urwid.Edit) -> None:
-        self.footer.contents = [
-            (urwid.AttrMap(edit, "cmdline"), self.footer.options()),
-            (self.status, self.footer.options()),
-        ]
-        self.frame.focus_position = "footer"
-        self.footer.focus_position = 0
-
-    def _close_line(self) -> None:
-        self.footer.contents = [(self.status, self.footer.options())]
-        self.frame.focus_position = "body"
+    # -- the / filter and the : command line (views: rex_tui.tui.inputs) ----------
 
     def _open_filter(self, pane: ListPane) -> None:
-        if self.workers is None:
-            return
-        self.filtering = pane
-        self.browser.typing = True
-        self.browser.filter_typed(pane)  # background work waits until typing pauses
-        self.runner = FilterRunner(
-            self.workers.nursery, pane.table, self._filtered, redraw=self._draw
-        )
-        self.filter_edit.set_edit_text(pane.table.query)
-        self.filter_edit.set_edit_pos(len(pane.table.query))
-        self._open_line(self.filter_edit)
+        if self.workers is not None:
+            self.views.push(FilterView(self, pane, self.filter_history))
 
-    def _close_filter(self) -> None:
-        self._close_line()
-        self._filtered()
-        self.filtering = None
-        self.browser.typing = False
-        if self.browser.repository is not None and not self.browser.tag_info():
-            self.browser.load_tags(self.browser.repository)  # the pause is over: load now
-
-    def _filter_key(self, key: str) -> None:
-        action = self.keymap.lookup("filter", key)
-        pane = self.filtering
-        if action == "filter_clear" or key == "esc":
-            self.filter_edit.set_edit_text("")
-            if pane is not None:
-                pane.table.set_query("")
-                pane.walker.changed()
-            self._close_filter()
-        elif action == "filter_accept" or key == "enter":
-            self._close_filter()
-        elif action in ("move_down", "move_up", "page_down", "page_up") and pane is not None:
-            pane.act(action, self._size)
-        else:
-            # Straight into the edit, in order with the keys around it in this batch,
-            # and on screen now rather than after the background work queued behind it.
-            self.browser.filter_typed(pane)
-            self.filter_edit.keypress((self._size[0],), key)
-            self._draw()
+    def _open_command_line(self) -> None:
+        self.views.push(CommandView(self, self.command_history))
 
     def _draw(self) -> None:
         if self.loop is not None:
             self.loop.draw_screen()
 
-    def _filter_changed(self, _edit: urwid.Edit, text: str) -> None:
-        if self.runner is not None and self.filtering is not None:
-            self.runner.request(text)
-
-    def _filtered(self) -> None:
-        pane = self.filtering or self.layout.focused
-        if isinstance(pane, ListPane):
-            pane.walker.changed()
-            self.status.state.filter = pane.table.query
-            self.status.state.counts = f"{pane.table.total:,} of {len(pane.table.rows):,}"
+    def _filtered(self, pane: object = None) -> None:
+        view = self.views.find(FilterView)
+        shown = pane or (view.pane if isinstance(view, FilterView) else self.layout.focused)
+        if isinstance(shown, ListPane):
+            shown.walker.changed()
+            self.status.state.filter = shown.table.query
+            self.status.state.counts = f"{shown.table.total:,} of {len(shown.table.rows):,}"
             self.status.update()
 
-    # -- the : command line ------------------------------------------------------
-
-    def _open_command_line(self) -> None:
-        self.commanding = True
-        self.command_edit.set_edit_text("")
-        self._completions, self._completion_index = [], -1
-        self._history_index = len(self._history)
-        self._open_line(self.command_edit)
-
-    def _command_key(self, key: str) -> None:
-        action = self.keymap.lookup("command", key)
-        if key == "esc" or action == "cancel":
-            self.commanding = False
-            self._close_line()
-        elif key == "enter" or action == "command_submit":
-            text = self.command_edit.edit_text
-            self.commanding = False
-            self._close_line()
-            if text.strip():
-                self._history = [h for h in self._history if h != text] + [text]
-            self.run_command(text)
-        elif action in ("command_complete", "command_complete_prev") or key == "tab":
-            self._complete(-1 if action == "command_complete_prev" else 1)
-        elif action in ("history_prev", "history_next"):
-            self._recall(-1 if action == "history_prev" else 1)
-        else:
-            self._completions, self._completion_index = [], -1
-            self.command_edit.keypress((self._size[0],), key)
-
-    def _recall(self, step: int) -> None:
-        if not self._history:
-            return
-        self._history_index = max(0, min(len(self._history), self._history_index + step))
-        recalled = self._history[self._history_index : self._history_index + 1]
-        text = recalled[0] if recalled else ""
-        self.command_edit.set_edit_text(text)
-        self.command_edit.set_edit_pos(len(text))
-
-    def _choices(self, kind: str) -> list[str]:
+    def choices(self, kind: str) -> list[str]:
         if kind == "registry":
             return list(self.browser.registry_names)
         if kind == "theme":
@@ -458,19 +459,6 @@ class App:
             return _PLATFORMS
         return []
 
-    def _complete(self, step: int) -> None:
-        if not self._completions:
-            self._completions = complete(self.command_edit.edit_text, self._choices)
-            self._completion_index = -1 if step > 0 else 0
-        if not self._completions:
-            self.status.say("no completion")
-            return
-        self._completion_index = (self._completion_index + step) % len(self._completions)
-        text = self._completions[self._completion_index]
-        self.command_edit.set_edit_text(text)
-        self.command_edit.set_edit_pos(len(text))
-        self.status.say("  ".join(self._completions[:8]))
-
     def run_command(self, text: str) -> None:
         """Run one command line (without the ':'); problems go to the status bar."""
         try:
@@ -480,10 +468,11 @@ class App:
             return
         name = command.name
         self.status.state.notice = ""
-        if name == "quit":
+        if name == "quit!":
+            self._save_on_quit = False
             raise urwid.ExitMainLoop()
-        if name == "refresh":
-            self.browser.refresh(self.layout.focused, hard=False)
+        if command.argument is None and command.action is not None:
+            self.do(command.action)  # the same code as its key
         elif name == "theme" and arg:
             self._toggle_theme(arg)
         elif name in ("registry", "remove-registry") and arg:
@@ -501,12 +490,6 @@ class App:
             self.browser.platform = None if arg == "default" else arg
             self.status.state.notice = f"platform: {self.browser.platform or 'host default'}"
             self.browser.show_image_of_tag()
-        elif name == "login":
-            self.accounts.login(self.registry)
-        elif name == "logout":
-            self.accounts.logout(self.registry)
-        elif name == "add-registry":
-            self.accounts.add_registry()
         self.status.update()
 
     def _sort(self, by: str) -> None:
@@ -531,44 +514,60 @@ class App:
         self.status.state.notice = f"added {repository} to {self.registry} in {path}"
         self.browser.load_repositories(refresh=True)
 
-    # -- overlays: dialogs, help, log ----------------------------------------------
+    # -- the view stack: dialogs, help, welcome, log -------------------------------
 
-    def _body(self) -> urwid.Widget:
-        """The panes, with the log panel under them when it is shown."""
+    def _compose(self) -> urwid.Widget:
+        """The panes (with the log panel under them when shown), then each overlay view."""
+        body: urwid.Widget = self.layout
         if self.show_log:
-            return urwid.Pile([self.layout, ("pack", urwid.LineBox(self.log_box, "Log"))])
-        return self.layout
+            log = self.log_panel
+            body = urwid.Pile([self.layout, (log.height(self._size[1]), log)])
+            body.focus_position = 1 if log.focused else 0
+        for view in self.views:
+            if view.placement == "overlay":
+                body = urwid.Overlay(view.widget, body, "center", view.width, "middle", view.height)
+        return body
 
-    def _overlay(self, top: urwid.Widget, width: Any, height: Any) -> None:
-        self.frame.body = urwid.Overlay(top, self._body(), "center", width, "middle", height)
+    def _views_changed(self) -> None:
+        """A view was pushed or popped: show the overlays, the input line, and its hints."""
+        self.frame.body = self._compose()
+        line = next((v for v in reversed(list(self.views)) if v.placement == "line"), None)
+        items: list[urwid.Widget] = [self.hints, self.status]
+        if line is not None:
+            items.insert(0, line.widget)
+        self.footer.contents = [(w, self.footer.options()) for w in items]
+        self.footer.focus_position = 0
+        typing = line is not None and self.views.top is line
+        self.frame.focus_position = "footer" if typing else "body"
+        self.hints.show(self.context)
 
     def show_dialog(self, dialog: Dialog | None) -> None:
         """Open `dialog` over the panes (None closes the open one)."""
-        if self.dialog is not None and self.workers is not None:
-            for slot in ("login", "logout", "add-registry", "remove-registry"):
-                self.workers.cancel(slot)
-        self.dialog = dialog
-        if dialog is None:
-            self.frame.body = self._body()
-        else:
-            self._overlay(dialog, ("relative", 60), "pack")
+        open_view = self.views.find(DialogView)
+        if open_view is not None:
+            self.views.remove(open_view)
+        if dialog is not None:
+            self.views.push(DialogView(self, dialog))
 
-    def _toggle_help(self, context: str) -> None:
-        self.help_shown = not self.help_shown
-        if self.help_shown:
-            self._overlay(help_widget(self.keymap, context), ("relative", 80), ("relative", 80))
-        else:
-            self.frame.body = self._body()
+    def _open_help(self, context: str) -> None:
+        view = self.views.find(HelpView)
+        if view is not None:
+            self.views.remove(view)
+            return
+        title = f"Help ({self.keymap.name})"
+        help_view = HelpView(self.keymap, title, help_rows(self.keymap, context), self.views.pop)
+        help_view.size = self._size
+        self.views.push(help_view)
 
     def _toggle_log(self) -> None:
         self.show_log = not self.show_log
-        self.frame.body = self._body()
+        if not self.show_log and self.log_panel.focused:
+            self.log_panel.set_focused(False)
+            self.layout.focus_pane(self.layout.focus_index)
+        self.frame.body = self._compose()
 
     def _log(self, line: LogLine) -> None:
-        self.log_walker.append(urwid.Text((line.style, line.text()), wrap="clip"))
-        del self.log_walker[:-_LOG_LINES]
-        if self.log_walker:
-            self.log_walker.set_focus(len(self.log_walker) - 1)
+        self.log_panel.append(line)
 
     # -- status, theme, clipboard ------------------------------------------------
 

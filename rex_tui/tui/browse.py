@@ -109,6 +109,8 @@ class Browser:
         self.tag_sort = "date"
         self.repo_sort = "name"
         self.image: ImageInfo | None = None
+        self.referrers: list[Descriptor] | None = None
+        """The shown image's referrers, once known (Enter on one opens it)."""
         self.workers: Workers | None = None
         self.typing = False
         """A filter is being typed (set by the app): selection moves are not choices yet."""
@@ -484,6 +486,7 @@ class Browser:
             self._render_details(info, found)
 
     def _render_details(self, info: ImageInfo, referrers: list[Descriptor] | None) -> None:
+        self.referrers = referrers
         self.details.set_content(lambda section: section_lines(section, info, referrers))
 
     # -- refreshing ----------------------------------------------------------------

@@ -1,7 +1,10 @@
-"""The `:` command line: the commands, their arguments, and Tab completion.
+"""The command registry: every `:` command, the key action it runs, and Tab completion.
 
-Pure functions over text, so completion and parsing are tested without a
-terminal; the app runs what `parse` returns.
+One table (`COMMANDS`) names what the app can be told to do by typing; each
+command that a key can also do names that key's action (`Command.action`, an
+action of `rex_tui.actions`), so the `:` line, the keymap and the help screen
+speak of the same commands and run the same code (`App.do`). Pure functions
+over text, so completion and parsing are tested without a terminal.
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-__all__ = ["COMMANDS", "Command", "CommandError", "complete", "parse"]
+__all__ = ["ALIASES", "COMMANDS", "Command", "CommandError", "complete", "parse"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,6 +21,8 @@ class Command:
     argument: str | None
     """What the argument is ("registry", "theme", ...), or None for no argument."""
     help: str
+    action: str | None = None
+    """The key action this command runs (so help shows its keys), if a key can run it."""
 
 
 COMMANDS: Mapping[str, Command] = {
@@ -27,17 +32,24 @@ COMMANDS: Mapping[str, Command] = {
         Command(
             "add-repo", "repository", "Browse a repository of a registry with a closed catalog"
         ),
-        Command("theme", "theme", "Switch the colour theme"),
+        Command("theme", "theme", "Switch the colour theme", "toggle_theme"),
         Command("sort", "sort", "Sort tags by name, date or size (s sorts the focused list)"),
         Command("platform", "platform", "Show this platform of multi-platform images"),
-        Command("login", None, "Log in to the current registry (checked, then stored)"),
-        Command("logout", None, "Remove the stored login of the current registry"),
-        Command("add-registry", None, "Add a registry to the config (a dialog)"),
+        Command("login", None, "Log in to the current registry (checked, then stored)", "login"),
+        Command("logout", None, "Remove the stored login of the current registry", "logout"),
+        Command("add-registry", None, "Add a registry to the config (a dialog)", "add_registry"),
         Command("remove-registry", "registry", "Remove a registry from the config"),
-        Command("refresh", None, "Ask the registry again for what is shown"),
-        Command("quit", None, "Quit rex-tui"),
+        Command("refresh", None, "Ask the registry again for what is shown", "refresh"),
+        Command("log", None, "Show or hide the log panel", "toggle_log"),
+        Command("help", None, "Show the keys and commands", "help"),
+        Command("quit", None, "Quit rex-tui, remembering where you were", "quit"),
+        Command("quit!", None, "Quit rex-tui without saving the remembered state"),
     )
 }
+
+
+ALIASES: Mapping[str, str] = {"q": "quit", "q!": "quit!", "h": "help"}
+"""Short names, as in vi: `:q` quits, `:q!` quits without saving the state."""
 
 
 class CommandError(ValueError):
@@ -54,6 +66,7 @@ def parse(text: str) -> tuple[Command, str | None]:
     if not words:
         raise CommandError("type a command, e.g. :registry NAME (Tab completes)")
     name, args = words[0], words[1:]
+    name = ALIASES.get(name, name)
     command = COMMANDS.get(name)
     if command is None:
         near = [c for c in COMMANDS if c.startswith(name[:2])]

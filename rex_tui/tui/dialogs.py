@@ -12,12 +12,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import urwid
 
+from rex_tui.tui.views import View
 from rex_tui.untrusted import visible, visible_lines
 
-__all__ = ["Dialog", "Field", "confirm_dialog"]
+if TYPE_CHECKING:
+    from rex_tui.tui.app import App
+
+__all__ = ["Dialog", "DialogView", "Field", "confirm_dialog"]
 
 _LABEL_WIDTH = 12
 
@@ -135,3 +140,36 @@ class Dialog(urwid.WidgetWrap[urwid.AttrMap[urwid.LineBox[urwid.Padding[urwid.Pi
 def confirm_dialog(title: str, question: str, on_yes: Callable[[Dialog], None]) -> Dialog:
     """A yes/no question: `y` or Enter says yes, `n` or Esc says no."""
     return Dialog(title, question, (), on_yes, hint="y / Enter: yes   n / Esc: no")
+
+
+class DialogView(View):
+    """A dialog (login, add a registry, a yes/no question) over the panes."""
+
+    context = "dialog"
+    width = ("relative", 60)
+    height = "pack"
+
+    def __init__(self, app: App, dialog: Dialog) -> None:
+        self.app = app
+        self.dialog = dialog
+        self.widget = dialog
+
+    def handle(self, key: str) -> list[str]:
+        dialog = self.dialog
+        action = self.app.keymap.lookup("dialog", key)
+        if not dialog.fields and key in ("y", "n"):
+            action = "confirm" if key == "y" else "cancel"
+        if action == "cancel" or key == "esc":
+            self.app.show_dialog(None)
+        elif action == "confirm" or key == "enter":
+            dialog.submit()
+        elif action in ("focus_next", "focus_prev"):
+            dialog.move(1 if action == "focus_next" else -1)
+        else:
+            dialog.type_key((self.app._size[0],), key)
+        return []
+
+    def closed(self) -> None:
+        if self.app.workers is not None:
+            for slot in ("login", "logout", "add-registry", "remove-registry"):
+                self.app.workers.cancel(slot)

@@ -69,6 +69,9 @@ def _launch(registry: str | None, config_path: Path | None) -> int:
         monochrome=no_color_requested(),
         theme_dir=config_dir / "themes",
         config_path=config_path,
+        state_dir=state_dir,
+        cli_registry=registry,
+        welcome=not config.registries and registry is None,
     )
 
     async def main() -> None:

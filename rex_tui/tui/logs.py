@@ -5,6 +5,10 @@ exactly these two handlers: the log file `rex_tui.logfile` sets up under the
 platformdirs state dir (10 MB x 5, as seed 000 section 1.12 asks; the CLI
 writes the same file) and a `RingHandler` the log panel reads. A record's
 text may quote a registry: the panel shows it escaped (`LogLine.text`).
+
+The panel (`LogPanel`) takes the focus with Tab like a pane, scrolls, and
+wraps long lines; an HTTP request's line leads with its status code, so the
+code is never what a narrow terminal cuts off.
 """
 
 from __future__ import annotations
@@ -12,15 +16,32 @@ from __future__ import annotations
 import collections
 import logging
 import os
+import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import urwid
+
+from rex_tui.keynames import SCROLL_KEYS
 from rex_tui.logfile import BACKUPS, MAX_BYTES, log_file_handler, log_level, log_path
 from rex_tui.untrusted import visible
 
-__all__ = ["BACKUPS", "MAX_BYTES", "LogLine", "RingHandler", "install_tui_logging", "log_path"]
+__all__ = [
+    "BACKUPS",
+    "MAX_BYTES",
+    "LogLine",
+    "LogPanel",
+    "RingHandler",
+    "install_tui_logging",
+    "log_path",
+]
+
+_HTTP = re.compile(r'HTTP Request: (\S+) (\S+) "HTTP/[\d.]+ (\d{3}) ?([^"]*)"\Z')
+"""httpx's line per request: `HTTP Request: GET URL "HTTP/1.1 200 OK"`."""
+PANEL_LINES = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +65,67 @@ class LogLine:
 
     def text(self) -> str:
         stamp = time.strftime("%H:%M:%S", time.localtime(self.created))
-        return f"{stamp} {logging.getLevelName(self.level):<7} {visible(self.message)}"
+        message = self.message
+        http = _HTTP.match(message)
+        if http is not None:
+            method, url, code, reason = http.groups()
+            message = f"{code} {reason} {method} {url}".replace("  ", " ")
+        return f"{stamp} {logging.getLevelName(self.level):<7} {visible(message)}"
+
+
+class LogPanel(urwid.WidgetWrap[urwid.AttrMap[urwid.LineBox[urwid.ListBox[Any]]]]):
+    """The log panel under the panes: the newest records, wrapped; focusable and scrollable.
+
+    It follows new records while its last line is selected (or it is not focused);
+    scrolled up, it stays where the reader is.
+    """
+
+    context = "log"
+
+    def __init__(self, capacity: int = PANEL_LINES) -> None:
+        self.capacity = capacity
+        self.walker: urwid.SimpleFocusListWalker[urwid.Text] = urwid.SimpleFocusListWalker([])
+        self.listbox = urwid.ListBox(self.walker)
+        self._map = urwid.AttrMap(
+            urwid.LineBox(self.listbox, title="Log", title_align="left"), "pane.border.unfocused"
+        )
+        self.focused = False
+        self._rows = 8
+        super().__init__(self._map)
+
+    def height(self, screen_rows: int) -> int:
+        """Its share of the screen: a quarter, at least 5 rows (3 lines of log)."""
+        self._rows = max(5, screen_rows // 4)
+        return self._rows
+
+    def set_focused(self, focused: bool) -> None:
+        self.focused = focused
+        self._map.set_attr_map({None: "pane.border" if focused else "pane.border.unfocused"})
+
+    def _following(self) -> bool:
+        return not self.focused or self.walker.focus in (None, len(self.walker) - 1)
+
+    def append(self, line: LogLine) -> None:
+        follow = self._following()
+        self.walker.append(urwid.Text((line.style, line.text()), wrap="any"))
+        del self.walker[: -self.capacity]
+        if follow and self.walker:
+            self.walker.set_focus(len(self.walker) - 1)
+
+    def text(self) -> list[str]:
+        return [str(t.text) for t in self.walker]
+
+    def act(self, action: str, size: tuple[int, int]) -> bool:
+        keys = SCROLL_KEYS
+        if not self.walker:
+            return action in keys or action in ("top", "bottom")
+        if action in ("top", "bottom"):
+            self.walker.set_focus(0 if action == "top" else len(self.walker) - 1)
+            return True
+        if action in keys:
+            self.listbox.keypress((max(1, size[0] - 2), max(1, self._rows - 2)), keys[action])
+            return True
+        return False
 
 
 class RingHandler(logging.Handler):

@@ -12,6 +12,7 @@ from typing import Any
 
 import urwid
 
+from rex_tui.keynames import SCROLL_KEYS
 from rex_tui.tui.details import SECTIONS, Line
 from rex_tui.tui.rows import Column, LazyRows, LazyWalker, Row, RowTable
 from rex_tui.untrusted import visible, visible_lines
@@ -206,6 +207,10 @@ class ListPane(Pane):
         return True
 
 
+_PICKABLE = ("Platforms", "Referrers")
+"""Sections whose lines are items that Enter opens: j / k select a line."""
+
+
 class DetailsPane(Pane):
     """Sections of one image's details; `next_section` / `prev_section` switch them."""
 
@@ -213,8 +218,10 @@ class DetailsPane(Pane):
 
     def __init__(self) -> None:
         self.section = 0
+        self.came_from = 0
+        """The section `toggle_raw` left, to return to."""
         self._tabs = urwid.Text("", wrap="space")
-        self._lines: urwid.SimpleFocusListWalker[urwid.Text] = urwid.SimpleFocusListWalker([])
+        self._lines: urwid.SimpleFocusListWalker[Any] = urwid.SimpleFocusListWalker([])
         self._list = urwid.ListBox(self._lines)
         self._render: Callable[[str], list[Line]] | None = None
         super().__init__("Details", urwid.Frame(self._list, header=self._tabs))
@@ -242,9 +249,53 @@ class DetailsPane(Pane):
         if self._render is None:
             return
         lines = self._render(SECTIONS[self.section])
-        self._lines[:] = [urwid.Text(line or "", wrap="any") for line in lines]
+        texts = [urwid.Text(line or "", wrap="any") for line in lines]
+        if SECTIONS[self.section] in _PICKABLE:  # a line per item: Enter acts on the selected
+            self._lines[:] = [urwid.AttrMap(t, None, focus_map="list.selected") for t in texts]
+        else:
+            self._lines[:] = texts
         if self._lines:
             self._list.set_focus(0)
+
+    @property
+    def focused_line(self) -> int:
+        return self._list.focus_position if self._lines else 0
+
+    def focus_line(self, index: int) -> None:
+        self._list.set_focus(index)
+
+    def line_texts(self) -> list[str]:
+        """The shown lines as plain text (what `/` searches)."""
+        return [str(getattr(line, "base_widget", line).text) for line in self._lines]
+
+    def mouse_event(
+        self,
+        size: tuple[()] | tuple[int] | tuple[int, int],
+        event: str,
+        button: int,
+        col: int,
+        row: int,
+        focus: bool,
+    ) -> bool | None:
+        """A click on a section's tab opens it."""
+        if event == "mouse press" and button == 1 and len(size) == 2:
+            tab = self._tab_at(size[0] - 2, col - 1, row - 1)
+            if tab is not None:
+                self.show_section(tab)
+                return True
+        return super().mouse_event(size, event, button, col, row, focus)
+
+    def _tab_at(self, width: int, col: int, row: int) -> int | None:
+        """The section whose tab is drawn at (col, row) of the tab lines, if any."""
+        x, y = 0, 0
+        for i, name in enumerate(SECTIONS):
+            label = len(name) + 3  # " name " and the space after it
+            if x and x + label - 1 > width:
+                x, y = 0, y + 1
+            if y == row and x <= col < x + label - 1:
+                return i
+            x += label
+        return None
 
     def show_section(self, index: int) -> None:
         self.section = index % len(SECTIONS)
@@ -256,17 +307,17 @@ class DetailsPane(Pane):
             self.show_section(self.section + (1 if action == "next_section" else -1))
             return True
         if action == "toggle_raw":
-            raw = SECTIONS[self.section].startswith("Raw")
-            self.show_section(0 if raw else SECTIONS.index("Raw manifest"))
+            if SECTIONS[self.section].startswith("Raw"):
+                self.show_section(self.came_from)
+            else:
+                self.came_from = self.section
+                self.show_section(SECTIONS.index("Raw manifest"))
             return True
-        keys = {
-            "move_down": "down",
-            "move_up": "up",
-            "page_down": "page down",
-            "page_up": "page up",
-            "half_page_down": "page down",
-            "half_page_up": "page up",
-        }
+        keys = SCROLL_KEYS
+        step = {"move_down": 1, "move_up": -1}.get(action)
+        if step and SECTIONS[self.section] in _PICKABLE and self._render is not None:
+            self.focus_line(max(0, min(len(self._lines) - 1, self.focused_line + step)))
+            return True
         if action in keys and self._lines:
             self._list.keypress((size[0] - 2, max(1, size[1] - 3)), keys[action])
             return True

@@ -104,6 +104,9 @@ async def running_app(
     keymap: str = "vim",
     extra_config: str = "",
     home: Path | None = None,
+    state_dir: Path | None = None,
+    welcome: bool = False,
+    cli_registry: str | None = None,
 ) -> AsyncIterator[Harness]:
     config_path = write_config(tmp_path / "config.toml", registries, extra_config)
     config = load(config_path, env={}).config
@@ -114,6 +117,9 @@ async def running_app(
         config_path=config_path,
         theme_dir=tmp_path / "themes",
         credentials=credentials,
+        state_dir=state_dir,
+        welcome=welcome,
+        cli_registry=cli_registry,
     )
     cache = Cache(tmp_path / "cache", config=config.cache)
     async with (

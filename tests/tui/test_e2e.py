@@ -98,6 +98,18 @@ class Terminal:
         self.tmux("kill-server", check=False)
 
 
+def terminal_env(home: Path) -> dict[str, str]:
+    """A run's environment: its own HOME and XDG dirs under `home`, a 256-colour TERM."""
+    return {
+        "HOME": str(home),
+        "XDG_CACHE_HOME": str(home / "cache"),
+        "XDG_STATE_HOME": str(home / "state"),
+        "XDG_CONFIG_HOME": str(home / "cfg"),
+        "PATH": os.environ.get("PATH", ""),
+        "TERM": "xterm-256color",
+    }
+
+
 @pytest.fixture
 def open_tui(tmp_path: Path) -> Iterator[object]:
     terminals: list[Terminal] = []
@@ -110,15 +122,7 @@ def open_tui(tmp_path: Path) -> Iterator[object]:
             '[registries]\ncurrent = "local"\n\n'
             f'[[registries.list]]\nname = "local"\nurl = "{url}"\n'
         )
-        env = {
-            "HOME": str(tmp_path),
-            "XDG_CACHE_HOME": str(tmp_path / "cache"),
-            "XDG_STATE_HOME": str(tmp_path / "state"),
-            "XDG_CONFIG_HOME": str(tmp_path / "cfg"),
-            "PATH": os.environ.get("PATH", ""),
-            "TERM": "xterm-256color",
-            **(env_extra or {}),
-        }
+        env = {**terminal_env(tmp_path), **(env_extra or {})}
         command = f"{shlex.quote(str(REX_TUI))} --config {shlex.quote(str(config))}"
         terminal = Terminal(command, env, tmp_path, cols, rows)
         terminals.append(terminal)
