@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import urwid
 
-from engine import oci
+from engine import Descriptor, ImageManifest
 from rex_tui.tui.details import SECTIONS, Line, highlight_json
 from rex_tui.tui.inputs import LineView
 from rex_tui.tui.views import ScrollView
@@ -44,7 +44,7 @@ class ReferrerView(ScrollView):
     width = ("relative", 96)
     height = ("relative", 96)
 
-    def __init__(self, app: App, descriptor: oci.Descriptor) -> None:
+    def __init__(self, app: App, descriptor: Descriptor) -> None:
         kind = descriptor.artifact_type or descriptor.media_type
         title = visible(f" {kind} {descriptor.digest[:19]} ")
         super().__init__(app.keymap, title, [urwid.Text("loading…")], self._close)
@@ -70,7 +70,7 @@ class ReferrerView(ScrollView):
             lines: list[Line] = [[("details.heading", "Manifest")]]
             lines += highlight_json(manifest.body)
             parsed = manifest.parsed
-            if isinstance(parsed, oci.ImageManifest) and parsed.layers and not _signature(parsed):
+            if isinstance(parsed, ImageManifest) and parsed.layers and not _signature(parsed):
                 layer = parsed.layers[0]
                 lines += [[], [("details.heading", f"Content ({layer.media_type})")]]
                 if layer.size > MAX_CONTENT_BYTES:
@@ -90,7 +90,7 @@ class ReferrerView(ScrollView):
         app.workers.run("referrer", fetch, show)
 
 
-def _signature(manifest: oci.ImageManifest) -> bool:
+def _signature(manifest: ImageManifest) -> bool:
     """A signature's layer is the signed payload or a signature envelope: the manifest says it."""
     kinds = " ".join(
         [manifest.artifact_type or "", *(layer.media_type for layer in manifest.layers)]
