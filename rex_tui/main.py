@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from engine import __version__
-from engine.errors import RexError
+from engine.errors import RexError, leaves
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -53,6 +53,10 @@ def main(argv: list[str] | None = None) -> int:
         return report(exc, sys.stderr, color=False)
     except KeyboardInterrupt:
         return 130
+    except BaseExceptionGroup as group:  # from inside trio's nurseries: said once, no traceback
+        if all(isinstance(leaf, KeyboardInterrupt) for leaf in leaves(group)):
+            return 130
+        raise
     finally:
         gc.enable()
 

@@ -121,6 +121,9 @@ class App:
                 self._log(line)
             ring.listener = self._log
         urwid.connect_signal(self.filter_edit, "change", self._filter_changed)
+        self._query_changed = False
+        self.status.pane_facts = lambda: self.browser.facts(self.layout.focused)
+        self.status.key_for = lambda action: (self.keymap.keys_for(action) or [action])[0]
         self.layout.focus_pane(1)
 
     # -- convenient names ----------------------------------------------------------
@@ -193,10 +196,14 @@ class App:
         callback()
 
     async def _spin(self) -> None:
+        beats = 0
         while True:
             await trio.sleep(0.1)
             if self.workers is not None and self.workers.busy:
                 self.status.tick()
+            beats += 1
+            if beats % 10 == 0:
+                self.status.clock()  # once a second: the age ticks, old notices fade
 
     # -- input -------------------------------------------------------------------
 
@@ -273,6 +280,7 @@ class App:
             "remove_registry": lambda: self.accounts.remove_registry(self._selected_registry()),
             "refresh": lambda: self.browser.refresh(pane, hard=False),
             "hard_refresh": lambda: self.browser.refresh(pane, hard=True),
+            "toggle_referrer_tags": lambda: self.status.say(self.browser.toggle_referrer_tags()),
         }
         if action == "quit":
             raise urwid.ExitMainLoop()
@@ -310,7 +318,12 @@ class App:
             if pane is self.registries:
                 self.status.state.notice = "registries are listed in config order"
                 return
-            current = self.browser.repo_sort if pane is self.repos else self.browser.tag_sort
+            current, reverse = self.browser.sort_of(pane)
+            if action == "sort_reverse":
+                self.browser.set_sort(pane, current, reverse=not reverse)
+                way = "reversed" if not reverse else "in its usual order"
+                self.status.state.notice = f"{pane.context} sorted by {current}, {way}"
+                return
             by = SORT_KEYS[(SORT_KEYS.index(current) + 1) % len(SORT_KEYS)]
             self.browser.set_sort(pane, by)
             self.status.state.notice = f"{pane.context} sorted by {by}"
@@ -336,8 +349,9 @@ class App:
             pane.walker.changed()
             self._filtered()
             return
-        if self.status.state.error is not None:
+        if self.status.state.error is not None:  # one Esc, one thing: the error goes first
             self.status.state.error = None
+            return
         self.layout.focus_pane(_BACK.get(pane.context, 0))
 
     # -- the / filter --------------------------------------------------------------
@@ -361,8 +375,13 @@ class App:
         self.browser.typing = True
         self.browser.filter_typed(pane)  # background work waits until typing pauses
         self.runner = FilterRunner(
-            self.workers.nursery, pane.table, self._filtered, redraw=self._draw
+            self.workers.nursery,
+            pane.table,
+            self._filtered,
+            redraw=self._draw,
+            on_invalid=self._filter_invalid,
         )
+        self._filter_invalid(None)
         self.filter_edit.set_edit_text(pane.table.query)
         self.filter_edit.set_edit_pos(len(pane.table.query))
         self._open_line(self.filter_edit)
@@ -401,11 +420,24 @@ class App:
 
     def _filter_changed(self, _edit: urwid.Edit, text: str) -> None:
         if self.runner is not None and self.filtering is not None:
+            self._query_changed = True
             self.runner.request(text)
+
+    def _filter_invalid(self, reason: str | None) -> None:
+        """A query that does not parse (yet): the filter line says so, the list stays."""
+        prompt = ("cmdline.prompt", "/")
+        if reason is None:
+            self.filter_edit.set_caption(prompt)
+        else:
+            why = reason.split("': ", 1)[-1] if reason.startswith("invalid regular") else reason
+            self.filter_edit.set_caption([("status.error", f"invalid regex: {why} "), prompt])
 
     def _filtered(self) -> None:
         pane = self.filtering or self.layout.focused
         if isinstance(pane, ListPane):
+            if self._query_changed:  # a new query: the selection is its top match
+                self._query_changed = False
+                pane.walker.focus = 0
             pane.walker.changed()
             self.status.state.filter = pane.table.query
             self.status.state.counts = f"{pane.table.total:,} of {len(pane.table.rows):,}"
