@@ -314,7 +314,7 @@ class App:
             if count:
                 step = 1 if action == "filter_next" else -1
                 pane.listbox.set_focus((pane.walker.focus + step) % count)
-        elif action == "sort_cycle":
+        elif action in ("sort_cycle", "sort_reverse"):
             if pane is self.registries:
                 self.status.state.notice = "registries are listed in config order"
                 return

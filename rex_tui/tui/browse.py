@@ -211,6 +211,17 @@ class Browser:
     def _body(self, context: str, subject: Subject | None) -> None:
         self.shown[context].body = subject
 
+    def _loading(self, context: str) -> None:
+        """The pane's subject changed: "loading…" until its data lands, never the last body."""
+        if context == "details":
+            self.image = None
+            self.details.set_message("loading…")
+        else:
+            pane = self.tags if context == "tags" else self.repos
+            pane.set_rows([], top=True)
+            pane.set_message("loading…" if self.subject(context)[-1] else "Select a repository.")
+        self._body(context, None)
+
     def facts(self, pane: object) -> PaneFacts:
         """The status bar's counts, filter and age for `pane` (the focused one)."""
         context = str(getattr(pane, "context", ""))
@@ -372,8 +383,7 @@ class Browser:
         self.repos.set_title(f"Repositories ({registry})")
         self._title("repositories")
         if not self.repos.rows_shown():
-            self.repos.set_message("loading…")
-            self._body("repositories", None)
+            self._loading("repositories")
 
         async def fetch() -> Fetched[list[str]]:
             consistency = "strong" if hard else "eventual"
@@ -548,11 +558,9 @@ class Browser:
         self.tag = None
         self._tag_infos = {}
         self._use_query(self.tags)
-        self.tags.set_rows([], top=True)
         self.tags.set_title(f"Tags: {repository}" if repository else "Tags")
         self._title("tags")
-        self.tags.set_message("loading…" if repository else "Select a repository.")
-        self._body("tags", None)
+        self._loading("tags")
         self._show_no_tag()
         if self.repository is not None:
             # While a filter is typed every keystroke moves the selection: wait for a pause.
@@ -589,7 +597,7 @@ class Browser:
         )
 
     def _tags_failed(self, error: RexError) -> None:
-        if not self._tag_infos:
+        if not self.tags.table.rows:  # what is shown of this repository stays
             self.tags.set_rows([])
             self.tags.set_message(self.failure_text(error))
             self._body("tags", self.subject("tags"))
@@ -749,9 +757,7 @@ class Browser:
             self.details.set_title(title)
             self._title("details")
             if not refresh:
-                self.image = None
-                self.details.set_message("loading…")
-                self._body("details", None)
+                self._loading("details")
         self._run(
             "details",
             fetch,

@@ -27,7 +27,6 @@ from engine.errors import (
     AuthenticationError,
     NetworkError,
     NotFoundError,
-    PermissionDeniedError,
     RateLimitError,
     RexError,
     ServerError,
@@ -61,34 +60,32 @@ def describe_age(age: float | None, refreshing: bool) -> str:
 _CLI_WORDS = re.compile(r"(^|[\s(])--?[a-z]|'rex |\brex (registry|image|config)\b")
 """A hint written for the CLI: a flag (-vv, --platform) or a `rex` command."""
 _PLATFORM_HINT = ":platform NAME picks one (Tab lists them)."
-_TUI_HINTS: tuple[tuple[type[RexError], str], ...] = (
-    (RateLimitError, "The registry is rate-limiting this client; wait, then {refresh} retries."),
-    (
-        NetworkError,
-        "Is the registry running and reachable? {refresh} retries; {toggle_log} shows the log.",
-    ),
-    (
-        PermissionDeniedError,
-        "These credentials lack access; {login} (Registries pane) logs in again.",
-    ),
+_KEY_HINTS: tuple[tuple[type[RexError], str], ...] = (
+    (RateLimitError, "{refresh} retries."),
+    (NetworkError, "{refresh} retries; {toggle_log} shows the log."),
     (AuthenticationError, "{login} in the Registries pane (or :login) logs in."),
-    (NotFoundError, "It may have been deleted; {hard_refresh} reloads from the registry."),
-    (ServerError, "The registry failed to answer; {refresh} retries, {toggle_log} shows the log."),
+    (NotFoundError, "{hard_refresh} reloads from the registry."),
+    (ServerError, "{refresh} retries; {toggle_log} shows the log."),
     (RexError, "{toggle_log} shows the log."),
 )
+"""What a key can do about each kind of failure (the first kind that matches)."""
 
 
 def tui_hint(error: RexError, key_for: Callable[[str], str] = str) -> str:
-    """`error`'s hint for the TUI: the engine's own unless it speaks of CLI flags or commands,
-    else one naming the keys (`key_for(action)`) that act on it."""
+    """`error`'s hint for the TUI: the engine's, less what speaks of CLI flags or `rex`
+    commands, then what a key (`key_for(action)`) can do about it."""
     hint = error.hint or ""
-    if not _CLI_WORDS.search(hint):
-        return hint
     if "--platform" in hint:
         return _PLATFORM_HINT
-    template = next(t for kind, t in _TUI_HINTS if isinstance(error, kind))
+    pieces = [p.strip() for p in re.split(r"(?<=[.;])\s+", hint) if p.strip()]
+    kept = " ".join(p for p in pieces if not _CLI_WORDS.search(p))
+    kept = kept.rstrip(";").rstrip()
+    if kept and kept[-1] not in ".?!":
+        kept += "."
+    template = next(t for kind, t in _KEY_HINTS if isinstance(error, kind))
     names = ("refresh", "hard_refresh", "login", "toggle_log")
-    return template.format(**{name: key_for(name) for name in names})
+    keys = template.format(**{name: key_for(name) for name in names})
+    return f"{kept} {keys}" if kept else keys
 
 
 @dataclass(frozen=True, slots=True)
