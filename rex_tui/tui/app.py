@@ -608,8 +608,6 @@ class App:
     def _failed(self, slot: str, error: RexError) -> None:
         self.status.state.error = error
         self.status.state.refreshing = False
-        if slot == "repositories":
-            self.browser.repositories_failed(error)
         self.status.update()
 
     def _busy(self, count: int) -> None:

@@ -48,7 +48,7 @@ def test_spinner_and_error_line() -> None:
     first = lines(bar)[0]
     bar.tick()
     assert lines(bar)[0] != first and lines(bar)[0].endswith(" tags")
-    bar.key_for = {"refresh": "r", "toggle_log": "L"}.__getitem__
+    bar.key_for = lambda action: {"refresh": "r", "toggle_log": "L"}.get(action, action)
     bar.state.error = NetworkError("connection refused", hint="Is the registry running?")
     bar.update()
     shown = lines(bar, 100)
