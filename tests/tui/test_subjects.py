@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import trio
+
 from engine.errors import (
     NetworkError,
     NotFoundError,
@@ -88,6 +90,42 @@ async def test_referrer_tags_are_hidden_and_details_follow_the_tag(
         assert subjects_agree(ui.app.browser) == []
         ui.press(".")
         await ui.wait_for("Tags: oci/single (4, 1 hidden)")
+
+
+async def test_a_result_or_failure_for_a_subject_no_longer_shown_is_dropped(
+    registry: SeededRegistry, tmp_path: Path
+) -> None:
+    async with running_app(tmp_path, [("local", registry.url)]) as ui:
+        await ui.wait_for("oci/single", "Tags: deleted/gone")
+        browser = ui.app.browser
+        release = trio.Event()
+        finished: list[str] = []
+        results: list[str] = []
+        failures: list[RexError] = []
+
+        async def late_result() -> str:
+            await release.wait()
+            finished.append("result")
+            return "for deleted/gone"
+
+        async def late_failure() -> str:
+            await release.wait()
+            finished.append("failure")
+            raise NetworkError("late news for deleted/gone")
+
+        # Their own slots: nothing cancels them, only the subject check can drop them.
+        browser._run("probe-result", late_result, results.append, context="tags")
+        browser._run(
+            "probe-failure", late_failure, results.append, context="tags", failed=failures.append
+        )
+        ui.press("j")  # another repository: the tags pane's subject moves on
+        await ui.wait_for("Tags: docker/multi")
+        release.set()
+        await ui.wait_until(lambda: len(finished) == 2)
+        assert results == [] and failures == []  # callbacks run as the work returns
+        error = ui.app.status.state.error
+        assert error is None or "late news" not in str(error)
+        assert browser.registry_status.get("local") != "offline"
 
 
 async def test_a_tag_filter_stays_with_its_repository(
