@@ -249,6 +249,9 @@ class Browser:
     def _landed(self, context: str, subject: Subject, fetched: Fetched[Any]) -> None:
         """Data for `subject` landed in `context`'s pane: its age, and whether a refresh runs."""
         refreshing = fetched.refresh is not None and not fetched.refresh.done
+        registry = subject[0] if subject else None
+        if fetched.age is None and registry and self.registry_status.get(registry) == "offline":
+            self.set_registry_status(registry, "online")  # it answered just now: it is back
         self._freshness[context] = Freshness(fetched.age, refreshing=refreshing)
         self._fresh_subject[context] = subject
         self.status.show_age(fetched.age, refreshing)

@@ -215,6 +215,10 @@ async def test_a_registry_that_goes_away_turns_offline_and_keeps_its_data(
         assert "latest" in screen and "oci/single" in screen  # what was shown stays
         assert "Trio nursery" not in screen and "internal error" not in screen
         assert "-vv" not in screen and "--" not in screen.split("✗")[-1]
+        seeded.process.start()
+        ui.press("R")
+        await ui.wait_until(lambda: ui.app.browser.registry_status.get("local") == "online")
+        assert ui.app.status.state.error is None
 
 
 # -- hints -------------------------------------------------------------------------------
