@@ -70,7 +70,8 @@ def check(ui: Harness, errors: ErrorLog, keys: list[str]) -> None:
 
 async def drive(url: str, workdir: Path, steps: list[tuple[str, float]], errors: ErrorLog) -> None:
     async with running_app(workdir, [("local", url)], cols=120, rows=40) as ui:
-        await ui.wait_for("oci/single")
+        # The first repository's tags on screen: every run starts from the same state.
+        await ui.wait_for("oci/single", "Tags: deleted/gone (")
         pressed: list[str] = []
         for key, pause in steps:
             pressed.append(key)
