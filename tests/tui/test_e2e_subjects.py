@@ -30,13 +30,15 @@ OpenTui = Callable[..., Terminal]
 def tui(tmp_path: Path) -> Iterator[OpenTui]:
     terminals: list[Terminal] = []
 
-    def start(url: str, cols: int, rows: int, *, workdir: Path | None = None) -> Terminal:
+    def start(
+        url: str, cols: int, rows: int, *, workdir: Path | None = None, extra: str = ""
+    ) -> Terminal:
         home = tmp_path  # one cache for every run of a test: a second run starts from it
         config = home / "config.toml"
         config.write_text(
             '[registries]\ncurrent = "local"\n\n'
             f'[[registries.list]]\nname = "local"\nurl = "{url}"\n'
-            "\n[network]\nretry_attempts = 0\ntimeout = 2\n"
+            "\n[network]\nretry_attempts = 0\ntimeout = 2\n" + extra
         )
         env = {
             "HOME": str(home),
@@ -187,14 +189,23 @@ def test_a_registry_that_goes_away_turns_offline_and_keeps_its_data(
     quit_cleanly(term)
 
 
-def test_the_age_ticks_and_refreshing_ends(
-    tui: OpenTui, registry: SeededRegistry, tmp_path: Path
-) -> None:
-    term = tui(registry.url, 120, 40)
+def test_the_age_ticks_and_refreshing_ends(tui: OpenTui, registry: SeededRegistry) -> None:
+    ttl = "\n[cache.ttl]\ncatalog = 1\ntags = 1\n"  # stale a second later: refreshed
+    term = tui(registry.url, 120, 40, extra=ttl)
     term.wait_for("Repositories (19)", "fresh")
     term.wait_for("s old", timeout=20)  # ticks while idle: 5 s old, 6 s old, ...
-    shown = term.screen()
-    assert "refreshing" not in shown
+    quit_cleanly(term)
+    # Again, from the cache, now stale: shown at once, refreshed in the background,
+    # and "refreshing" goes when the refresh has landed.
+    term = tui(registry.url, 120, 40, extra=ttl)
+    term.wait_for("Repositories (19)")
+    shown = wait_gone(term, "refreshing")
+    assert "Traceback" not in shown
+    term.press("l")  # the tags pane: its list was stale too, and its refresh ends as well
+    term.wait_for("Tags: deleted/gone (0)")
+    wait_gone(term, "refreshing")
+    term.wait_for("s old", timeout=20)
+    assert "refreshing" not in term.screen()
     quit_cleanly(term)
 
 
