@@ -76,6 +76,7 @@ _WHERE = {
     "list_from": "engine.reads.cached",
     "load_config": "engine.config.settings:load",
     "manifest_from": "engine.reads.cached",
+    "leaves": "engine.errors",
     "primary": "engine.errors",
     "read_config_bytes": "engine.config.file",
     "registry_url": "engine.config.file",
@@ -128,6 +129,7 @@ if TYPE_CHECKING:
         RexError,
         ServerError,
         ValidationError,
+        leaves,
         primary,
     )
     from engine.format import absolute_time, group_digits, human_size, relative_time
@@ -238,6 +240,7 @@ __all__ = [
     "image_from_cache",
     "is_loopback",
     "isoformat",
+    "leaves",
     "list_from",
     "load_config",
     "manifest_from",

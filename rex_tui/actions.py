@@ -127,6 +127,13 @@ _ACTIONS = (
     _a("add_registry", "Add a registry", GLOBAL, "registries"),
     _a("remove_registry", "Remove the selected registry from the config", "registries"),
     _a("sort_cycle", "Sort the focused list by the next key (name, date, size)", _LISTS, GLOBAL),
+    _a("sort_reverse", "Reverse the focused list's sort order", _LISTS, GLOBAL),
+    _a(
+        "toggle_referrer_tags",
+        "Show or hide the sha256-… referrer tags (artifacts, hidden by default)",
+        "tags",
+        GLOBAL,
+    ),
     _a("next_section", "Show the next section of the details", "details", GLOBAL),
     _a("prev_section", "Show the previous section of the details", "details", GLOBAL),
     _a("toggle_raw", "Show the raw JSON of the details, or the summary again", "details", GLOBAL),

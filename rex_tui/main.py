@@ -7,7 +7,7 @@ import gc
 import sys
 from pathlib import Path
 
-from engine import RexError, __version__
+from engine import RexError, __version__, leaves
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -52,6 +52,10 @@ def main(argv: list[str] | None = None) -> int:
         return report(exc, sys.stderr, color=False)
     except KeyboardInterrupt:
         return 130
+    except BaseExceptionGroup as group:  # from inside trio's nurseries: said once, no traceback
+        if all(isinstance(leaf, KeyboardInterrupt) for leaf in leaves(group)):
+            return 130
+        raise
     finally:
         gc.enable()
 

@@ -134,6 +134,8 @@ class App:
             for line in ring.lines:
                 self._log(line)
             ring.listener = self._log
+        self.status.pane_facts = lambda: self.browser.facts(self.layout.focused)
+        self.status.key_for = lambda action: (self.keymap.keys_for(action) or [action])[0]
         self.layout.focus_pane(1)
         if self.saved.section in SECTIONS:
             self.browser.details.show_section(SECTIONS.index(self.saved.section))
@@ -280,10 +282,14 @@ class App:
         callback()
 
     async def _spin(self) -> None:
+        beats = 0
         while True:
             await trio.sleep(0.1)
             if self.workers is not None and self.workers.busy:
                 self.status.tick()
+            beats += 1
+            if beats % 10 == 0:
+                self.status.clock()  # once a second: the age ticks, old notices fade
 
     # -- input -------------------------------------------------------------------
 
@@ -333,6 +339,7 @@ class App:
             "remove_registry": lambda: self.accounts.remove_registry(self._selected_registry()),
             "refresh": lambda: self.browser.refresh(pane, hard=False),
             "hard_refresh": lambda: self.browser.refresh(pane, hard=True),
+            "toggle_referrer_tags": lambda: self.status.say(self.browser.toggle_referrer_tags()),
         }
         if action == "quit":
             raise urwid.ExitMainLoop()
@@ -366,11 +373,16 @@ class App:
             if count:
                 step = 1 if action == "filter_next" else -1
                 pane.listbox.set_focus((pane.walker.focus + step) % count)
-        elif action == "sort_cycle":
+        elif action in ("sort_cycle", "sort_reverse"):
             if pane is self.registries:
                 self.status.state.notice = "registries are listed in config order"
                 return
-            current = self.browser.repo_sort if pane is self.repos else self.browser.tag_sort
+            current, reverse = self.browser.sort_of(pane)
+            if action == "sort_reverse":
+                self.browser.set_sort(pane, current, reverse=not reverse)
+                way = "reversed" if not reverse else "in its usual order"
+                self.status.state.notice = f"{pane.context} sorted by {current}, {way}"
+                return
             by = SORT_KEYS[(SORT_KEYS.index(current) + 1) % len(SORT_KEYS)]
             self.browser.set_sort(pane, by)
             self.status.state.notice = f"{pane.context} sorted by {by}"
@@ -422,8 +434,9 @@ class App:
             pane.walker.changed()
             self._filtered()
             return
-        if self.status.state.error is not None:
+        if self.status.state.error is not None:  # one Esc, one thing: the error goes first
             self.status.state.error = None
+            return
         self.layout.focus_pane(_BACK.get(pane.context, 0))
 
     # -- the / filter and the : command line (views: rex_tui.tui.inputs) ----------
@@ -574,8 +587,6 @@ class App:
     def _failed(self, slot: str, error: RexError) -> None:
         self.status.state.error = error
         self.status.state.refreshing = False
-        if slot == "repositories":
-            self.browser.repositories_failed(error)
         self.status.update()
 
     def _busy(self, count: int) -> None:

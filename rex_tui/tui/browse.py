@@ -5,13 +5,23 @@ orders) and the panes that show it. Every engine call runs in a worker slot
 named for its pane, so a newer selection cancels the older request; what is
 cached shows at once (eventual consistency) and fresh data replaces it in
 place, keeping the selection.
+
+Every pane shows one subject: `subject(context)` is (registry,) for the
+repositories, (registry, repository) for the tags and (registry, repository,
+tag, platform) for the details. A result or failure is applied only if its
+pane still shows the subject it was asked for; otherwise it is dropped.
+`shown` records, per pane, the subject of its title and of its body, so a
+test can check that no pane shows one subject's body under another's title.
+Filters, ages and "refreshing" belong to a pane and its subject too.
 """
 
 from __future__ import annotations
 
 import logging
+import re
+import time
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -22,6 +32,7 @@ from engine import (
     Descriptor,
     Fetched,
     ImageInfo,
+    NetworkError,
     NotFoundError,
     Rex,
     RexError,
@@ -32,10 +43,10 @@ from engine import (
 from rex_tui.tui.details import section_lines
 from rex_tui.tui.panes import DetailsPane, ListPane
 from rex_tui.tui.rows import Column, LazyRows, Row
-from rex_tui.tui.statusbar import StatusBar
+from rex_tui.tui.statusbar import PaneFacts, StatusBar, tui_hint
 from rex_tui.tui.workers import Workers
 
-__all__ = ["SORT_KEYS", "Browser"]
+__all__ = ["SORT_KEYS", "Browser", "Shown", "is_referrer_tag", "version_key"]
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +82,50 @@ _COUNT_WINDOW = 60
 """Repositories around the selection whose tags are counted in the background."""
 _EPOCH = datetime.min.replace(tzinfo=UTC)
 _T = TypeVar("_T")
+_REFERRER_TAG = re.compile(r"sha256-[0-9a-f]{64}(\.[A-Za-z0-9_.-]+)?")
+_DIGITS = re.compile(r"(\d+)")
+_SORT_COLUMN = {
+    ("tags", "name"): "NAME",
+    ("tags", "date"): "CREATED",
+    ("tags", "size"): "SIZE",
+    ("repositories", "name"): "NAME",
+    ("repositories", "date"): "UPDATED",
+    ("repositories", "size"): "TAGS",
+}
+"""The header a sort order is marked on."""
+_DESCENDING = {"date", "size"}
+"""Orders that put the largest first unless reversed: newest, biggest."""
+Subject = tuple[str | None, ...]
+
+
+def is_referrer_tag(tag: str) -> bool:
+    """An OCI 1.1 referrers fallback tag (`sha256-<hex>`, cosign's `.sig`/`.att` too):
+    an artifact index, not an image."""
+    return _REFERRER_TAG.fullmatch(tag) is not None
+
+
+def version_key(name: str) -> tuple[tuple[int, int | str], ...]:
+    """Sorts names as versions: `2.2.0` before `2.10.0`, `v9` before `v10`."""
+    return tuple(
+        (0, int(part)) if part.isdigit() else (1, part) for part in _DIGITS.split(name) if part
+    )
+
+
+@dataclass(slots=True)
+class Shown:
+    """The subjects a pane's title and body stand for (None: a message, no data)."""
+
+    title: Subject = ()
+    body: Subject | None = None
+
+
+@dataclass(slots=True)
+class Freshness:
+    """How old a pane's data is, and whether a refresh is under way."""
+
+    age: float | None = None
+    landed: float = field(default_factory=time.monotonic)
+    refreshing: bool = False
 
 
 @dataclass(slots=True)
@@ -81,12 +136,17 @@ class RepoFacts:
     updated: datetime | None = None
 
 
-def sort_tags(infos: Iterable[TagInfo], by: str) -> list[TagInfo]:
+def sort_tags(infos: Iterable[TagInfo], by: str, reverse: bool = False) -> list[TagInfo]:
+    """Name: version-aware, ascending; date: newest first; size: largest first."""
     if by == "name":
-        return sorted(infos, key=lambda i: i.tag)
+        return sorted(infos, key=lambda i: version_key(i.tag), reverse=reverse)
     if by == "size":
-        return sorted(infos, key=lambda i: (-i.size, i.tag))
-    return sorted(infos, key=lambda i: (i.created or _EPOCH, i.tag), reverse=True)
+        ordered = sorted(infos, key=lambda i: (i.size, version_key(i.tag)), reverse=True)
+    else:
+        ordered = sorted(
+            infos, key=lambda i: (i.created or _EPOCH, version_key(i.tag)), reverse=True
+        )
+    return ordered[::-1] if reverse else ordered
 
 
 class Browser:
@@ -108,6 +168,9 @@ class Browser:
         self.platform: str | None = None
         self.tag_sort = "date"
         self.repo_sort = "name"
+        self.sort_reversed: dict[str, bool] = {"tags": False, "repositories": False}
+        self.show_referrer_tags = False
+        """The `sha256-…` referrers fallback tags are artifacts: hidden unless asked for."""
         self.image: ImageInfo | None = None
         self.referrers: list[Descriptor] | None = None
         """The shown image's referrers, once known (Enter on one opens it)."""
@@ -132,6 +195,81 @@ class Browser:
         self._repo_facts: dict[tuple[str, str], RepoFacts] = {}
         self._repo_rows = LazyRows([], lambda name: Row(name))
         self._tag_infos: dict[str, TagInfo] = {}
+        self.shown: dict[str, Shown] = {c: Shown() for c in ("repositories", "tags", "details")}
+        self._freshness: dict[str, Freshness] = {}
+        self._fresh_subject: dict[str, Subject] = {}
+        self._queries: dict[tuple[str, Subject], str] = {}
+        """Each pane's filter per subject: a tag filter stays with its repository."""
+        self._mark_sort(self.repos)
+        self._mark_sort(self.tags)
+
+    def subject(self, context: str) -> Subject:
+        """What the pane of `context` shows now."""
+        if context == "repositories":
+            return (self.registry,)
+        if context == "tags":
+            return (self.registry, self.repository)
+        if context == "details":
+            return (self.registry, self.repository, self.tag, self.platform)
+        return ()
+
+    def _title(self, context: str) -> None:
+        """The pane's title now names its current subject."""
+        self.shown[context].title = self.subject(context)
+
+    def _body(self, context: str, subject: Subject | None) -> None:
+        self.shown[context].body = subject
+
+    def _loading(self, context: str) -> None:
+        """The pane's subject changed: "loading…" until its data lands, never the last body."""
+        if context == "details":
+            self.image = None
+            self.details.set_message("loading…")
+        else:
+            pane = self.tags if context == "tags" else self.repos
+            pane.set_rows([], top=True)
+            pane.set_message("loading…" if self.subject(context)[-1] else "Select a repository.")
+        self._body(context, None)
+
+    def facts(self, pane: object) -> PaneFacts:
+        """The status bar's counts, filter and age for `pane` (the focused one)."""
+        context = str(getattr(pane, "context", ""))
+        counts = query = ""
+        if isinstance(pane, ListPane) and pane is not self.registries:
+            table = pane.table
+            noun = "tags" if pane is self.tags else "repos"
+            query = table.query
+            counts = f"{len(table.rows):,} {noun}" if table.rows else ""
+            if query:
+                counts = f"{table.total:,} of {len(table.rows):,} {noun}"
+        fresh = self._freshness_of(context)
+        if fresh is None:
+            return PaneFacts(counts, query)
+        return PaneFacts(counts, query, fresh.age, fresh.landed, fresh.refreshing)
+
+    def _freshness_of(self, context: str) -> Freshness | None:
+        fresh = self._freshness.get(context)
+        return (
+            fresh
+            if fresh is not None and self._fresh_subject.get(context) == self.subject(context)
+            else None
+        )
+
+    def _landed(self, context: str, subject: Subject, fetched: Fetched[Any]) -> None:
+        """Data for `subject` landed in `context`'s pane: its age, and whether a refresh runs."""
+        refreshing = fetched.refresh is not None and not fetched.refresh.done
+        registry = subject[0] if subject else None
+        if fetched.age is None and registry and self.registry_status.get(registry) == "offline":
+            self.set_registry_status(registry, "online")  # it answered just now: it is back
+        self._freshness[context] = Freshness(fetched.age, refreshing=refreshing)
+        self._fresh_subject[context] = subject
+        self.status.show_age(fetched.age, refreshing)
+
+    def _refresh_ended(self, context: str, subject: Subject) -> None:
+        fresh = self._freshness.get(context)
+        if fresh is not None and self._fresh_subject.get(context) == subject:
+            fresh.refreshing = False
+            self.status.update()
 
     @property
     def panes(self) -> list[Any]:
@@ -143,9 +281,54 @@ class Browser:
         fetch: Callable[[], Awaitable[_T]],
         done: Callable[[_T], None],
         delay: float = 0.0,
+        *,
+        context: str = "",
+        failed: Callable[[RexError], None] | None = None,
     ) -> None:
-        if self.workers is not None:
-            self.workers.run(slot, fetch, done, delay=delay)
+        """Run `fetch` in `slot`; its result (`done`) or failure (`failed`, else the status
+        bar) is applied only while `context`'s pane still shows the subject asked for."""
+        if self.workers is None:
+            return
+        subject = self.subject(context)
+
+        def current(what: str) -> bool:
+            if self.subject(context) == subject:
+                return True
+            logger.debug("%s for %s dropped: the %s pane moved on", what, subject, context)
+            return False
+
+        def result(value: _T) -> None:
+            if current("a result"):
+                done(value)
+
+        def failure(error: RexError) -> None:
+            if current("a failure"):
+                self._failed(context, subject, error, failed)
+
+        self.workers.run(slot, fetch, result, delay=delay, on_error=failure)
+
+    def _failed(
+        self,
+        context: str,
+        subject: Subject,
+        error: RexError,
+        show: Callable[[RexError], None] | None,
+    ) -> None:
+        """A read failed: say so once; a registry that went away turns offline, and what
+        is on screen stays."""
+        registry = subject[0] if subject else None
+        if isinstance(error, NetworkError) and registry in self.registry_status:
+            self.set_registry_status(registry, "offline")
+        self._refresh_ended(context, subject)
+        if show is not None:
+            show(error)
+        self.status.state.error = error
+        self.status.update()
+
+    def failure_text(self, error: RexError) -> str:
+        """A failure as a pane shows it: the message, then the TUI hint."""
+        hint = tui_hint(error, self.status.key_for)
+        return f"✗ {error}\n{hint}" if hint else f"✗ {error}"
 
     # -- registries ----------------------------------------------------------------
 
@@ -176,6 +359,8 @@ class Browser:
     def set_registry_status(self, name: str, status: str) -> None:
         if self.registry_status.get(name) == "catalog closed" and status == "online":
             return  # the catalog's answer says more than the ping's
+        if self.registry_status.get(name) == status:
+            return
         self.registry_status[name] = status
         self.show_registries()
 
@@ -192,10 +377,13 @@ class Browser:
     def use_registry(self, name: str) -> None:
         if name == self.registry:
             return
+        self._keep_query(self.repos)
         self.registry = name
         self.repository = self.tag = None
         self._repo_names = []
+        self._use_query(self.repos)
         self.repos.set_rows([], top=True)  # not the last registry's names under the new title
+        self._body("repositories", None)
         self.show_registries()
         self.load_repositories()
 
@@ -205,8 +393,9 @@ class Browser:
         registry = self.registry
         self.status.state.registry = registry
         self.repos.set_title(f"Repositories ({registry})")
+        self._title("repositories")
         if not self.repos.rows_shown():
-            self.repos.set_message("loading…")
+            self._loading("repositories")
 
         async def fetch() -> Fetched[list[str]]:
             consistency = "strong" if hard else "eventual"
@@ -214,7 +403,13 @@ class Browser:
                 registry, consistency=consistency, refresh=refresh
             )
 
-        self._run("repositories", fetch, lambda f: self._show_repositories(registry, f))
+        self._run(
+            "repositories",
+            fetch,
+            lambda f: self._show_repositories(registry, f),
+            context="repositories",
+            failed=self.repositories_failed,
+        )
 
     def _show_repositories(self, registry: str, fetched: Fetched[list[str]]) -> None:
         if registry != self.registry:
@@ -231,14 +426,18 @@ class Browser:
         self.repos.set_title(
             f"Repositories ({count}, configured)" if closed else f"Repositories ({count})"
         )
+        self._title("repositories")
+        self._body("repositories", (registry,))
         if closed:
             self.status.say("catalog closed: the configured repositories; :add-repo NAME adds one")
-        self.status.show_age(fetched.age, fetched.refresh is not None)
+        self._landed("repositories", (registry,), fetched)
         if fetched.refresh is not None:
             self._run(
                 "repositories-refresh",
                 fetched.refresh.wait,
                 lambda fresh: self._show_repositories(registry, Fetched(fresh)),
+                context="repositories",
+                failed=lambda _: self._refresh_ended("repositories", (registry,)),
             )
         self._count_tags_near_selection()
         self.redraw()
@@ -259,14 +458,17 @@ class Browser:
                 "to add one you know (saved to the config)."
             )
         elif not self.repos.rows_shown():
-            self.repos.set_message(f"✗ {error}")
+            self.repos.set_message(self.failure_text(error))
+            self._body("repositories", self.subject("repositories"))
         self.started.set()
 
     def show_repository_rows(self) -> None:
         registry = self.registry
         facts = self._repo_facts
         names = self._repo_names
-        if self.repo_sort == "date":
+        if self.repo_sort == "name":
+            names = sorted(names, key=version_key)
+        elif self.repo_sort == "date":
             names = sorted(names, key=lambda n: self._facts(n).updated or _EPOCH, reverse=True)
         elif self.repo_sort == "size":
             names = sorted(names, key=lambda n: -(self._facts(n).tags or 0))
@@ -276,6 +478,8 @@ class Browser:
             return Row(name, cells, key=name, styles=_REPO_STYLES)
 
         # 100,000 names cost one list: a row is made when it is shown.
+        if self.sort_reversed["repositories"]:
+            names = names[::-1]
         self._repo_rows = LazyRows(names, make)
         self.repos.set_rows(self._repo_rows, keep=self.repository)
 
@@ -358,11 +562,18 @@ class Browser:
             self._count_tags_near_selection()
 
     def _repo_moved(self, row: Row | None) -> None:
-        self.repository = str(row.key) if row is not None else None
-        self.tags.set_rows([])
-        self.tags.set_title("Tags")
+        repository = str(row.key) if row is not None else None
+        if repository == self.repository and self.shown["tags"].title == self.subject("tags"):
+            return
+        self._keep_query(self.tags)
+        self.repository = repository
+        self.tag = None
         self._tag_infos = {}
-        self.details.set_message("Select a tag to see its details.")
+        self._use_query(self.tags)
+        self.tags.set_title(f"Tags: {repository}" if repository else "Tags")
+        self._title("tags")
+        self._loading("tags")
+        self._show_no_tag()
         if self.repository is not None:
             # While a filter is typed every keystroke moves the selection: wait for a pause.
             self.load_tags(self.repository, pause=_TYPING_PAUSE if self.typing else 0.0)
@@ -376,21 +587,51 @@ class Browser:
         """Load `repository`'s tags (after `pause` s, unless a newer load supersedes it)."""
         registry = self.registry
 
+        subject = (registry, repository)
+
         async def fetch() -> tuple[Fetched[list[str]], list[TagInfo]]:
             consistency = "strong" if hard else "eventual"
             fetched = await self.rex.fetch_tags(
                 repository, registry, consistency=consistency, refresh=refresh
             )
-            self._show_tag_names(repository, fetched.value)
+            if self.subject("tags") == subject:
+                self._show_tag_names(repository, fetched.value)
             infos = await self.rex.tag_infos(repository, fetched.value, registry=registry)
             return fetched, infos
 
-        self._run("tags", fetch, lambda result: self._show_tags(repository, *result), pause)
+        self._run(
+            "tags",
+            fetch,
+            lambda result: self._show_tags(repository, *result),
+            pause,
+            context="tags",
+            failed=self._tags_failed,
+        )
+
+    def _tags_failed(self, error: RexError) -> None:
+        if not self.tags.table.rows:  # what is shown of this repository stays
+            self.tags.set_rows([])
+            self.tags.set_message(self.failure_text(error))
+            self._body("tags", self.subject("tags"))
+
+    def _tags_title(self, repository: str, names: Iterable[str]) -> None:
+        listed = list(names)
+        hidden = sum(map(is_referrer_tag, listed)) if not self.show_referrer_tags else 0
+        shown = f"{len(listed) - hidden:,}" + (f", {hidden:,} hidden" if hidden else "")
+        self.tags.set_title(f"Tags: {repository} ({shown})")
+        self._title("tags")
+
+    def _visible_tag(self, tag: str) -> bool:
+        return self.show_referrer_tags or not is_referrer_tag(tag)
 
     def _show_tag_names(self, repository: str, tags: list[str]) -> None:
         if repository == self.repository and not self._tag_infos:
-            self.tags.set_rows([Row(tag, ("…",), key=tag) for tag in sorted(tags)])
-            self.tags.set_title(f"Tags: {repository} ({len(tags):,})")
+            names = [t for t in tags if self._visible_tag(t)]
+            self.tags.set_rows(
+                [Row(tag, ("…",), key=tag) for tag in sorted(names, key=version_key)]
+            )
+            self._tags_title(repository, tags)
+            self._body("tags", self.subject("tags"))
             self._learn(repository, tags=len(tags))
 
     def _show_tags(
@@ -401,10 +642,35 @@ class Browser:
         first = not self._tag_infos  # a refresh keeps the selection; a new list starts on top
         self._tag_infos = {info.tag: info for info in infos}
         self.show_tag_rows(top=first)
-        self.tags.set_title(f"Tags: {repository} ({len(infos):,})")
+        self._tags_title(repository, self._tag_infos)
+        self._body("tags", self.subject("tags"))
         newest = max((i.created for i in infos if i.created), default=None)
         self._learn(repository, tags=len(fetched.value), updated=newest)
-        self.status.show_age(fetched.age, fetched.refresh is not None)
+        subject = self.subject("tags")
+        self._landed("tags", subject, fetched)
+        if fetched.refresh is not None and not fetched.refresh.done:
+            # The list is shown from the cache: once the refresh lands, show the fresh one.
+            self._run(
+                "tags-refresh",
+                fetched.refresh.wait,
+                lambda _: self._tags_refreshed(repository, subject),
+                context="tags",
+                failed=lambda _: self._refresh_ended("tags", subject),
+            )
+
+    def _tags_refreshed(self, repository: str, subject: Subject) -> None:
+        self._refresh_ended("tags", subject)
+        self.load_tags(repository)  # from the cache, now fresh
+
+    def toggle_referrer_tags(self) -> str:
+        """Show or hide the `sha256-…` referrers tags; what the status bar says."""
+        self.show_referrer_tags = not self.show_referrer_tags
+        if self.repository is not None and self._tag_infos:
+            self.show_tag_rows()
+            self._tags_title(self.repository, self._tag_infos)
+        if self.show_referrer_tags:
+            return "referrer tags (sha256-…) shown"
+        return "referrer tags (sha256-…) hidden"
 
     def show_tag_rows(self, *, top: bool = False) -> None:
         now = datetime.now(UTC)
@@ -420,30 +686,71 @@ class Browser:
                 key=info.tag,
                 styles=_TAG_STYLES,
             )
-            for info in sort_tags(self._tag_infos.values(), self.tag_sort)
+            for info in sort_tags(
+                self._tag_infos.values(), self.tag_sort, self.sort_reversed["tags"]
+            )
+            if self._visible_tag(info.tag)
         ]
         self.tags.set_rows(rows, keep=self.tag, top=top)
 
     def tag_info(self) -> TagInfo | None:
         return self._tag_infos.get(self.tag or "")
 
-    def set_sort(self, pane: ListPane, by: str) -> None:
+    def set_sort(self, pane: ListPane, by: str, *, reverse: bool = False) -> None:
+        """Sort `pane` by `by`, in its natural order or (`reverse`) the other way."""
+        self.sort_reversed[pane.context] = reverse
         if pane is self.repos:
             self.repo_sort = by
+            self._mark_sort(pane)
             self.show_repository_rows()
         else:
             self.tag_sort = by
+            self._mark_sort(pane)
             self.show_tag_rows()
+
+    def sort_of(self, pane: ListPane) -> tuple[str, bool]:
+        by = self.repo_sort if pane is self.repos else self.tag_sort
+        return by, self.sort_reversed.get(pane.context, False)
+
+    def _mark_sort(self, pane: ListPane) -> None:
+        """▲ or ▼ on the header the pane is sorted by."""
+        by, reverse = self.sort_of(pane)
+        descending = (by in _DESCENDING) != reverse
+        pane.table.marks = {_SORT_COLUMN[pane.context, by]: "▼" if descending else "▲"}
+
+    # -- filters, per pane and subject ------------------------------------------------
+
+    def _keep_query(self, pane: ListPane) -> None:
+        """Remember `pane`'s filter for the subject it shows (it leaves that subject)."""
+        self._queries[pane.context, self.subject(pane.context)] = pane.table.query
+
+    def _use_query(self, pane: ListPane) -> None:
+        """The filter `pane` had for its (new) subject, or none."""
+        pane.table.set_query(self._queries.get((pane.context, self.subject(pane.context)), ""))
 
     # -- details -------------------------------------------------------------------
 
     def _tag_moved(self, row: Row | None) -> None:
-        self.tag = str(row.key) if row is not None else None
+        tag = str(row.key) if row is not None else None
+        if tag == self.tag and self.shown["details"].title == self.subject("details"):
+            return
+        self.tag = tag
         self.show_image_of_tag()
+
+    def _show_no_tag(self) -> None:
+        self.image = None
+        self.details.set_title("Details")
+        self.details.set_message("Select a tag to see its details.")
+        self._title("details")
+        self._body("details", None)
 
     def show_image_of_tag(self, *, refresh: bool = False) -> None:
         """Fetch the selected tag's image (manifest, config) and its referrers."""
+        if self.workers is not None:
+            for slot in ("details", "details-refresh", "referrers"):
+                self.workers.cancel(slot)
         if self.tag is None or self.repository is None:
+            self._show_no_tag()
             return
         reference = f"{self.repository}:{self.tag}"
         registry, platform = self.registry, self.platform
@@ -456,10 +763,25 @@ class Browser:
                 refresh=refresh,
             )
 
-        self.details.set_title(f"Details: {reference}")
-        if self.workers is not None:
-            self.workers.cancel("referrers")
-        self._run("details", fetch, lambda f: self._show_image(reference, f))
+        title = f"Details: {reference}"
+        if self.details.title != title or self.shown["details"].title != self.subject("details"):
+            # A new subject: never the last tag's body under this title.
+            self.details.set_title(title)
+            self._title("details")
+            if not refresh:
+                self._loading("details")
+        self._run(
+            "details",
+            fetch,
+            lambda f: self._show_image(reference, f),
+            context="details",
+            failed=self._details_failed,
+        )
+
+    def _details_failed(self, error: RexError) -> None:
+        if self.image is None:  # keep what is shown of this tag; else say why there is none
+            self.details.set_message(self.failure_text(error))
+            self._body("details", self.subject("details"))
 
     def _show_image(self, reference: str, fetched: Fetched[ImageInfo]) -> None:
         if reference != f"{self.repository}:{self.tag}":
@@ -467,11 +789,14 @@ class Browser:
         info = fetched.value
         self.image = info
         self._render_details(info, None)
-        if fetched.refresh is not None:
+        self._landed("details", self.subject("details"), fetched)
+        if fetched.refresh is not None and not fetched.refresh.done:
             self._run(
                 "details-refresh",
                 fetched.refresh.wait,
                 lambda fresh: self._show_image(reference, Fetched(fresh)),
+                context="details",
+                failed=lambda _: None,  # the cached details stay; the status bar says why
             )
         registry = self.registry
         pinned = f"{info.repository}@{info.digest}"
@@ -479,7 +804,13 @@ class Browser:
         async def referrers() -> list[Descriptor]:
             return await self.rex.referrers(self.rex.reference(pinned, registry))
 
-        self._run("referrers", referrers, lambda found: self._show_referrers(info, found))
+        self._run(
+            "referrers",
+            referrers,
+            lambda found: self._show_referrers(info, found),
+            context="details",
+            failed=lambda _: None,
+        )
 
     def _show_referrers(self, info: ImageInfo, found: list[Descriptor]) -> None:
         if self.image is info:
@@ -488,6 +819,10 @@ class Browser:
     def _render_details(self, info: ImageInfo, referrers: list[Descriptor] | None) -> None:
         self.referrers = referrers
         self.details.set_content(lambda section: section_lines(section, info, referrers))
+        # The body's subject as the data names it, not as it was asked for.
+        host = self.rex.default_host(self.registry)
+        registry = self.registry if info.registry == host else info.registry
+        self._body("details", (registry, info.repository, info.tag, self.platform))
 
     # -- refreshing ----------------------------------------------------------------
 

@@ -81,12 +81,35 @@ class FilterView(LineView):
         browser.typing = True
         browser.filter_typed(pane)  # background work waits until typing pauses
         assert app.workers is not None
-        self.runner = FilterRunner(app.workers.nursery, pane.table, app._filtered, redraw=app._draw)
+        self.runner = FilterRunner(
+            app.workers.nursery,
+            pane.table,
+            self._filtered,
+            redraw=app._draw,
+            on_invalid=self._invalid,
+        )
+        self._query_changed = False
         self.edit.set_text_at_end(pane.table.query)
         urwid.connect_signal(self.edit, "change", self._changed)
 
     def _changed(self, _edit: urwid.Edit, text: str) -> None:
+        self._query_changed = True
         self.runner.request(text)
+
+    def _filtered(self) -> None:
+        if self._query_changed:  # a new query: the selection is its top match, Enter opens it
+            self._query_changed = False
+            self.pane.walker.focus = 0
+        self.app._filtered(self.pane)
+
+    def _invalid(self, reason: str | None) -> None:
+        """A query that does not parse (yet): the filter line says so, the list stays."""
+        prompt = ("cmdline.prompt", "/")
+        if reason is None:
+            self.edit.set_caption(prompt)
+        else:
+            why = reason.split("': ", 1)[-1] if reason.startswith("invalid regular") else reason
+            self.edit.set_caption([("status.error", f"invalid regex: {why} "), prompt])
 
     def cancel(self) -> None:
         self.edit.set_edit_text("")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import logging
 import os
+import signal
 from pathlib import Path
 
 import platformdirs
@@ -75,10 +76,23 @@ def _launch(registry: str | None, config_path: Path | None) -> int:
     )
 
     async def main() -> None:
-        async with Rex(config, credentials=CredentialStore(), cache=cache) as rex:
-            await App(rex, keymap.keymap, theme.theme, options, ring).run(
-                DiffScreen(), started=_started
-            )
+        # Ctrl-C quits as `q` does: the app's scope is cancelled, so every `with` unwinds
+        # (the terminal is restored) and no KeyboardInterrupt crosses the nursery.
+        with trio.open_signal_receiver(signal.SIGINT) as interrupts, trio.CancelScope() as scope:
+
+            async def quit_on_interrupt() -> None:
+                async for _ in interrupts:
+                    logger.info("interrupted: quitting")
+                    scope.cancel()
+                    return
+
+            async with trio.open_nursery() as nursery:
+                nursery.start_soon(quit_on_interrupt)
+                async with Rex(config, credentials=CredentialStore(), cache=cache) as rex:
+                    await App(rex, keymap.keymap, theme.theme, options, ring).run(
+                        DiffScreen(), started=_started
+                    )
+                nursery.cancel_scope.cancel()
 
     trio.run(main)
     return 0

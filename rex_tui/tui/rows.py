@@ -216,6 +216,8 @@ class RowTable:
         self._query = ""
         self._filtered: Filtered | None = None
         self._positions: dict[object, int] | None = None
+        self.marks: dict[str, str] = {}
+        """A marker per header ("NAME": "▲"): the sort order."""
 
     # -- content --------------------------------------------------------------
 
@@ -355,9 +357,17 @@ class RowTable:
     # -- rendering ------------------------------------------------------------
 
     def header(self) -> list[Markup]:
-        name = _fit("NAME", self._name_width(), "left")
-        cells = [" " + _fit(c.header, c.width, c.align) for c in self.columns]
+        name = _fit(self._marked("NAME", self._name_width()), self._name_width(), "left")
+        cells = [
+            " " + _fit(self._marked(c.header, c.width), c.width, c.align) for c in self.columns
+        ]
         return [("list.header", name + "".join(cells))]
+
+    def _marked(self, header: str, width: int) -> str:
+        mark = self.marks.get(header)
+        if mark is None:
+            return header
+        return f"{header} {mark}" if len(header) + 2 <= width else f"{mark}{header}"
 
     def _name_width(self) -> int:
         if self.name_width is not None:

@@ -7,18 +7,36 @@
 The first line is always there; the error line appears after a failure and
 stays until the next success or Esc. Both may quote a registry (a name, an
 error message): every part is escaped as it is set.
+
+The counts, filter and age are the focused pane's (`pane_facts`); the age
+ticks once a second (`clock`), and a notice fades after `NOTICE_SECONDS`.
+Engine errors carry CLI hints ("Run again with -vv", "--platform"): the bar
+shows TUI hints naming keys instead (`tui_hint`).
 """
 
 from __future__ import annotations
 
+import re
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import urwid
 
-from engine import RexError
+from engine import (
+    AuthenticationError,
+    NetworkError,
+    NotFoundError,
+    RateLimitError,
+    RexError,
+    ServerError,
+)
 from rex_tui.untrusted import visible
 
-__all__ = ["StatusBar", "StatusState", "describe_age"]
+__all__ = ["NOTICE_SECONDS", "PaneFacts", "StatusBar", "StatusState", "describe_age", "tui_hint"]
+
+NOTICE_SECONDS = 5.0
+"""How long a notice stays on the state line."""
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 _SEP = " │ "
@@ -37,6 +55,50 @@ def describe_age(age: float | None, refreshing: bool) -> str:
     else:
         text = f"{int(age // 86400)} d old"
     return f"{text}, refreshing" if refreshing else text
+
+
+_CLI_WORDS = re.compile(r"(^|[\s(])--?[a-z]|'rex |\brex (registry|image|config)\b")
+"""A hint written for the CLI: a flag (-vv, --platform) or a `rex` command."""
+_PLATFORM_HINT = ":platform NAME picks one (Tab lists them)."
+_KEY_HINTS: tuple[tuple[type[RexError], str], ...] = (
+    (RateLimitError, "{refresh} retries."),
+    (NetworkError, "{refresh} retries; {toggle_log} shows the log."),
+    (AuthenticationError, "{login} in the Registries pane (or :login) logs in."),
+    (NotFoundError, "{hard_refresh} reloads from the registry."),
+    (ServerError, "{refresh} retries; {toggle_log} shows the log."),
+    (RexError, "{toggle_log} shows the log."),
+)
+"""What a key can do about each kind of failure (the first kind that matches)."""
+
+
+def tui_hint(error: RexError, key_for: Callable[[str], str] = str) -> str:
+    """`error`'s hint for the TUI: the engine's, less what speaks of CLI flags or `rex`
+    commands, then what a key (`key_for(action)`) can do about it."""
+    hint = error.hint or ""
+    if "--platform" in hint:
+        return _PLATFORM_HINT
+    pieces = [p.strip() for p in re.split(r"(?<=[.;])\s+", hint) if p.strip()]
+    kept = " ".join(p for p in pieces if not _CLI_WORDS.search(p))
+    kept = kept.rstrip(";").rstrip()
+    if kept and kept[-1] not in ".?!":
+        kept += "."
+    template = next(t for kind, t in _KEY_HINTS if isinstance(error, kind))
+    names = ("refresh", "hard_refresh", "login", "toggle_log")
+    keys = template.format(**{name: key_for(name) for name in names})
+    return f"{kept} {keys}" if kept else keys
+
+
+@dataclass(frozen=True, slots=True)
+class PaneFacts:
+    """What the focused pane says on the state line."""
+
+    counts: str = ""
+    filter: str = ""
+    age: float | None = None
+    """Seconds old the data was when it landed (None: unknown, or fresh)."""
+    landed: float | None = None
+    """time.monotonic() when it landed: the age ticks from there."""
+    refreshing: bool = False
 
 
 @dataclass(slots=True)
@@ -61,6 +123,12 @@ class StatusBar(urwid.WidgetWrap[urwid.Pile]):
 
     def __init__(self) -> None:
         self.state = StatusState()
+        self.pane_facts: Callable[[], PaneFacts | None] = lambda: None
+        """The focused pane's counts, filter and age (set by the app); None: use `state`."""
+        self.key_for: Callable[[str], str] = str
+        """The key that runs an action, for hints (set by the app)."""
+        self._notice_seen = ""
+        self._notice_since = 0.0
         self._frame = 0
         self._line = urwid.Text("", wrap="clip")
         self._error = urwid.Text("", wrap="clip")
@@ -71,6 +139,13 @@ class StatusBar(urwid.WidgetWrap[urwid.Pile]):
         """Advance the spinner (the app calls this from an alarm while busy)."""
         self._frame = (self._frame + 1) % len(SPINNER)
         self.update()
+
+    def clock(self, now: float | None = None) -> None:
+        """Called often (the app's timer): ages tick, and an old notice fades."""
+        now = time.monotonic() if now is None else now
+        if self.state.notice and now - self._notice_since >= NOTICE_SECONDS:
+            self.state.notice = ""
+        self.update(now)
 
     def show_age(self, age: float | None, refreshing: bool) -> None:
         """Fresh data landed (or cached data with its age): the last error is over."""
@@ -84,21 +159,31 @@ class StatusBar(urwid.WidgetWrap[urwid.Pile]):
         self.state.notice = notice
         self.update()
 
-    def update(self) -> None:
+    def update(self, now: float | None = None) -> None:
+        now = time.monotonic() if now is None else now
         s = self.state
+        if s.notice != self._notice_seen:  # set here or straight on the state: fades from now
+            self._notice_seen, self._notice_since = s.notice, now
+        facts = self.pane_facts()
+        counts, query, age, refreshing = s.counts, s.filter, s.age, s.refreshing
+        if facts is not None:
+            counts, query, refreshing = facts.counts, facts.filter, facts.refreshing
+            age = facts.age
+            if facts.landed is not None:
+                age = (age or 0.0) + max(0.0, now - facts.landed)
         parts: list[str | tuple[str, str]] = []
         if s.registry:
             parts.append(s.registry)
-        if s.counts:
-            parts.append(s.counts)
-        if s.filter:
-            parts.append(f"/{s.filter}")
+        if counts:
+            parts.append(counts)
+        if query:
+            parts.append(f"/{query}")
         if s.busy:
             label = f" {s.busy_label}" if s.busy_label else ""
             parts.append(("status.spinner", f"{SPINNER[self._frame]}{label}"))
-        if s.age is not None or s.refreshing:
-            style = "status.fresh" if (s.age or 0) < 5 and not s.refreshing else "status.stale"
-            parts.append((style, describe_age(s.age, s.refreshing)))
+        if age is not None or refreshing:
+            style = "status.fresh" if (age or 0) < 5 and not refreshing else "status.stale"
+            parts.append((style, describe_age(age, refreshing)))
         if s.pending_keys:
             parts.append(("status.key", s.pending_keys))
         if s.notice:
@@ -115,7 +200,8 @@ class StatusBar(urwid.WidgetWrap[urwid.Pile]):
     def _show_error(self, error: RexError | None) -> None:
         wanted = 2 if error is not None else 1
         if error is not None:
-            hint = f"  {visible(error.hint)}" if error.hint else ""
+            text = tui_hint(error, self.key_for)
+            hint = f"  {visible(text)}" if text else ""
             message = visible(str(error))
             self._error.set_text([("status.error", f"✗ {message}"), ("status.hint", hint)])
         if len(self._pile.contents) != wanted:

@@ -4,7 +4,9 @@ Every engine call the UI makes runs here, inside the app's nursery, so the
 event loop never waits on the network. A slot is a pane's need ("tags",
 "details"): asking again for a slot cancels what it was doing, because the
 user has moved on. Results and failures come back as callbacks on the same
-trio thread as urwid, so they may touch widgets directly.
+trio thread as urwid, so they may touch widgets directly. A failure goes to
+the run's own `on_error` when it has one (its pane decides whether the
+subject it was for is still shown), else to the app's.
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ class Workers:
         on_result: Callable[[T], None],
         *,
         delay: float = 0.0,
+        on_error: Callable[[RexError], None] | None = None,
     ) -> None:
         """Start `work` in `slot` after `delay` s, cancelling the slot's previous work.
 
@@ -64,7 +67,8 @@ class Workers:
         self.cancel(slot)
         scope = trio.CancelScope()
         self._scopes[slot] = scope
-        self._nursery.start_soon(self._run, slot, scope, work, on_result, delay)
+        fail = on_error or (lambda error: self._on_error(slot, error))
+        self._nursery.start_soon(self._run, slot, scope, work, on_result, delay, fail)
 
     def cancel(self, slot: str) -> None:
         scope = self._scopes.pop(slot, None)
@@ -80,15 +84,19 @@ class Workers:
         if self._on_busy is not None:
             self._on_busy(self._busy)
 
-    def _fail(self, slot: str, exc: Exception) -> None:
+    def _fail(self, slot: str, exc: Exception, fail: Callable[[RexError], None]) -> None:
         """One readable message for `exc`: the engine error inside a group, else a bug's."""
         leaf = primary(exc, RexError)
         if isinstance(leaf, RexError):
             logger.warning("%s: %s", slot, leaf)
-            self._on_error(slot, leaf)
-            return
-        logger.error("unexpected failure in %s", slot, exc_info=leaf)
-        self._on_error(slot, RexError(f"internal error: {type(leaf).__name__}: {leaf}"))
+            error = leaf
+        else:
+            logger.error("unexpected failure in %s", slot, exc_info=leaf)
+            error = RexError(f"internal error: {type(leaf).__name__}: {leaf}")
+        try:
+            fail(error)
+        except Exception:  # showing the failure failed: the log has it, the UI lives on
+            logger.exception("showing the failure of %s failed", slot)
 
     async def _run(
         self,
@@ -97,6 +105,7 @@ class Workers:
         work: Callable[[], Awaitable[T]],
         on_result: Callable[[T], None],
         delay: float,
+        fail: Callable[[RexError], None],
     ) -> None:
         try:
             with scope:
@@ -107,7 +116,7 @@ class Workers:
                     result = await work()
                 except Exception as exc:  # a group of failures, or a bug, must not end the UI
                     if not scope.cancel_called:
-                        self._fail(slot, exc)
+                        self._fail(slot, exc, fail)
                     return
                 finally:
                     self._set_busy(-1)
@@ -115,7 +124,7 @@ class Workers:
                     try:
                         on_result(result)
                     except Exception as exc:
-                        self._fail(slot, exc)
+                        self._fail(slot, exc, fail)
         finally:
             if self._scopes.get(slot) is scope:
                 del self._scopes[slot]

@@ -68,3 +68,27 @@ def test_a_superseded_computation_gives_up() -> None:
     assert table.compute("pay", superseded=lambda: True) is None
     found = table.compute("paym", superseded=lambda: False)
     assert found is not None and found.result.total > 0
+
+
+async def test_a_regex_typed_key_by_key_never_raises(nursery: trio.Nursery) -> None:
+    """`^team-[1]` typed one key at a time: `^team-[` does not parse, and says so."""
+    table = names_table(200)
+    shown: list[str] = []
+    reasons: list[str | None] = []
+    runner = FilterRunner(
+        nursery, table, lambda: shown.append(table.query), on_invalid=reasons.append
+    )
+    query = ""
+    for key in "^team-[1]":
+        query += key
+        runner.request(query)
+        await trio.testing.wait_all_tasks_blocked()
+        with trio.fail_after(10):
+            while table.query != query and repr(query) not in (runner.invalid or ""):
+                await trio.sleep(0.01)
+        if query == "^team-[" or query == "^team-[1":
+            assert runner.invalid is not None and "unterminated" in runner.invalid
+            assert table.query == "^team-"  # the list as it was
+    assert [r is None for r in reasons] == [False, False, True]  # each change, then cleared
+    assert table.query == "^team-[1]"
+    assert all(table.match(i)[0].name.startswith("team-1") for i in range(len(table)))

@@ -72,7 +72,7 @@ quit help back open focus_next focus_prev focus_left focus_right move_up move_do
 page_down half_page_up half_page_down top bottom filter filter_next filter_prev filter_clear
 filter_accept command_line command_complete command_submit history_prev history_next refresh
 hard_refresh copy_reference toggle_theme toggle_log login add_registry sort_cycle next_section
-prev_section toggle_raw confirm cancel
+prev_section toggle_raw confirm cancel sort_reverse toggle_referrer_tags
 """
 
 

@@ -124,3 +124,21 @@ async def test_a_delayed_slot_is_not_busy_while_it_waits(
     assert results == []
     await trio.sleep(0.2)
     assert results == ["second"] and busy == [1, 0]
+
+
+async def test_a_run_with_its_own_error_handler_reports_there(nursery: trio.Nursery) -> None:
+    app_errors: list[str] = []
+    own: list[str] = []
+    workers = Workers(nursery, on_error=lambda s, e: app_errors.append(str(e)))
+
+    async def fails() -> None:
+        raise NetworkError("gone")
+
+    def broken_handler(error: RexError) -> None:
+        own.append(str(error))
+        raise ValueError("a bug in the handler")  # logged; the UI lives on
+
+    workers.run("tags", fails, lambda _: None, on_error=broken_handler)
+    await trio.testing.wait_all_tasks_blocked()
+    assert own == ["gone"] and app_errors == []
+    assert workers.busy == 0
