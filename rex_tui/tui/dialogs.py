@@ -12,15 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import urwid
 
+from rex_tui.tui.host import Host
 from rex_tui.tui.views import View
 from rex_tui.untrusted import visible, visible_lines
-
-if TYPE_CHECKING:
-    from rex_tui.tui.app import App
 
 __all__ = ["Dialog", "DialogView", "Field", "confirm_dialog"]
 
@@ -149,7 +146,7 @@ class DialogView(View):
     width = ("relative", 60)
     height = "pack"
 
-    def __init__(self, app: App, dialog: Dialog) -> None:
+    def __init__(self, app: Host, dialog: Dialog) -> None:
         self.app = app
         self.dialog = dialog
         self.widget = dialog

@@ -21,7 +21,7 @@ from functools import partial
 
 import trio
 
-from engine.errors import ValidationError
+from engine import ValidationError
 from rex_tui.tui.rows import RowTable
 
 __all__ = ["FilterRunner"]

@@ -8,18 +8,14 @@ command registry (`App.run_command`) and Tab completes it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import urwid
 
 from rex_tui.tui.commands import complete
 from rex_tui.tui.filtering import FilterRunner
+from rex_tui.tui.host import Host
 from rex_tui.tui.lineedit import History, LineEdit
 from rex_tui.tui.panes import ListPane
 from rex_tui.tui.views import View
-
-if TYPE_CHECKING:
-    from rex_tui.tui.app import App
 
 __all__ = ["CommandView", "FilterView", "LineView"]
 
@@ -30,7 +26,7 @@ class LineView(View):
     placement = "line"
     modal = False
 
-    def __init__(self, app: App, prompt: str, history: History) -> None:
+    def __init__(self, app: Host, prompt: str, history: History) -> None:
         self.app = app
         self.edit = LineEdit(("cmdline.prompt", prompt))
         self.widget = urwid.AttrMap(self.edit, "cmdline")
@@ -74,7 +70,7 @@ class LineView(View):
 class FilterView(LineView):
     context = "filter"
 
-    def __init__(self, app: App, pane: ListPane, history: History) -> None:
+    def __init__(self, app: Host, pane: ListPane, history: History) -> None:
         super().__init__(app, "/", history)
         self.pane = pane
         browser = app.browser
@@ -142,7 +138,7 @@ class FilterView(LineView):
 class CommandView(LineView):
     context = "command"
 
-    def __init__(self, app: App, history: History) -> None:
+    def __init__(self, app: Host, history: History) -> None:
         super().__init__(app, ":", history)
         self._completions: list[str] = []
         self._index = -1

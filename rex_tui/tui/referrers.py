@@ -9,18 +9,14 @@ text: every piece is escaped, and the content read is bounded.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import urwid
 
 from engine import Descriptor, ImageManifest
 from rex_tui.tui.details import SECTIONS, Line, highlight_json
+from rex_tui.tui.host import Host
 from rex_tui.tui.inputs import LineView
 from rex_tui.tui.views import ScrollView
 from rex_tui.untrusted import visible
-
-if TYPE_CHECKING:
-    from rex_tui.tui.app import App
 
 __all__ = ["MAX_CONTENT_BYTES", "DetailsSearch", "ReferrerView", "details_action"]
 
@@ -44,7 +40,7 @@ class ReferrerView(ScrollView):
     width = ("relative", 96)
     height = ("relative", 96)
 
-    def __init__(self, app: App, descriptor: Descriptor) -> None:
+    def __init__(self, app: Host, descriptor: Descriptor) -> None:
         kind = descriptor.artifact_type or descriptor.media_type
         title = visible(f" {kind} {descriptor.digest[:19]} ")
         super().__init__(app.keymap, title, [urwid.Text("loading…")], self._close)
@@ -108,7 +104,7 @@ class DetailsSearch(LineView):
         _search(self.app, 0)
 
 
-def _search(app: App, step: int) -> None:
+def _search(app: Host, step: int) -> None:
     """Move to the next (step 1), previous (-1) or first from here (0) line matching."""
     query = app.details_query.lower()
     details = app.browser.details
@@ -132,7 +128,7 @@ def _search(app: App, step: int) -> None:
     app.status.say(f"/{visible(app.details_query)}: match {number} of {len(matches)}")
 
 
-def details_action(app: App, action: str) -> bool:
+def details_action(app: Host, action: str) -> bool:
     """Run a details-pane action beyond scrolling; False when `action` is not one of them."""
     details = app.browser.details
     section = SECTIONS[details.section]

@@ -6,15 +6,11 @@ showed a connection error. The view names the keys of the active keymap.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import urwid
 
+from rex_tui.tui.host import Host
 from rex_tui.tui.views import View
 from rex_tui.untrusted import visible
-
-if TYPE_CHECKING:
-    from rex_tui.tui.app import App
 
 __all__ = ["WelcomeView", "welcome_view"]
 
@@ -27,7 +23,7 @@ class WelcomeView(View):
     width = ("relative", 90)
     height = "pack"
 
-    def __init__(self, app: App, rows: list[urwid.Widget]) -> None:
+    def __init__(self, app: Host, rows: list[urwid.Widget]) -> None:
         self.app = app
         box = urwid.LineBox(urwid.Pile(rows), title="Welcome to rex-tui")
         self.widget = urwid.AttrMap(box, "help")
@@ -46,12 +42,12 @@ class WelcomeView(View):
         return []
 
 
-def _key(app: App, action: str, fallback: str) -> str:
+def _key(app: Host, action: str, fallback: str) -> str:
     keys = app.keymap.keys_for(action, "registries")
     return keys[0] if keys else fallback
 
 
-def welcome_view(app: App) -> WelcomeView:
+def welcome_view(app: Host) -> WelcomeView:
     default = app.browser.registry
     host = app.rex.default_host(default)
     add = _key(app, "add_registry", ":add-registry")
