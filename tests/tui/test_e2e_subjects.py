@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import shlex
 import shutil
-import subprocess
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -117,12 +116,8 @@ def test_ctrl_c_quits_cleanly_and_restores_the_terminal(
     assert term.exit_code() == 0
     shown = term.wait_for("back in the shell")
     assert "Traceback" not in shown and "ExceptionGroup" not in shown
-    out = subprocess.run(
-        ["tmux", "display-message", "-p", "-t", term.name, "#{alternate_on} #{cursor_flag}"],
-        capture_output=True,
-        text=True,
-    )
-    assert out.stdout.split() == ["0", "1"]  # main screen, cursor visible
+    out = term.tmux("display-message", "-p", "-t", term.name, "#{alternate_on} #{cursor_flag}")
+    assert out.split() == ["0", "1"]  # main screen, cursor visible
 
 
 # -- wrong data --------------------------------------------------------------------------
