@@ -18,6 +18,7 @@ from engine.errors import (
     ContentError,
     NotFoundError,
     PermissionDeniedError,
+    Remedy,
     RexError,
 )
 from engine.oci import manifests
@@ -390,8 +391,8 @@ class Rex:
                 client.http.auth is None or client.http.auth.credentials is None
             )
             hint = (
-                "Log in with 'rex registry login' if this registry lists repositories to "
-                "users it knows; otherwise add the ones you use to its 'repositories' list."
+                "It may list its repositories only to users it knows. Otherwise, add the "
+                "ones you use to its 'repositories' list in the config."
                 if needs_login
                 else "This registry does not list its repositories; add the ones you use "
                 "to its 'repositories' list in the config."
@@ -399,6 +400,7 @@ class Rex:
             raise type(exc)(
                 f"the catalog of {client.host} is closed: {exc.message}",
                 hint=hint,
+                remedy=Remedy.LOGIN if needs_login else None,
                 status=exc.status,
                 registry=exc.registry,
                 details=exc.details,

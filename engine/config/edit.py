@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeGuard, TypeVar
 
 from engine.atomic import replace_file
 from engine.config.file import Document, read_document, validate_document
-from engine.errors import ConfigurationError
+from engine.errors import ConfigurationError, Remedy
 
 if TYPE_CHECKING:
     import tomlkit.items
@@ -50,7 +50,8 @@ def edit_document(path: Path, change: Callable[[Document], _T]) -> _T:
     except filelock.Timeout:
         raise ConfigurationError(
             f"cannot change {path}: another rex held {lock} for {LOCK_TIMEOUT:g} s",
-            hint="Try again when the other 'rex config' or 'rex registry' command is done.",
+            hint="Try again when the other change to the configuration is done.",
+            path=str(path),
         ) from None
     except OSError as exc:
         raise ConfigurationError(
@@ -90,7 +91,9 @@ def _render(text: str, doc: Document, path: Path) -> str:
     if not _same(tomllib.loads(fresh), doc):  # never write a file that says something else
         raise ConfigurationError(
             f"cannot write config file {path}: the change does not round-trip as TOML",
-            hint="Make the change with 'rex config edit' instead.",
+            hint="Make the change by editing the file instead.",
+            remedy=Remedy.EDIT_CONFIG,
+            path=str(path),
         )
     return fresh
 

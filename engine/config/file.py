@@ -18,7 +18,7 @@ from typing import Any
 
 from engine.config.model import RegistryConfig
 from engine.config.schema import ALIASES, KEYS, Key, SchemaMismatch, describe
-from engine.errors import ConfigurationError, ValidationError
+from engine.errors import ConfigurationError, Remedy, ValidationError
 from engine.frozen import Frozen
 from engine.oci.reference import validate_repository
 from engine.transport.endpoint import Endpoint
@@ -62,8 +62,8 @@ _SECRET_FIELDS = {
     "refresh_token",
 }
 _LOGIN_HINT = (
-    "Remove it and run 'rex registry login <name>': credentials live in the system "
-    "keyring or docker's config.json, never in this file."
+    "Remove them: credentials live in the system keyring or docker's config.json, "
+    "never in this file."
 )
 # Only errors need these: patterns, compiled (and cached) by `re` on first use
 # rather than by every start-up that reads a valid file.
@@ -106,7 +106,9 @@ class FileSettings(Frozen):
 def _too_large(path: Path) -> ConfigurationError:
     return ConfigurationError(
         f"config file {path} is larger than {MAX_CONFIG_BYTES >> 20} MiB; not reading it",
-        hint="A config file is a few lines of TOML: check --config / REX_CONFIG.",
+        hint="A config file is a few lines of TOML: check which file is used.",
+        remedy=Remedy.CHOOSE_CONFIG,
+        path=str(path),
     )
 
 
@@ -125,7 +127,9 @@ def _refuse(path: Path, st: os.stat_result) -> None:
         what = "a device"
     raise ConfigurationError(
         f"config file {path} is {what}; not reading it",
-        hint="Point --config / REX_CONFIG at a TOML file.",
+        hint="Use a TOML file as the configuration.",
+        remedy=Remedy.CHOOSE_CONFIG,
+        path=str(path),
     )
 
 
@@ -173,7 +177,9 @@ def read_document(path: Path, *, required: bool) -> tuple[Document, str]:
             return {}, ""
         raise ConfigurationError(
             f"config file {path} does not exist",
-            hint="Check --config / REX_CONFIG, or create it with 'rex config set KEY VALUE'.",
+            hint="Check which file is used, or create it by setting a value.",
+            remedy=Remedy.CREATE_CONFIG,
+            path=str(path),
         ) from None
     try:
         # utf-8-sig: Windows editors put a byte-order mark in front of UTF-8.
@@ -255,16 +261,33 @@ class _Checker:
         self.path = path
         self.text = text
 
-    def error(self, parts: KeyPath, problem: str, hint: str | None = None) -> ConfigurationError:
+    def error(
+        self,
+        parts: KeyPath,
+        problem: str,
+        hint: str | None = None,
+        *,
+        remedy: Remedy | None = None,
+        setting: str | None = None,
+    ) -> ConfigurationError:
         line = line_of(self.text, parts)
         where = f"{self.path}:{line}" if line else str(self.path)
-        return ConfigurationError(f"{where}: {label(parts)}: {problem}", hint=hint)
+        return ConfigurationError(
+            f"{where}: {label(parts)}: {problem}",
+            hint=hint,
+            remedy=remedy,
+            setting=setting,
+            path=str(self.path),
+        )
 
     def unknown(self, parts: KeyPath, known: list[str]) -> ConfigurationError:
         name = str(parts[-1])
         if name.lower() in _SECRET_FIELDS:
             return self.error(
-                parts, "passwords and tokens never go in the config file", _LOGIN_HINT
+                parts,
+                "passwords and tokens never go in the config file",
+                _LOGIN_HINT,
+                remedy=Remedy.LOGIN,
             )
         import difflib
 
@@ -307,8 +330,10 @@ class _Checker:
         try:
             return key.check(value)
         except SchemaMismatch as exc:
-            hint = f"Fix it in the file, or run 'rex config set {key.name} VALUE'."
-            raise self.error(parts, str(exc), hint=hint) from None
+            hint = f"Fix {key.name} in the file, or set it to a valid value."
+            raise self.error(
+                parts, str(exc), hint=hint, remedy=Remedy.SET_SETTING, setting=key.name
+            ) from None
 
     def registry_list(self, value: object) -> tuple[RegistryConfig, ...]:
         at: KeyPath = ("registries", "list")
@@ -370,7 +395,7 @@ def registry_url(url: object, *, insecure: bool) -> str:
         )
     if "@" in url:
         # Never echo it: the part before '@' is a password.
-        raise ValidationError("the url holds credentials", hint=_LOGIN_HINT)
+        raise ValidationError("the url holds credentials", hint=_LOGIN_HINT, remedy=Remedy.LOGIN)
     Endpoint.parse(url, insecure=insecure)
     return url.strip()
 
@@ -385,9 +410,12 @@ def validate_document(doc: Document, text: str, path: Path) -> FileSettings:
         import difflib
 
         close = difflib.get_close_matches(str(current), names, n=1)
-        hint = f"Did you mean {close[0]}?" if close else "Add it with 'rex registry init NAME URL'."
+        parts = ("registries", "current")
+        problem = f"no registry called {describe(current)}"
+        if close:
+            raise checker.error(parts, problem, f"Did you mean {close[0]}?")
         raise checker.error(
-            ("registries", "current"), f"no registry called {describe(current)}", hint
+            parts, problem, "Add it to the configuration.", remedy=Remedy.ADD_REGISTRY
         )
     return found
 

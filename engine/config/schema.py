@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Literal, TypeGuard
 
 from engine.config.model import Config
-from engine.errors import ValidationError, shown
+from engine.errors import Remedy, ValidationError, shown
 from engine.frozen import Frozen
 
 __all__ = [
@@ -289,5 +289,9 @@ def lookup(name: str) -> Key:
     import difflib
 
     close = difflib.get_close_matches(name, KEYS, n=1)
-    hint = f"Did you mean {close[0]}?" if close else "Run 'rex config' to list every key."
-    raise ValidationError(f"unknown configuration key {shown(name)}", hint=hint)
+    problem = f"unknown configuration key {shown(name)}"
+    if close:
+        raise ValidationError(problem, hint=f"Did you mean {close[0]}?", setting=name)
+    raise ValidationError(
+        problem, hint="Every key is documented.", remedy=Remedy.LIST_SETTINGS, setting=name
+    )

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from engine.config.model import Config, RegistryConfig
 from engine.config.schema import KEYS, Key, SchemaMismatch, lookup, value_of
-from engine.errors import ConfigurationError, ValidationError, shown
+from engine.errors import ConfigurationError, Remedy, ValidationError, shown
 from engine.frozen import Frozen
 from engine.transport.endpoint import Endpoint
 
@@ -179,7 +179,7 @@ def _from_env(env: Mapping[str, str], names: list[str]) -> dict[str, tuple[objec
                 found[name] = (key.parse(raw), f"env:{var}")
             except SchemaMismatch as exc:
                 hint = f"Unset {var} or give it {key.expected()}."
-                raise ValidationError(f"{var}: {exc}", hint=hint) from None
+                raise ValidationError(f"{var}: {exc}", hint=hint, setting=name) from None
 
     if env.get("NO_COLOR"):
         found["output.color"] = ("never", "env:NO_COLOR")
@@ -209,7 +209,7 @@ def _flag_value(key: Key, value: object, names: list[str]) -> object:
     try:
         return key.parse(value) if isinstance(value, str) else key.check(value)
     except SchemaMismatch as exc:
-        raise ValidationError(f"{source}: {exc}", hint=key.description) from None
+        raise ValidationError(f"{source}: {exc}", hint=key.description, setting=key.name) from None
 
 
 def _registry_choice(value: str, names: list[str], source: str) -> str:
@@ -217,7 +217,9 @@ def _registry_choice(value: str, names: list[str], source: str) -> str:
     if value in names:
         return value
     if "@" in value:
-        raise ValidationError(f"{source}: the registry holds credentials", hint=_LOGIN)
+        raise ValidationError(
+            f"{source}: the registry holds credentials", hint=_LOGIN, remedy=Remedy.LOGIN
+        )
     # Docker's rule for "is this a host": a dot, a port, or localhost. Anything
     # else is a registry name, most likely a typo of a configured one.
     if "." in value or ":" in value or value.lower() == "localhost":
@@ -225,24 +227,26 @@ def _registry_choice(value: str, names: list[str], source: str) -> str:
             Endpoint.parse(value, insecure=True)
             return value
         except (ValidationError, ConfigurationError) as exc:
-            raise ValidationError(f"{source}: {exc.message}", hint=exc.hint) from None
-    raise ValidationError(
-        f"{source}: no registry called {shown(value)}", hint=_did_you_mean(value, names)
-    )
+            raise ValidationError(
+                f"{source}: {exc.message}", hint=exc.hint, remedy=exc.remedy, registry=exc.registry
+            ) from None
+    hint, remedy = _did_you_mean(value, names)
+    raise ValidationError(f"{source}: no registry called {shown(value)}", hint=hint, remedy=remedy)
 
 
-_LOGIN = "Give the registry without credentials and run 'rex registry login' once."
+_LOGIN = "Give the registry without credentials."
 
 
-def _did_you_mean(value: str, names: list[str]) -> str:
+def _did_you_mean(value: str, names: list[str]) -> tuple[str, Remedy | None]:
+    """The hint after "no registry called VALUE", and the remedy when it is to add one."""
     import difflib
 
     close = difflib.get_close_matches(value, names, n=1)
     if close:
-        return f"Did you mean {close[0]}?"
+        return f"Did you mean {close[0]}?", None
     if names:
-        return "Configured registries: " + ", ".join(names) + "."
-    return "Add it with 'rex registry init NAME URL', or give a URL."
+        return "Configured registries: " + ", ".join(names) + ".", None
+    return "Add it to the configuration, or give a URL.", Remedy.ADD_REGISTRY
 
 
 def flag_overrides(
@@ -286,7 +290,9 @@ def set_value(path: Path, key: str, raw: str) -> object:
     try:
         value = spec.parse(raw)
     except SchemaMismatch as exc:
-        raise ValidationError(f"{spec.name}: {exc}", hint=spec.description) from None
+        raise ValidationError(
+            f"{spec.name}: {exc}", hint=spec.description, setting=spec.name
+        ) from None
     if spec.name == "registries.current":
         set_current_registry(path, value if isinstance(value, str) else None)
         return value
@@ -340,7 +346,8 @@ def _entry(entries: list[Document], name: str) -> Document:
         if isinstance(entry, dict) and entry.get("name") == name:
             return entry
     names = [str(e.get("name")) for e in entries if isinstance(e, dict)]
-    raise ValidationError(f"no registry called {shown(name)}", hint=_did_you_mean(name, names))
+    hint, remedy = _did_you_mean(name, names)
+    raise ValidationError(f"no registry called {shown(name)}", hint=hint, remedy=remedy)
 
 
 def _tidy(doc: Document, table: Document, entries: list[Document]) -> None:
@@ -364,7 +371,9 @@ def add_registry(path: Path, registry: RegistryConfig, *, set_current: bool = Fa
     try:
         url = registry_url(registry.url, insecure=registry.insecure)
     except ConfigurationError as exc:
-        raise ValidationError(exc.message, hint=exc.hint) from None
+        raise ValidationError(
+            exc.message, hint=exc.hint, remedy=exc.remedy, registry=exc.registry
+        ) from None
     for repo in registry.repositories:
         validate_repository(repo)
     entry = registry_entry(replace(registry, url=url))
@@ -374,7 +383,9 @@ def add_registry(path: Path, registry: RegistryConfig, *, set_current: bool = Fa
         if any(isinstance(e, dict) and e.get("name") == registry.name for e in entries):
             raise ValidationError(
                 f"a registry called {registry.name!r} already exists",
-                hint="Pick another name, or remove it first with 'rex registry remove'.",
+                hint="Pick another name, or remove that registry first.",
+                remedy=Remedy.REMOVE_REGISTRY,
+                registry=registry.name,
             )
         entries.append(entry)
         if set_current:
@@ -442,7 +453,10 @@ def remove_repository(path: Path, registry_name: str, repo: str) -> None:
         if not isinstance(repos, list) or repo not in repos:
             raise ValidationError(
                 f"{shown(repo)} is not listed for {registry_name}",
-                hint="See the registry's repositories with 'rex registry list'.",
+                hint="The configuration lists each registry's repositories.",
+                remedy=Remedy.LIST_REGISTRIES,
+                registry=registry_name,
+                repository=repo,
             )
         repos.remove(repo)
         if not repos:

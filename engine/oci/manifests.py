@@ -15,7 +15,7 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any, TypeVar
 
-from engine.errors import ContentError, NotFoundError, ValidationError, shown
+from engine.errors import ContentError, NotFoundError, Remedy, ValidationError, shown
 from engine.frozen import Frozen
 from engine.oci.digest import Digest
 
@@ -239,10 +239,14 @@ class ImageIndex(Frozen):
                 return descriptor
         if candidates:
             return candidates[0]
-        available = ", ".join(str(p) for p in self.platforms()) or "none"
+        names = tuple(str(p) for p in self.platforms())
         raise NotFoundError(
-            f"no image for platform {platform} in this index (available: {available})",
-            hint="Pick one of the available platforms with --platform.",
+            f"no image for platform {platform} in this index (available: "
+            f"{', '.join(names) or 'none'})",
+            hint="Pick one of the available platforms.",
+            remedy=Remedy.PICK_PLATFORM,
+            platform=str(platform),
+            available_platforms=names,
         )
 
 

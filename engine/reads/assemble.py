@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from engine.errors import NotFoundError, RexError
+from engine.errors import NotFoundError, Remedy, RexError
 from engine.oci import manifests
 from engine.oci.models import ImageInfo, Manifest, PlatformManifest
 from engine.oci.reference import Reference
@@ -99,7 +99,10 @@ def check_platform(
         return
     raise NotFoundError(
         f"{display} is a single-platform image for {built}, not {wanted}",
-        hint=f"Leave out --platform, or ask for {built}.",
+        hint=f"Ask for no platform, or for {built}.",
+        remedy=Remedy.DROP_PLATFORM,
+        platform=str(wanted),
+        available_platforms=(built,),
     )
 
 

@@ -19,7 +19,13 @@ from datetime import datetime
 import httpx
 import trio
 
-from engine.errors import AuthenticationError, ContentError, ServerError, ValidationError
+from engine.errors import (
+    AuthenticationError,
+    ContentError,
+    Remedy,
+    ServerError,
+    ValidationError,
+)
 from engine.oci.manifests import load_json
 from engine.transport.bodies import MAX_ERROR_BYTES, MAX_TOKEN_BYTES, cap_stream
 from engine.transport.credentials import Credentials
@@ -202,7 +208,8 @@ class RegistryAuth(httpx.Auth):
             who = "the credentials" if self.credentials else "anonymous access"
             raise AuthenticationError(
                 f"authentication failed for {self.registry}: the token service refused {who}",
-                hint="Check the username and password; update them with 'rex registry login'.",
+                hint="Check the username and password.",
+                remedy=Remedy.LOGIN,
                 status=response.status_code,
                 registry=self.registry,
             )

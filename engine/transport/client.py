@@ -45,6 +45,7 @@ from engine.errors import (
     PermissionDeniedError,
     RateLimitError,
     RegistryErrorDetail,
+    Remedy,
     RequestTimeout,
     RexError,
     ServerError,
@@ -411,8 +412,9 @@ class HttpClient:
                 )
             return NetworkError(
                 f"TLS handshake with {self.host} failed: {_describe(exc)}",
-                hint="Set ca_file for this registry, or skip_verify / --no-verify-tls "
-                "if you trust the network.",
+                hint="Set ca_file for this registry, or turn off TLS verification "
+                "(skip_verify) if you trust the network.",
+                remedy=Remedy.SKIP_TLS_VERIFY,
                 registry=self.host,
             )
         if isinstance(exc, httpx.ConnectError):
@@ -443,13 +445,14 @@ class HttpClient:
             if creds is not None:
                 return AuthenticationError(
                     f"authentication failed for {self.host}: invalid username or password",
-                    hint="Use 'rex registry login' to update credentials.",
+                    hint="The stored credentials were refused.",
+                    remedy=Remedy.LOGIN,
                     **common,
                 )
             return AuthenticationError(
                 f"{self.host} requires authentication for {subject}",
-                hint="Log in with 'rex registry login', or add credentials to "
-                "~/.docker/config.json.",
+                hint="Credentials may also come from ~/.docker/config.json.",
+                remedy=Remedy.LOGIN,
                 **common,
             )
         if status == 403:
@@ -474,7 +477,8 @@ class HttpClient:
             return ServerError(f"{self.host} failed with HTTP {status} on {subject}", **common)
         return ServerError(
             f"{self.host} refused {subject} with HTTP {status}",
-            hint="The request was not accepted; run with -vv for details.",
+            hint="The request was not accepted.",
+            remedy=Remedy.SHOW_DEBUG_LOG,
             **common,
         )
 

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from engine.atomic import replace_file
-from engine.errors import ConfigurationError, ValidationError
+from engine.errors import ConfigurationError, Remedy, ValidationError
 from engine.frozen import Frozen
 
 if TYPE_CHECKING:
@@ -56,7 +56,7 @@ _DOCKER_HUB_SERVER = "https://index.docker.io/v1/"  # the key docker itself uses
 _HELPER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")  # no path tricks in helper names
 _HELPER_NOT_FOUND = "credentials not found"  # docker-credential-helpers' "missing" message
 
-_FILE_HINT = "Fix or remove the file, or log in again with 'rex registry login'."
+_FILE_HINT = "Fix or remove the file."
 _SECRET_FIELDS = frozenset({"auth", "username", "password", "identitytoken", "registrytoken"})
 _HELPER_HINT = (
     "Check the helper with 'docker-credential-NAME list', or remove it from "
@@ -119,9 +119,13 @@ def _read_json(path: Path) -> dict[str, object] | None:
     except FileNotFoundError:
         return None
     except UnicodeDecodeError:
-        raise ConfigurationError(f"{path} is not UTF-8 text", hint=_FILE_HINT) from None
+        raise ConfigurationError(
+            f"{path} is not UTF-8 text", hint=_FILE_HINT, remedy=Remedy.LOGIN
+        ) from None
     except OSError as exc:
-        raise ConfigurationError(f"cannot read {path}: {exc.strerror}", hint=_FILE_HINT) from None
+        raise ConfigurationError(
+            f"cannot read {path}: {exc.strerror}", hint=_FILE_HINT, remedy=Remedy.LOGIN
+        ) from None
     if not text.strip():
         return {}  # docker treats an empty config.json as an empty object
     try:
@@ -129,10 +133,14 @@ def _read_json(path: Path) -> dict[str, object] | None:
     except json.JSONDecodeError as exc:
         # `from None`: the decode error holds the whole document, secrets and all.
         raise ConfigurationError(
-            f"{path} is not valid JSON (line {exc.lineno}, column {exc.colno})", hint=_FILE_HINT
+            f"{path} is not valid JSON (line {exc.lineno}, column {exc.colno})",
+            hint=_FILE_HINT,
+            remedy=Remedy.LOGIN,
         ) from None
     if not isinstance(data, dict):
-        raise ConfigurationError(f"{path} must hold a JSON object", hint=_FILE_HINT)
+        raise ConfigurationError(
+            f"{path} must hold a JSON object", hint=_FILE_HINT, remedy=Remedy.LOGIN
+        )
     return data
 
 
@@ -141,7 +149,9 @@ def _section(data: Mapping[str, object], name: str, path: Path) -> dict[str, obj
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise ConfigurationError(f"{path}: '{name}' must be a JSON object", hint=_FILE_HINT)
+        raise ConfigurationError(
+            f"{path}: '{name}' must be a JSON object", hint=_FILE_HINT, remedy=Remedy.LOGIN
+        )
     return value
 
 
@@ -150,7 +160,9 @@ def _entry_credentials(entry: object, where: str, source: str) -> Credentials | 
     names = ("auth", "username", "password", "identitytoken")
     values = [entry.get(k) or "" for k in names] if isinstance(entry, dict) else [None]
     if not all(isinstance(v, str) for v in values):
-        raise ConfigurationError(f"{where} must be an object of strings", hint=_FILE_HINT)
+        raise ConfigurationError(
+            f"{where} must be an object of strings", hint=_FILE_HINT, remedy=Remedy.LOGIN
+        )
     auth, username, password, token = (str(v) for v in values)
     if auth.strip():
         padded = auth.strip() + "=" * (-len(auth.strip()) % 4)  # some tools drop the padding
@@ -161,7 +173,9 @@ def _entry_credentials(entry: object, where: str, source: str) -> Credentials | 
         username, sep, password = decoded.partition(":")  # passwords may contain ':'
         if not sep:
             raise ConfigurationError(
-                f"{where}: 'auth' is not base64 of 'user:password'", hint=_FILE_HINT
+                f"{where}: 'auth' is not base64 of 'user:password'",
+                hint=_FILE_HINT,
+                remedy=Remedy.LOGIN,
             )
     if not (username or password or token):
         return None
@@ -192,7 +206,9 @@ def _json_object(text: str) -> dict[str, object] | None:
 
 def _helper_name(value: object, where: str) -> str:
     if not isinstance(value, str) or not _HELPER_NAME.match(value):
-        raise ConfigurationError(f"{where} is not a credential helper name", hint=_FILE_HINT)
+        raise ConfigurationError(
+            f"{where} is not a credential helper name", hint=_FILE_HINT, remedy=Remedy.LOGIN
+        )
     return value
 
 
@@ -311,7 +327,9 @@ class CredentialStore:
         ):
             raise ConfigurationError(
                 f"the keyring entry for {key} (service '{KEYRING_SERVICE}') is not valid",
-                hint=f"Log in again, or remove it with 'rex registry logout {key}'.",
+                hint="Log in again, or remove the entry.",
+                remedy=Remedy.LOGOUT,
+                registry=key,
             )
         return Credentials(username, password, identity_token=token or None, source="keyring")
 

@@ -6,7 +6,7 @@ import ipaddress
 import re
 from dataclasses import dataclass
 
-from engine.errors import ConfigurationError, ValidationError
+from engine.errors import ConfigurationError, Remedy, ValidationError
 from engine.frozen import Frozen
 
 __all__ = ["Endpoint", "is_loopback"]
@@ -75,7 +75,9 @@ class Endpoint(Frozen):
         elif scheme == "http" and not plain_ok:
             raise ConfigurationError(
                 f"plain HTTP to {host} is not allowed",
-                hint="Use https://, or mark the registry insecure (rex registry init --insecure).",
+                hint="Use https://, or mark the registry insecure.",
+                remedy=Remedy.ALLOW_PLAIN_HTTP,
+                registry=host,
             )
         return cls(scheme, host)
 

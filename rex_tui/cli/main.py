@@ -3,9 +3,10 @@
     0 success · 1 general · 2 usage · 3 network · 4 auth · 5 not found
     6 configuration · 7 cache · 130 interrupted (Ctrl+C) · 141 stdout closed early
 
-Engine errors carry their code and hint; argparse errors become UsageError;
-Ctrl+C, a reader that hangs up (`rex image | head`) and unexpected exceptions
-are handled here, so no traceback ever reaches the terminal.
+Engine errors get their code and hint from rex_tui.cli.errors (the table of
+kinds); argparse errors become UsageError; Ctrl+C, a reader that hangs up
+(`rex image | head`) and unexpected exceptions are handled here, so no
+traceback ever reaches the terminal.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from collections.abc import Sequence
 from typing import NoReturn, TextIO
 
 from engine import RexError, primary
-from rex_tui.cli.errors import INTERRUPTED, UsageError, report
+from rex_tui.cli.errors import INTERRUPTED, KINDS, UsageError, exit_code, report
 
 __all__ = ["main", "run"]
 
@@ -101,7 +102,7 @@ def _run(argv: list[str]) -> int:
         # since a script that calls bare `rex` (or `rex registry`) has a bug.
         target = getattr(args, "group_parser", parser)
         target.print_help(sys.stderr)
-        return UsageError.exit_code
+        return KINDS[UsageError].code
     ctx = Context(args, os.environ)
     try:
         # Said whenever a flag or variable turns it off; a config file setting is a
@@ -137,7 +138,7 @@ def _report(exc: RexError) -> int:
         return report(exc, sys.stderr, color=_stderr_color())
     except BrokenPipeError:
         _silence(sys.stderr)
-        return exc.exit_code
+        return exit_code(exc)
 
 
 def _internal_error(exc: BaseException) -> int:

@@ -11,6 +11,7 @@ import pytest
 from engine.errors import AuthenticationError
 from engine.transport.auth import RegistryAuth, TokenCache, scope_for_path
 from engine.transport.credentials import Credentials
+from rex_tui.cli.errors import exit_code
 
 REGISTRY = "127.0.0.1:5000"
 BEARER = 'Bearer realm="http://127.0.0.1:6000/token",service="test-registry"'
@@ -217,7 +218,7 @@ def test_refused_credentials_raise_authentication_error_without_secrets() -> Non
 
     with pytest.raises(AuthenticationError) as info:
         drive(auth, get("/v2/x/tags/list"), respond)
-    assert info.value.exit_code == 4
+    assert exit_code(info.value) == 4
     assert ALICE.password not in str(info.value)
 
 

@@ -22,6 +22,7 @@ from engine.cache import disk as cache_disk
 from engine.cache.store import Cache, CacheEntry, CacheKey, CacheKind
 from engine.config.model import CacheConfig, CacheLimits, CacheTTL
 from engine.errors import CacheError, ValidationError
+from rex_tui.cli.errors import exit_code
 
 REG = "127.0.0.1:5000"
 OTHER = "registry.example.com"
@@ -487,7 +488,7 @@ def test_clear_that_cannot_delete_raises_cache_error(
     monkeypatch.setattr(os, "unlink", refuse)
     with pytest.raises(CacheError) as raised:
         cache.clear()
-    assert raised.value.exit_code == 7 and "tags.json" in str(raised.value)
+    assert exit_code(raised.value) == 7 and "tags.json" in str(raised.value)
 
 
 # -- credentials and non-JSON ------------------------------------------------------------

@@ -29,6 +29,7 @@ from engine.config.settings import (
     set_current_registry,
     set_value,
 )
+from rex_tui.cli.errors import exit_code, hint
 
 REGISTRIES = """
 [[registries.list]]
@@ -180,7 +181,7 @@ def test_missing_explicit_file_is_an_error(tmp_path: Path) -> None:
         load(missing, env={})
     with pytest.raises(ConfigurationError, match="nope") as caught:
         load(env={"REX_CONFIG": str(missing)})
-    assert caught.value.exit_code == 6
+    assert exit_code(caught.value) == 6
 
 
 def test_syntax_error_names_file_line_and_column(tmp_path: Path) -> None:
@@ -293,8 +294,8 @@ def test_a_registry_with_a_secret_is_refused(tmp_path: Path, field: str) -> None
         load(path, env={})
     assert f"{path}:4:" in caught.value.message
     assert "never go in the config file" in caught.value.message
-    assert "rex registry login" in caught.value.hint
-    assert "hunter2" not in str(caught.value) + caught.value.hint
+    assert "rex registry login" in hint(caught.value)
+    assert "hunter2" not in str(caught.value) + hint(caught.value)
 
 
 def test_credentials_in_a_url_are_refused_and_not_echoed(tmp_path: Path) -> None:
@@ -328,7 +329,7 @@ def test_bad_env_or_flag_values_name_their_source(
     with pytest.raises(ValidationError) as caught:
         load(write(tmp_path, REGISTRIES), env=env, overrides=flags)
     assert caught.value.message.startswith(f"{named}: ")
-    assert caught.value.exit_code == 2
+    assert exit_code(caught.value) == 2
 
 
 def test_unknown_keys_in_get_and_set_suggest_the_closest(tmp_path: Path) -> None:
@@ -435,7 +436,7 @@ def test_set_refuses_bad_values_and_leaves_the_file(tmp_path: Path, key: str, ra
     path = write(tmp_path, FULL.replace('current = "prod"', ""))
     with pytest.raises(ValidationError) as caught:
         set_value(path, key, raw)
-    assert caught.value.exit_code == 2
+    assert exit_code(caught.value) == 2
     assert path.read_text(encoding="utf-8") == FULL.replace('current = "prod"', "")
 
 

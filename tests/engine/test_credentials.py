@@ -23,6 +23,7 @@ from keyring.compat import properties
 
 from engine.errors import ConfigurationError, ValidationError
 from engine.transport.credentials import KEYRING_SERVICE, Credentials, CredentialStore
+from rex_tui.cli.errors import exit_code
 
 # A docker-credential-helpers look-alike: each helper name keeps its own JSON
 # store under $HELPER_DIR and appends every call to calls.log.
@@ -395,7 +396,7 @@ def test_crashing_helper_on_get(setup: Setup) -> None:
         setup.store().get("ghcr.io")
     assert "'crash'" in str(info.value)
     assert "exit status 1: RuntimeError: helper exploded on ghcr.io" in str(info.value)
-    assert info.value.exit_code == 6
+    assert exit_code(info.value) == 6
     assert info.value.hint
 
 
@@ -512,7 +513,7 @@ def test_invalid_json_names_the_file(setup: Setup, which: str) -> None:
     assert str(path) in str(info.value)
     assert "c2VjcmV0LXB3" not in str(info.value)
     assert info.value.__cause__ is None
-    assert info.value.exit_code == 6
+    assert exit_code(info.value) == 6
 
 
 @pytest.mark.parametrize(

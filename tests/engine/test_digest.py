@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from engine.errors import ContentError, ValidationError
 from engine.oci.digest import ALGORITHMS, Digest, DigestVerifier, compute
+from rex_tui.cli.errors import exit_code
 
 EMPTY_SHA256 = "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 HELLO = b"hello"
@@ -58,7 +59,7 @@ def test_parse_valid(text: str, algorithm: str, hex_: str) -> None:
 def test_parse_invalid(text: str, fragment: str) -> None:
     with pytest.raises(ValidationError, match=fragment) as info:
         Digest.parse(text)
-    assert info.value.exit_code == 2
+    assert exit_code(info.value) == 2
 
 
 def test_parse_rejects_non_text() -> None:
@@ -133,7 +134,7 @@ def test_verifier_mismatch() -> None:
     assert str(info.value) == (
         f"digest mismatch for layer 2: expected {EMPTY_SHA256}, got sha256:{HELLO_SHA256}"
     )
-    assert info.value.exit_code == 1
+    assert exit_code(info.value) == 1
 
 
 def test_verifier_rejects_bad_expected() -> None:

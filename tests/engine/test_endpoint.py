@@ -7,6 +7,7 @@ import pytest
 from engine.errors import ConfigurationError, ValidationError
 from engine.transport.client import redact_url
 from engine.transport.endpoint import Endpoint, is_loopback
+from rex_tui.cli.errors import hint
 
 
 @pytest.mark.parametrize(
@@ -39,7 +40,7 @@ def test_parse(url: str, insecure: bool, expected: str, api: str) -> None:
 def test_plain_http_to_a_remote_host_needs_insecure() -> None:
     with pytest.raises(ConfigurationError, match="plain HTTP") as info:
         Endpoint.parse("http://registry.example.com")
-    assert "--insecure" in info.value.hint
+    assert "--insecure" in hint(info.value)
     assert Endpoint.parse("http://registry.example.com", insecure=True).scheme == "http"
 
 

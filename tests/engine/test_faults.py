@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 import pytest
 
 from engine import ContentError, NetworkError, RateLimitError, RequestTimeout, Rex, RexError
+from rex_tui.cli.errors import exit_code
 from tests.engine.helpers import SleepRecorder, make_rex
 from tests.support.faultproxy import FaultProxy
 from tests.support.seed import SeededRegistry
@@ -33,7 +34,7 @@ async def test_429_asking_for_too_long_a_wait_fails_at_once(fault_proxy: FaultPr
             await rex.inspect("oci/single:1.0")
     assert sleeps.delays == []
     assert info.value.retry_after == 3600.0
-    assert info.value.exit_code == 3
+    assert exit_code(info.value) == 3
 
 
 async def test_429_after_every_retry_is_a_rate_limit_error(fault_proxy: FaultProxy) -> None:
@@ -87,7 +88,7 @@ async def test_resets_on_every_try_are_a_network_error(fault_proxy: FaultProxy) 
     async with make_rex(fault_proxy.url, retries=2) as rex:
         with pytest.raises(NetworkError) as info:
             await rex.inspect("oci/single:1.0")
-    assert info.value.exit_code == 3
+    assert exit_code(info.value) == 3
 
 
 async def test_a_truncated_body_is_retried_never_returned(
@@ -155,7 +156,7 @@ async def test_slow_responses_hit_the_timeout(fault_proxy: FaultProxy) -> None:
     async with make_rex(fault_proxy.url, retries=1, sleep=sleeps, timeout=0.3) as rex:
         with pytest.raises(RequestTimeout) as info:
             await rex.inspect("oci/single:1.0")
-    assert info.value.exit_code == 3
+    assert exit_code(info.value) == 3
     assert "timeout" in info.value.hint
     assert len(sleeps.delays) == 1
 

@@ -14,6 +14,7 @@ from engine.oci.reference import (
     validate_repository,
     validate_tag,
 )
+from rex_tui.cli.errors import exit_code
 
 D256 = "sha256:" + "f" * 64
 D512 = "sha512:" + "0123456789abcdef" * 8
@@ -136,7 +137,7 @@ INVALID = [
 def test_parse_invalid(text: str, fragment: str) -> None:
     with pytest.raises(ValidationError, match=fragment) as info:
         Reference.parse(text)
-    assert info.value.exit_code == 2
+    assert exit_code(info.value) == 2
     assert info.value.hint
 
 

@@ -21,6 +21,7 @@ from engine.search.matcher import (
     parse_query,
     search,
 )
+from rex_tui.cli.errors import exit_code
 
 IMAGES = ["alpine", "alpine-base", "myapp-alpine", "nginx", "postgres", "alpaca-tools"]
 MYAPP_TAGS = ["v1.0.0", "v1.0.1", "v1.1.0", "v1.2.0", "alpine-v1", "latest", "v2.0.0"]
@@ -208,7 +209,7 @@ def test_bad_query_forms_are_validation_errors(text: str, message: str) -> None:
     with pytest.raises(ValidationError) as info:
         parse_query(text)
     assert message in str(info.value)
-    assert info.value.exit_code == 2
+    assert exit_code(info.value) == 2
     assert info.value.hint
     with pytest.raises(ValidationError):
         IncrementalFilter(IMAGES).update(text)

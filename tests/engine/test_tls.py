@@ -9,6 +9,7 @@ import pytest
 from engine import Config, NetworkConfig, NetworkError, RegistryConfig, Rex
 from engine.testing.registry import RegistryProcess
 from engine.transport.client import _verifying_context
+from rex_tui.cli.errors import exit_code
 
 
 def rex_for(process: RegistryProcess, **settings: object) -> Rex:
@@ -24,7 +25,7 @@ async def test_an_unknown_certificate_is_refused(tls_registry: RegistryProcess) 
             await rex.ping()
     assert "TLS" in str(info.value)
     assert "ca_file" in info.value.hint
-    assert info.value.exit_code == 3
+    assert exit_code(info.value) == 3
 
 
 async def test_a_custom_ca_file_is_trusted(tls_registry: RegistryProcess) -> None:

@@ -14,6 +14,7 @@ import pytest
 from engine import NotFoundError
 from engine.cache.store import Cache
 from engine.reads.cached import image_from_cache
+from rex_tui.cli.errors import exit_code
 from tests.engine.helpers import make_rex
 from tests.print.conftest import rex  # noqa: F401 - the sandboxed `rex` fixture
 from tests.print.harness import Rex
@@ -63,7 +64,7 @@ async def test_platform_a_single_platform_image_lacks_is_not_found(
     async with make_rex(registry.url) as client:
         with pytest.raises(NotFoundError, match="linux/amd64") as caught:
             await client.inspect("oci/single:1.0", platform="linux/arm64")
-        assert caught.value.exit_code == 5
+        assert exit_code(caught.value) == 5
         # The platform it is built for, in any spelling, still answers.
         info = await client.inspect("oci/single:1.0", platform="linux/x86_64")
     assert info.platform == "linux/amd64"

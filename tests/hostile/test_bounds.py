@@ -14,6 +14,7 @@ from engine.errors import ContentError, NotFoundError, RequestTimeout
 from engine.oci import manifests
 from engine.transport.bodies import MAX_ERROR_BYTES, MAX_LIST_PAGE_BYTES, MAX_TOKEN_BYTES
 from engine.transport.registry import RegistryClient
+from rex_tui.cli.errors import exit_code
 from tests.print.conftest import rex as rex  # the CLI sandbox fixture
 from tests.print.harness import Rex as RexCli
 from tests.support.faultproxy import FaultProxy
@@ -45,7 +46,7 @@ async def _endless_refused(proxy: FaultProxy, path: str, limit: int, read: objec
     with trio.fail_after(GENEROUS), pytest.raises(ContentError) as info:
         await read  # type: ignore[misc]
     assert f"{limit:,}-byte limit" in info.value.message
-    assert info.value.exit_code == 1
+    assert exit_code(info.value) == 1
     assert limit <= fault.sent < limit + SOCKET_SLACK
 
 
@@ -136,7 +137,7 @@ async def test_a_dripping_body_ends_at_the_timeout(fault_proxy: FaultProxy) -> N
         client = await client_of(engine)
         with trio.fail_after(GENEROUS), pytest.raises(RequestTimeout) as info:
             await client.get_manifest("oci/single", "1.0")
-    assert info.value.exit_code == 3
+    assert exit_code(info.value) == 3
     assert fault.fired == 1 and fault.sent >= 1  # it was reading, a byte at a time
 
 

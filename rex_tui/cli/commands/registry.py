@@ -7,11 +7,19 @@ import sys
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from engine import ConfigurationError, NotFoundError, RegistryConfig, RexError, ValidationError
+from engine import (
+    AuthenticationError,
+    ConfigurationError,
+    NetworkError,
+    NotFoundError,
+    RegistryConfig,
+    RexError,
+    ValidationError,
+)
 from rex_tui.cli.commands import cache
 from rex_tui.cli.commands.common import registry_hint, resolve
 from rex_tui.cli.context import Context, host_of, url_of
-from rex_tui.cli.errors import UsageError
+from rex_tui.cli.errors import UsageError, hint
 from rex_tui.cli.output.color import Palette
 from rex_tui.cli.output.table import Column, render_table
 from rex_tui.cli.parser import COMMANDS, RexParser, add_command
@@ -97,7 +105,7 @@ def init_registry(ctx: Context, args: argparse.Namespace) -> int:
     try:
         url = registry_url(args.url, insecure=args.insecure)
     except (ConfigurationError, ValidationError) as exc:
-        raise UsageError(exc.message, hint=exc.hint) from None
+        raise UsageError(exc.message, hint=hint(exc)) from None
     rc = RegistryConfig(name, url, insecure=args.insecure, skip_verify=args.skip_verify)
     trial = replace(ctx.config, registries=(*ctx.config.registries, rc))
 
@@ -151,7 +159,11 @@ def use_registry(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def _status_of(exc: RexError) -> str:
-    return {3: "offline", 4: "auth required", 5: "not a registry"}.get(exc.exit_code, "error")
+    if isinstance(exc, NetworkError):
+        return "offline"
+    if isinstance(exc, AuthenticationError):
+        return "auth required"
+    return "not a registry" if isinstance(exc, NotFoundError) else "error"
 
 
 def list_registries(ctx: Context, args: argparse.Namespace) -> int:
