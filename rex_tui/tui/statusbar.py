@@ -16,7 +16,6 @@ shows TUI hints naming keys instead (`tui_hint`).
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from engine import (
     NetworkError,
     NotFoundError,
     RateLimitError,
+    Remedy,
     RexError,
     ServerError,
 )
@@ -57,9 +57,13 @@ def describe_age(age: float | None, refreshing: bool) -> str:
     return f"{text}, refreshing" if refreshing else text
 
 
-_CLI_WORDS = re.compile(r"(^|[\s(])--?[a-z]|'rex |\brex (registry|image|config)\b")
-"""A hint written for the CLI: a flag (-vv, --platform) or a `rex` command."""
 _PLATFORM_HINT = ":platform NAME picks one (Tab lists them)."
+_REMEDY_KEYS: dict[Remedy, str] = {
+    Remedy.LOGIN: "{login} in the Registries pane (or :login) logs in.",
+    Remedy.RAISE_TIMEOUT: "{refresh} retries; {toggle_log} shows the log.",
+    Remedy.BYPASS_CACHE: "{hard_refresh} reloads from the registry.",
+}
+"""What a key can do about a remedy the engine names (before the kind's own)."""
 _KEY_HINTS: tuple[tuple[type[RexError], str], ...] = (
     (RateLimitError, "{refresh} retries."),
     (NetworkError, "{refresh} retries; {toggle_log} shows the log."),
@@ -72,20 +76,21 @@ _KEY_HINTS: tuple[tuple[type[RexError], str], ...] = (
 
 
 def tui_hint(error: RexError, key_for: Callable[[str], str] = str) -> str:
-    """`error`'s hint for the TUI: the engine's, less what speaks of CLI flags or `rex`
-    commands, then what a key (`key_for(action)`) can do about it."""
-    hint = error.hint or ""
-    if "--platform" in hint:
+    """`error`'s hint for the TUI: the engine's own (it names no flag), then the key for
+    what the engine says can be done (`error.remedy`), worded as `key_for(action)`."""
+    if error.remedy in (Remedy.PICK_PLATFORM, Remedy.DROP_PLATFORM):
         return _PLATFORM_HINT
-    pieces = [p.strip() for p in re.split(r"(?<=[.;])\s+", hint) if p.strip()]
-    kept = " ".join(p for p in pieces if not _CLI_WORDS.search(p))
-    kept = kept.rstrip(";").rstrip()
-    if kept and kept[-1] not in ".?!":
-        kept += "."
-    template = next(t for kind, t in _KEY_HINTS if isinstance(error, kind))
+    template = _REMEDY_KEYS.get(error.remedy) if error.remedy is not None else None
+    if template is None:
+        template = next(t for kind, t in _KEY_HINTS if isinstance(error, kind))
     names = ("refresh", "hard_refresh", "login", "toggle_log")
     keys = template.format(**{name: key_for(name) for name in names})
-    return f"{kept} {keys}" if kept else keys
+    if error.remedy is Remedy.SHOW_DEBUG_LOG and not error.specific:
+        return keys  # the kind's default hint says what the key says
+    hint = (error.hint or "").strip()
+    if hint and hint[-1] not in ".?!":
+        hint += "."
+    return f"{hint} {keys}" if hint else keys
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,8 +13,10 @@ from pathlib import Path
 import trio
 
 from engine.errors import (
+    AuthenticationError,
     NetworkError,
     NotFoundError,
+    Remedy,
     RequestTimeout,
     RexError,
     ValidationError,
@@ -230,10 +232,13 @@ def test_engine_hints_become_key_hints() -> None:
     assert "r retries" in offline and "L shows the log" in offline
     assert "-vv" not in tui_hint(RexError("odd"), keys)
     assert "R reloads" in tui_hint(NotFoundError("gone"), keys)
-    platform = ValidationError("no linux/s390x", hint="Pick one with --platform.")
+    platform = ValidationError("no linux/s390x", remedy=Remedy.PICK_PLATFORM)
     assert tui_hint(platform, keys).startswith(":platform")
     kept = ValidationError("bad", hint="Escape special characters with a backslash.")
-    # No CLI words: the engine's own hint stays, and the log key follows.
+    # The engine's own hint (it names no flag) stays, and the log key follows.
     assert tui_hint(kept, keys) == f"{kept.hint} L shows the log."
-    timeout = tui_hint(RequestTimeout("slow"), keys)  # "raise --timeout" is a CLI flag
-    assert timeout == "The registry is slow or unreachable. r retries; L shows the log."
+    assert tui_hint(RexError("odd"), keys) == "L shows the log."  # said once, not twice
+    login = tui_hint(AuthenticationError("who?"), keys)
+    assert login.endswith("i in the Registries pane (or :login) logs in.")
+    timeout = tui_hint(RequestTimeout("slow"), keys)
+    assert timeout.endswith(" r retries; L shows the log.") and "--" not in timeout
