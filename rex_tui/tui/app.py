@@ -63,6 +63,8 @@ class AppOptions:
     monochrome: bool = False
     theme_dir: Path | None = None
     config_path: Path | None = None
+    layout: str = "auto"
+    """tui.layout: auto, columns or stacked."""
     credentials: CredentialStore = field(default_factory=CredentialStore)
 
 
@@ -92,7 +94,7 @@ class App:
             self._config_path,
             self.show_dialog,
         )
-        self.layout = PaneLayout(self.browser.panes)
+        self.layout = PaneLayout(self.browser.panes, options.layout)
         self.log_walker: urwid.SimpleFocusListWalker[urwid.Text] = urwid.SimpleFocusListWalker([])
         self.log_box = urwid.BoxAdapter(urwid.ListBox(self.log_walker), 8)
         self.footer = urwid.Pile([self.status])
@@ -263,6 +265,7 @@ class App:
             "back": self._back,
             "toggle_theme": self._toggle_theme,
             "toggle_log": self._toggle_log,
+            "zoom": self._zoom,
             "copy_reference": lambda: self._copy(digest=False),
             "copy_digest": lambda: self._copy(digest=True),
             "command_line": self._open_command_line,
@@ -560,6 +563,10 @@ class App:
             self._overlay(help_widget(self.keymap, context), ("relative", 80), ("relative", 80))
         else:
             self.frame.body = self._body()
+
+    def _zoom(self) -> None:
+        zoomed = self.layout.toggle_zoom()
+        self.status.state.notice = f"{self.layout.focused.context} pane zoomed" if zoomed else ""
 
     def _toggle_log(self) -> None:
         self.show_log = not self.show_log

@@ -71,6 +71,7 @@ def _launch(registry: str | None, config_path: Path | None) -> int:
         monochrome=no_color_requested(),
         theme_dir=config_dir / "themes",
         config_path=config_path,
+        layout=config.tui.layout,
     )
 
     async def main() -> None:

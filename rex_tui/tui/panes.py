@@ -8,15 +8,17 @@ itself focused or not; list panes share `ListPane`, which moves through a
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import Any, cast
 
 import urwid
+from urwid.widget.widget import AbstractFlowWidget
 
-from rex_tui.tui.details import SECTIONS, Line
-from rex_tui.tui.rows import Column, LazyRows, LazyWalker, Row, RowTable
+from rex_tui.tui.details import SECTIONS, Line, split_label
+from rex_tui.tui.rows import Column, LazyRows, LazyWalker, Row, RowTable, slotted
 from rex_tui.untrusted import visible, visible_lines
 
-__all__ = ["DetailsPane", "ListPane", "Pane"]
+__all__ = ["DETAILS_MIN", "DetailsPane", "Fit", "ListPane", "Pane", "fit_columns"]
 
 _MOVES = {
     "move_down": 1,
@@ -24,17 +26,71 @@ _MOVES = {
 }
 _WHEEL = {4: "move_up", 5: "move_down"}
 _SAMPLE = 2000
+"""Rows measured to size the name column and the cells (longer names are cut with '…')."""
 _NAME_MIN = 14
-_LAST_CELL_MIN = 11
-"""Rows measured to size the name column (longer names are cut with '…')."""
+"""Columns give way before a name is cut; then names are cut down to this, and the
+columns that are always visible (an icon, a marker) stay."""
 _WHEEL_STEP = 3
+DETAILS_MIN = 30
+"""The narrowest the details pane gets when the panes share the width."""
+_DETAILS_TIERS = (DETAILS_MIN, 36, 44)
+_MESSAGE_WIDTH = 40
+"""An empty list's message ("loading…", why there is nothing) asks for up to this width."""
 
 
-def _reserved(columns: Sequence[Column], last_min: int) -> int:
-    """Room the cells after the name need: all of each, but the last may be cut."""
-    if not columns:
-        return 0
-    return sum(c.width + 1 for c in columns[:-1]) + min(columns[-1].width, last_min) + 1
+@dataclass(frozen=True, slots=True)
+class Fit:
+    """How a list's row is laid out in a given width: the name's width, the columns shown."""
+
+    name: int
+    columns: tuple[Column, ...]
+
+    @property
+    def width(self) -> int:
+        return self.name + sum(c.width + 1 for c in self.columns)
+
+
+def fit_columns(columns: Sequence[Column], longest: int, width: int) -> Fit:
+    """Lay out a name `longest` characters long and `columns` in `width` characters.
+
+    The name is whole if it can be: first the columns give way (see `Column`),
+    then the name is cut, down to 14 characters, then further; the columns that
+    have a short form are always shown.
+    """
+    shown: list[Column | None] = list(columns)
+
+    def total(name: int) -> int:
+        return name + sum(c.width + 1 for c in shown if c is not None)
+
+    for i in sorted(range(len(columns)), key=lambda i: (columns[i].keep, -i)):
+        over = total(longest) - width
+        if over <= 0:
+            break
+        column = columns[i]
+        if column.min_width and column.width - over >= column.min_width:
+            shown[i] = replace(column, width=column.width - over)
+            break
+        shown[i] = column.shortened() if column.short else None
+    name = longest
+    if total(name) > width:
+        name = max(min(longest, _NAME_MIN), name - (total(name) - width))
+    if total(name) > width:
+        name = max(1, name - (total(name) - width))
+    return Fit(name, tuple(c for c in shown if c is not None))
+
+
+def _natural(columns: Sequence[Column], rows: Sequence[Row]) -> tuple[Column, ...]:
+    """`columns` as wide as their header and the widest of the sampled cells, at most their
+    width (a lazy list's cells are not made to measure them: full widths)."""
+    if isinstance(rows, LazyRows) or not rows:
+        return tuple(columns)
+    sample = rows[:_SAMPLE]
+    natural = []
+    for i, column in enumerate(columns):
+        at = column.slot if column.slot >= 0 else i
+        widest = max((len(r.cells[at]) for r in sample if at < len(r.cells)), default=0)
+        natural.append(replace(column, width=min(column.width, max(len(column.header), widest))))
+    return tuple(natural)
 
 
 class Pane(urwid.WidgetWrap[urwid.AttrMap[urwid.LineBox[urwid.Widget]]]):
@@ -66,6 +122,16 @@ class Pane(urwid.WidgetWrap[urwid.AttrMap[urwid.LineBox[urwid.Widget]]]):
         """Perform a movement action; False when the pane has no use for it."""
         return False
 
+    # How it shares the width with the others (see layout.share).
+    def min_width(self) -> int:
+        return DETAILS_MIN
+
+    def tiers(self) -> list[int]:
+        return []
+
+    def usable(self, width: int) -> int:
+        return width
+
     def mouse_event(
         self,
         size: tuple[()] | tuple[int] | tuple[int, int],
@@ -95,12 +161,11 @@ class ListPane(Pane):
         *,
         on_move: Callable[[Row | None], None] | None = None,
         name_cap: int = 48,
-        last_cell_min: int = _LAST_CELL_MIN,
     ) -> None:
         self.context = context
         self._name_cap = name_cap
-        self._last_min = last_cell_min
-        self._columns = tuple(columns)
+        self._columns = slotted(columns)
+        self._natural = self._columns
         self.table = RowTable(columns)
         self.walker = LazyWalker(self.table)
         self.listbox = urwid.ListBox(self.walker)
@@ -113,7 +178,8 @@ class ListPane(Pane):
         self._last_key: object = None
         self._longest = 0
         self._width = 80
-        self._message = False
+        self._message = 0
+        """The length of the message shown in place of the header (0: none)."""
         urwid.connect_signal(self.walker, "modified", self._moved)
         super().__init__(title, self._frame)
 
@@ -139,28 +205,66 @@ class ListPane(Pane):
             rows.names[:_SAMPLE] if isinstance(rows, LazyRows) else [r.name for r in rows[:_SAMPLE]]
         )
         self._longest = max([4, *map(len, names)])
+        self._natural = _natural(self._columns, rows)
         self.table.set_rows(rows)
-        self._message = False
+        self._message = 0
         self._fit_names(self._width)
         self._header.set_wrap_mode("clip")
         if top:
             self.walker.focus = 0
         self.walker.changed(keep=wanted)
 
-    def _fit_names(self, width: int) -> None:
-        """Fit the columns to the pane: names get what the cells leave (never under 14, or
-        their longest); cells keep their widths, the last may be cut (to 11 by default);
-        columns that do not fit at all are left out, from the last one, not shown as stubs."""
-        self._width = width
+    # -- sharing the width ---------------------------------------------------------
+
+    def _fit(self, width: int) -> Fit:
+        return fit_columns(self._natural, min(self._longest, self._name_cap), width - 2)
+
+    def min_width(self) -> int:
+        """The narrowest this pane gets beside the others: a short name, its icons and markers."""
+        if not self.table.rows:
+            return 2 + _NAME_MIN
+        shorts = sum(c.short + 1 for c in self._natural if c.short)
+        return 2 + min(self._longest, _NAME_MIN) + shorts
+
+    def tiers(self) -> list[int]:
+        """The widths at which this pane shows more: its whole names (with the columns
+        that are always shown, short), then each column whole, in the order they are kept.
+
+        A column already shown short (an icon, a marker) waits one more turn to be
+        shown whole: the other panes' columns show more than its long form.
+        """
+        title = min(len(visible(self.title)) + 4, _MESSAGE_WIDTH)  # "┌ title ┐"
+        if not self.table.rows:  # a message, or nothing yet: no columns to show
+            return [max(title, 2 + min(self._message, _MESSAGE_WIDTH))]
         longest = min(self._longest, self._name_cap)
-        columns = self._columns
-        last = self._last_min
-        while columns and width - 2 - _reserved(columns, last) < min(longest, _NAME_MIN):
-            columns = columns[:-1]
-        fitted = max(min(longest, _NAME_MIN), min(longest, width - 2 - _reserved(columns, last)))
-        if fitted != self.table.name_width or columns != self.table.columns:
-            self.table.name_width = fitted
-            self.table.columns = columns
+        columns = self._natural
+        order = sorted(range(len(columns)), key=lambda i: (-columns[i].keep, i))
+        widths: list[int] = []
+        for n in range(len(order) + 1):
+            whole = set(order[:n])
+            used = longest + sum(
+                (c.width if i in whole else c.short) + 1
+                for i, c in enumerate(columns)
+                if i in whole or c.short
+            )
+            if n and columns[order[n - 1]].short:
+                widths.append(widths[-1])
+            widths.append(max(title, 2 + used))
+        return widths
+
+    def usable(self, width: int) -> int:
+        """The width this pane fills when given `width`: what its names and columns use."""
+        if not self.table.rows:
+            return width
+        return min(width, 2 + self._fit(width).width)
+
+    def _fit_names(self, width: int) -> None:
+        """Fit the names and the columns to the pane (see `fit_columns`)."""
+        self._width = width
+        fit = self._fit(width)
+        if fit.name != self.table.name_width or fit.columns != self.table.columns:
+            self.table.name_width = fit.name
+            self.table.columns = fit.columns
             self.walker.changed(keep=self._last_key)
         if not self._message:
             self._header.set_text(self.table.header())
@@ -176,8 +280,9 @@ class ListPane(Pane):
 
     def set_message(self, text: str) -> None:
         """Show `text` in place of the header (empty list, errors: escaped)."""
-        self._message = True
-        self._header.set_text(("muted", visible_lines(text)))
+        shown = visible_lines(text)
+        self._message = max(1, len(shown))
+        self._header.set_text(("muted", shown))
         self._header.set_wrap_mode("space")
 
     def rows_shown(self) -> int:
@@ -206,6 +311,16 @@ class ListPane(Pane):
         return True
 
 
+def _wrapped(line: Line) -> AbstractFlowWidget:
+    """A details line wrapped at word boundaries; a labelled value wraps under itself."""
+    label, value = split_label(line)
+    if label is None:
+        return urwid.Text(line or "", wrap="space")
+    text = urwid.Text(value, wrap="space")
+    columns = urwid.Columns([(len(label[1]), urwid.Text(label, wrap="clip")), text])
+    return cast(AbstractFlowWidget, columns)  # Columns of flow widgets: a flow widget
+
+
 class DetailsPane(Pane):
     """Sections of one image's details; `next_section` / `prev_section` switch them."""
 
@@ -214,7 +329,9 @@ class DetailsPane(Pane):
     def __init__(self) -> None:
         self.section = 0
         self._tabs = urwid.Text("", wrap="space")
-        self._lines: urwid.SimpleFocusListWalker[urwid.Text] = urwid.SimpleFocusListWalker([])
+        self._lines: urwid.SimpleFocusListWalker[AbstractFlowWidget] = urwid.SimpleFocusListWalker(
+            []
+        )
         self._list = urwid.ListBox(self._lines)
         self._render: Callable[[str], list[Line]] | None = None
         super().__init__("Details", urwid.Frame(self._list, header=self._tabs))
@@ -229,6 +346,10 @@ class DetailsPane(Pane):
             markup += [(style, f" {label} "), " "]
         self._tabs.set_text(markup)
 
+    def tiers(self) -> list[int]:
+        """Widths it takes while the lists still want room; the rest comes to it at the end."""
+        return list(_DETAILS_TIERS)
+
     def set_message(self, text: str) -> None:
         self._render = None
         self._lines[:] = [urwid.Text(("muted", visible_lines(text)))]
@@ -242,7 +363,7 @@ class DetailsPane(Pane):
         if self._render is None:
             return
         lines = self._render(SECTIONS[self.section])
-        self._lines[:] = [urwid.Text(line or "", wrap="any") for line in lines]
+        self._lines[:] = [_wrapped(line) for line in lines]
         if self._lines:
             self._list.set_focus(0)
 
