@@ -34,6 +34,8 @@ _WHEEL_STEP = 3
 DETAILS_MIN = 30
 """The narrowest the details pane gets when the panes share the width."""
 _DETAILS_TIERS = (DETAILS_MIN, 36, 44)
+_TITLE_WIDTH = 26
+"""A title asks for up to this width ("Repositories (100,000)"); longer ones are cut."""
 _MESSAGE_WIDTH = 40
 """An empty list's message ("loading…", why there is nothing) asks for up to this width."""
 
@@ -68,7 +70,7 @@ def fit_columns(columns: Sequence[Column], longest: int, width: int) -> Fit:
             break
         column = columns[i]
         if column.min_width and column.width - over >= column.min_width:
-            shown[i] = replace(column, width=column.width - over)
+            shown[i] = replace(column, width=column.width - over, cut=True)
             break
         shown[i] = column.shortened() if column.short else None
     name = longest
@@ -221,10 +223,11 @@ class ListPane(Pane):
 
     def min_width(self) -> int:
         """The narrowest this pane gets beside the others: a short name, its icons and markers."""
+        title = min(len(visible(self.title)) + 4, 2 + _NAME_MIN)  # "┌ Registries ┐" whole
         if not self.table.rows:
             return 2 + _NAME_MIN
         shorts = sum(c.short + 1 for c in self._natural if c.short)
-        return 2 + min(self._longest, _NAME_MIN) + shorts
+        return max(title, 2 + min(self._longest, _NAME_MIN) + shorts)
 
     def tiers(self) -> list[int]:
         """The widths at which this pane shows more: its whole names (with the columns
@@ -233,7 +236,7 @@ class ListPane(Pane):
         A column already shown short (an icon, a marker) waits one more turn to be
         shown whole: the other panes' columns show more than its long form.
         """
-        title = min(len(visible(self.title)) + 4, _MESSAGE_WIDTH)  # "┌ title ┐"
+        title = min(len(visible(self.title)) + 4, _TITLE_WIDTH)  # "┌ title ┐"
         if not self.table.rows:  # a message, or nothing yet: no columns to show
             return [max(title, 2 + min(self._message, _MESSAGE_WIDTH))]
         longest = min(self._longest, self._name_cap)

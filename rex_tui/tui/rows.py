@@ -68,6 +68,8 @@ class Column:
     min_width: int = 0
     narrow: bool = False
     """Drawn in its short form (set when fitted to a pane)."""
+    cut: bool = False
+    """Elastic and cut narrower than its cells (set when fitted): the short form leads them."""
     slot: int = -1
     """Which of a row's cells this column shows (set by `RowTable`)."""
 
@@ -79,7 +81,10 @@ class Column:
         """The text this column shows of a row's `cells` (the column at `index` shown)."""
         at = self.slot if self.slot >= 0 else index
         text = cells[at] if at < len(cells) else ""
-        return self.shorten(text) if self.narrow and self.shorten is not None else text
+        if self.shorten is None or not (self.narrow or self.cut):
+            return text
+        mark = self.shorten(text)
+        return mark if self.narrow else f"{mark} {text}" if mark else text
 
 
 def slotted(columns: Sequence[Column]) -> tuple[Column, ...]:
