@@ -291,11 +291,12 @@ class ListArea:
         return lines[self.row + k][self.col : self.col + self.width].split("  ")[0].rstrip()
 
     def shows(self, lines: list[str], names: list[str]) -> bool:
-        """Whether the rows from the top are `names` (or their truncations), in order."""
+        """Whether the rows from the top are `names` (or them cut short), in order."""
         for k, name in enumerate(names):
             shown = self.name_at(lines, k)
-            if shown.endswith("…"):
-                if not (name.startswith(shown[:-1]) and len(name) >= len(shown)):
+            if "…" in shown:  # cut in the middle: the head and the tail are the name's
+                head, tail = shown.split("…", 1)
+                if not (name.startswith(head) and name.endswith(tail) and len(name) > len(shown)):
                     return False
             elif shown != name:
                 return False
