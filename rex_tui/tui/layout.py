@@ -10,6 +10,9 @@ take turns (`share`): in round n each pane grows to its n-th tier (its whole
 names, then one more column each round, in the order its columns are kept), as
 far as the room left allows and as far as it can fill. The registries pane
 never takes more than its own content; what is left goes to the details pane.
+A pane's width depends only on its own content and that of the panes to its
+left (`share_steadily`): scrolling through repositories reflows the tags and
+details panes, never the list being scrolled.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import urwid
 
 from rex_tui.tui.panes import Pane
 
-__all__ = ["LAYOUTS", "WIDE_COLUMNS", "PaneLayout", "Sharing", "share"]
+__all__ = ["LAYOUTS", "WIDE_COLUMNS", "PaneLayout", "Sharing", "Steady", "share", "share_steadily"]
 
 WIDE_COLUMNS = 120
 """In the auto layout, the panes are side by side at this width and above."""
@@ -36,6 +39,62 @@ class Sharing(Protocol):
     def min_width(self) -> int: ...
     def tiers(self) -> list[int]: ...
     def usable(self, width: int) -> int: ...
+
+
+class Steady(Protocol):
+    """A pane that can also say what it wants whatever it shows (its columns' widest)."""
+
+    def min_width(self) -> int: ...
+    def tiers(self) -> list[int]: ...
+    def usable(self, width: int) -> int: ...
+    def steady_tiers(self) -> list[int]: ...
+
+
+class _Fixed:
+    """A pane whose width is settled."""
+
+    def __init__(self, width: int) -> None:
+        self.width = width
+
+    def min_width(self) -> int:
+        return self.width
+
+    def tiers(self) -> list[int]:
+        return []
+
+    def usable(self, width: int) -> int:
+        return self.width
+
+
+class _AsSteady:
+    """A pane as wide as it would want whatever it shows."""
+
+    def __init__(self, pane: Steady) -> None:
+        self.pane = pane
+
+    def min_width(self) -> int:
+        return self.pane.min_width()
+
+    def tiers(self) -> list[int]:
+        return self.pane.steady_tiers()
+
+    def usable(self, width: int) -> int:
+        return width
+
+
+def share_steadily(width: int, panes: Sequence[Steady]) -> list[int]:
+    """Like `share`, but a pane's width depends only on what it and the panes left of it
+    show: moving through the repositories changes the tags pane, and that must not move
+    the list being browsed. The last pane takes the rest."""
+    widths: list[int] = []
+    for i, pane in enumerate(panes[:-1]):
+        view: list[Sharing] = [_Fixed(w) for w in widths]
+        view += [pane, *(_AsSteady(p) for p in panes[i + 1 :])]
+        widths.append(share(width, view)[i])
+    rest = width - sum(widths)
+    if rest < panes[-1].min_width() if panes else False:
+        return share(width, panes)
+    return [*widths, rest]
 
 
 def share(width: int, panes: Sequence[Sharing]) -> list[int]:
@@ -102,7 +161,7 @@ class PaneLayout(urwid.Widget):
 
     def widths(self, cols: int) -> list[int]:
         """Each pane's width side by side in `cols` columns."""
-        return share(cols, self.panes)
+        return share_steadily(cols, self.panes)
 
     def _current(self, size: tuple[int, int]) -> urwid.Widget:
         self.wide = self.side_by_side(size[0])

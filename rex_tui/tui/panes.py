@@ -81,6 +81,22 @@ def fit_columns(columns: Sequence[Column], longest: int, width: int) -> Fit:
     return Fit(name, tuple(c for c in shown if c is not None))
 
 
+def _tiers(columns: Sequence[Column], name: int) -> list[int]:
+    """The widths of a list pane (borders included) showing names `name` wide with each
+    column whole in turn, in the order they are kept (see `ListPane.tiers`)."""
+    order = sorted(range(len(columns)), key=lambda i: (-columns[i].keep, i))
+    widths: list[int] = []
+    for n in range(len(order) + 1):
+        whole = set(order[:n])
+        used = name + sum(
+            (c.width if i in whole else c.short) + 1
+            for i, c in enumerate(columns)
+            if i in whole or c.short
+        )
+        widths.append(2 + used)
+    return widths
+
+
 def _natural(columns: Sequence[Column], rows: Sequence[Row]) -> tuple[Column, ...]:
     """`columns` as wide as their header and the widest of the sampled cells, at most their
     width (a lazy list's cells are not made to measure them: full widths)."""
@@ -130,6 +146,10 @@ class Pane(urwid.WidgetWrap[urwid.AttrMap[urwid.LineBox[urwid.Widget]]]):
 
     def tiers(self) -> list[int]:
         return []
+
+    def steady_tiers(self) -> list[int]:
+        """`tiers` whatever the pane shows (a list: its columns at their widest)."""
+        return self.tiers()
 
     def usable(self, width: int) -> int:
         return width
@@ -232,28 +252,15 @@ class ListPane(Pane):
     def tiers(self) -> list[int]:
         """The widths at which this pane shows more: its whole names (with the columns
         that are always shown, short), then each column whole, in the order they are kept.
-
-        A column already shown short (an icon, a marker) waits one more turn to be
-        shown whole: the other panes' columns show more than its long form.
         """
         title = min(len(visible(self.title)) + 4, _TITLE_WIDTH)  # "┌ title ┐"
         if not self.table.rows:  # a message, or nothing yet: no columns to show
             return [max(title, 2 + min(self._message, _MESSAGE_WIDTH))]
-        longest = min(self._longest, self._name_cap)
-        columns = self._natural
-        order = sorted(range(len(columns)), key=lambda i: (-columns[i].keep, i))
-        widths: list[int] = []
-        for n in range(len(order) + 1):
-            whole = set(order[:n])
-            used = longest + sum(
-                (c.width if i in whole else c.short) + 1
-                for i, c in enumerate(columns)
-                if i in whole or c.short
-            )
-            if n and columns[order[n - 1]].short:
-                widths.append(widths[-1])
-            widths.append(max(title, 2 + used))
-        return widths
+        widths = _tiers(self._natural, min(self._longest, self._name_cap))
+        return [max(title, width) for width in widths]
+
+    def steady_tiers(self) -> list[int]:
+        return _tiers(self._columns, self._name_cap)
 
     def usable(self, width: int) -> int:
         """The width this pane fills when given `width`: what its names and columns use."""

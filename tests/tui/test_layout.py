@@ -114,3 +114,16 @@ def test_share_hands_out_the_whole_width_and_never_less_than_asked_when_it_fits(
     assert sum(widths) == width or sum(w.least for w in wants) >= width
     if sum(w.least for w in wants) < width:
         assert all(got >= w.least for got, w in zip(widths, wants, strict=True))
+
+
+@pytest.mark.parametrize("cols", [120, 160, 220])
+def test_what_the_tags_show_never_moves_the_lists_left_of_them(cols: int) -> None:
+    shown = layout()
+    before = shown.widths(cols)
+    _registries, _repos, tags, _details = shown.panes
+    tags.set_title("Tags: deep/nested/path.with_dots/app-x (1)")
+    tags.set_rows([Row("a-rather-long-tag-name-1.2.3", ("abc", "1 MB", "now", "-"), key=0)])
+    after = shown.widths(cols)
+    assert after[:2] == before[:2] and sum(after) == cols
+    tags.set_rows([])
+    assert shown.widths(cols)[:2] == before[:2]
