@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from engine.rex import Rex
 from rex_tui.tui.browse import Browser
 from rex_tui.tui.layout import PaneLayout, share
+from rex_tui.tui.panes import ListPane
 from rex_tui.tui.rows import Row
 from rex_tui.tui.statusbar import StatusBar
 
@@ -120,7 +121,8 @@ def test_share_hands_out_the_whole_width_and_never_less_than_asked_when_it_fits(
 def test_what_the_tags_show_never_moves_the_lists_left_of_them(cols: int) -> None:
     shown = layout()
     before = shown.widths(cols)
-    _registries, _repos, tags, _details = shown.panes
+    tags = shown.panes[2]
+    assert isinstance(tags, ListPane)
     tags.set_title("Tags: deep/nested/path.with_dots/app-x (1)")
     tags.set_rows([Row("a-rather-long-tag-name-1.2.3", ("abc", "1 MB", "now", "-"), key=0)])
     after = shown.widths(cols)
