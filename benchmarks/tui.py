@@ -46,6 +46,7 @@ import errno
 import fcntl
 import json
 import os
+import re
 import select
 import shutil
 import signal
@@ -75,6 +76,7 @@ from engine.testing.registry import RegistryProcess  # noqa: E402
 REX_TUI = Path(sys.executable).with_name("rex-tui")
 COLS, ROWS = 120, 40
 REPOSITORIES = 100_000
+_DATE = re.compile(r" 20\d\d-\d\d-\d\d ")
 THOUSAND = "web/thousand-tags"  # sorts late: not the repository focused at start
 TAGS = 1_000
 QUERIES = ("paymnts-wrk", "team-4/api", "billing-cron")
@@ -291,11 +293,12 @@ class ListArea:
         return lines[self.row + k][self.col : self.col + self.width].split("  ")[0].rstrip()
 
     def shows(self, lines: list[str], names: list[str]) -> bool:
-        """Whether the rows from the top are `names` (or their truncations), in order."""
+        """Whether the rows from the top are `names` (or them cut short), in order."""
         for k, name in enumerate(names):
             shown = self.name_at(lines, k)
-            if shown.endswith("…"):
-                if not (name.startswith(shown[:-1]) and len(name) >= len(shown)):
+            if "…" in shown:  # cut in the middle: the head and the tail are the name's
+                head, tail = shown.split("…", 1)
+                if not (name.startswith(head) and name.endswith(tail) and len(name) > len(shown)):
                     return False
             elif shown != name:
                 return False
@@ -381,10 +384,16 @@ def open_thousand_tags(term: Pty, area: ListArea, digest: str) -> float:
     term.send('"' + THOUSAND + '"')  # the exact form: one match
     term.wait_for(lambda lines: area.shows(lines, [THOUSAND]))
     term.send("\r")
-    term.wait_for(lambda lines: any(f"Tags: {THOUSAND}" in line for line in lines), timeout=60)
-    # The rows get their digests once every tag's manifest has been read.
+    # A narrow tags pane cuts its title in the middle: "Tags: web/thousand…".
+    term.wait_for(lambda lines: any("Tags: web/thousand" in line for line in lines), timeout=60)
+    # The rows get their digests and dates once every tag's manifest has been read (a
+    # narrow tags pane shows the dates: DIGEST is the first column to give way).
     short = digest.removeprefix("sha256:")[:12]
-    term.wait_for(lambda lines: sum(short in line for line in lines) >= 10, timeout=120)
+
+    def read(lines: list[str]) -> bool:
+        return sum(short in line or bool(_DATE.search(line)) for line in lines) >= 10
+
+    term.wait_for(read, timeout=120)
     term.settle(0.3)
     return (time.perf_counter() - started) * 1000
 

@@ -121,6 +121,7 @@ _ACTIONS = (
     ),
     _a("toggle_theme", "Switch between the dark and light themes", _SCROLLABLE),
     _a("toggle_log", "Show or hide the log panel", _SCROLLABLE),
+    _a("zoom", "Show the focused pane alone, full width, or all panes again", _VIEWS),
     _a("redraw", "Redraw the screen", _SCROLLABLE),
     _a("login", "Log in to the selected registry", _VIEWS),
     _a("logout", "Remove the stored login of the selected registry", "registries"),

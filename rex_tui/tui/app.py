@@ -68,6 +68,8 @@ class AppOptions:
     monochrome: bool = False
     theme_dir: Path | None = None
     config_path: Path | None = None
+    layout: str = "auto"
+    """tui.layout: auto, columns or stacked."""
     credentials: CredentialStore = field(default_factory=CredentialStore)
     state_dir: Path | None = None
     """Where the remembered state and the line histories live (None: nothing is kept)."""
@@ -110,7 +112,7 @@ class App:
             self.show_dialog,
         )
         self.accounts.cli_registry = options.cli_registry
-        self.layout = PaneLayout(self.browser.panes)
+        self.layout = PaneLayout(self.browser.panes, options.layout)
         self.log_panel = LogPanel()
         self.show_log = False
         self.hints = Footer(keymap)
@@ -329,6 +331,7 @@ class App:
             "back": self._back,
             "toggle_theme": self._toggle_theme,
             "toggle_log": self._toggle_log,
+            "zoom": self._zoom,
             "copy_reference": lambda: self._copy(digest=False),
             "copy_digest": lambda: self._copy(digest=True),
             "command_line": self._open_command_line,
@@ -571,6 +574,10 @@ class App:
         help_view = HelpView(self.keymap, title, help_rows(self.keymap, context), self.views.pop)
         help_view.size = self._size
         self.views.push(help_view)
+
+    def _zoom(self) -> None:
+        zoomed = self.layout.toggle_zoom()
+        self.status.state.notice = f"{self.layout.focused.context} pane zoomed" if zoomed else ""
 
     def _toggle_log(self) -> None:
         self.show_log = not self.show_log

@@ -42,7 +42,7 @@ from engine import (
 )
 from rex_tui.tui.details import section_lines
 from rex_tui.tui.panes import DetailsPane, ListPane
-from rex_tui.tui.rows import Column, LazyRows, Row
+from rex_tui.tui.rows import Column, LazyRows, Row, platforms_marker, status_icon
 from rex_tui.tui.statusbar import PaneFacts, StatusBar, tui_hint
 from rex_tui.tui.workers import Workers
 
@@ -54,13 +54,16 @@ SORT_KEYS = ("name", "date", "size")
 """Tags sort by name, created (newest first) or size (largest first); repositories
 by name, last updated or tag count."""
 
+# Columns give way by `keep` (lowest first): docs/guide.md "When the terminal is narrow".
 _TAG_COLUMNS = (
-    Column("DIGEST", 12),
-    Column("SIZE", 9, "right"),
-    Column("CREATED", 11),
-    Column("PLATFORMS", 40),
-)
-_REPO_COLUMNS = (Column("TAGS", 5, "right"), Column("UPDATED", 11))
+    Column("DIGEST", 12, keep=1),
+    Column("SIZE", 9, "right", keep=3),
+    Column("CREATED", 11, keep=4),
+    Column("PLATFORMS", 40, keep=2, short=4, short_header="ARCH", shorten=platforms_marker,
+           min_width=11),
+)  # fmt: skip
+_REPO_COLUMNS = (Column("TAGS", 5, "right", keep=2), Column("UPDATED", 11, keep=1))
+_STATUS_COLUMN = Column("STATUS", 14, short=1, shorten=status_icon)
 # Dates and ages ("2026-10-16", "3 weeks ago") fit in 11 columns.
 _REPO_STYLES = (None, "details.date")
 _TAG_STYLES = ("details.digest", "details.size", "details.date", "details.platform")
@@ -182,9 +185,7 @@ class Browser:
         self.started = trio.Event()
         """Set once the first repository list (or why there is none) is on screen."""
         # A registry's status matters more than its name's tail: it may be cut to "auth r…".
-        self.registries = ListPane(
-            "registries", "Registries", (Column("STATUS", 14),), last_cell_min=6
-        )
+        self.registries = ListPane("registries", "Registries", (_STATUS_COLUMN,))
         self.repos = ListPane(
             "repositories", "Repositories", _REPO_COLUMNS, on_move=self._repo_moved
         )

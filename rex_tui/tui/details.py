@@ -16,7 +16,7 @@ from engine import Descriptor, ImageInfo, absolute_time, human_size, relative_ti
 from rex_tui.styles import json_lines
 from rex_tui.untrusted import visible
 
-__all__ = ["SECTIONS", "Line", "highlight_json", "section_lines"]
+__all__ = ["LABEL_WIDTH", "SECTIONS", "Line", "highlight_json", "section_lines", "split_label"]
 
 Markup = str | tuple[str, str]
 Line = list[Markup]
@@ -33,8 +33,26 @@ SECTIONS = (
 )
 
 
+LABEL_WIDTH = 14
+"""The width of a labelled line's label: its value is drawn (and wrapped) beside it."""
+
+
 def _field(label: str, value: str, style: str = "details.value") -> Line:
-    return [("details.label", f"{label:<14}"), (style, value)]
+    return [("details.label", f"{label:<{LABEL_WIDTH}}"), (style, value)]
+
+
+def split_label(line: Line) -> tuple[tuple[str, str] | None, Line]:
+    """A labelled line's label and value, to wrap the value under itself; (None, line)
+    for any other line."""
+    first = line[0] if line else None
+    if (
+        isinstance(first, tuple)
+        and first[0] == "details.label"
+        and len(first[1]) == LABEL_WIDTH
+        and len(line) > 1
+    ):
+        return first, line[1:]
+    return None, line
 
 
 def _when(when: datetime | None) -> str:

@@ -73,6 +73,7 @@ def _launch(registry: str | None, config_path: Path | None) -> int:
         state_dir=state_dir,
         cli_registry=registry,
         welcome=not config.registries and registry is None,
+        layout=config.tui.layout,
     )
 
     async def main() -> None:

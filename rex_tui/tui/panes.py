@@ -8,16 +8,18 @@ itself focused or not; list panes share `ListPane`, which moves through a
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import Any, cast
 
 import urwid
+from urwid.widget.widget import AbstractFlowWidget
 
 from rex_tui.keynames import SCROLL_KEYS
-from rex_tui.tui.details import SECTIONS, Line
-from rex_tui.tui.rows import Column, LazyRows, LazyWalker, Row, RowTable
+from rex_tui.tui.details import SECTIONS, Line, split_label
+from rex_tui.tui.rows import Column, LazyRows, LazyWalker, Row, RowTable, slotted
 from rex_tui.untrusted import visible, visible_lines
 
-__all__ = ["DetailsPane", "ListPane", "Pane"]
+__all__ = ["DETAILS_MIN", "DetailsPane", "Fit", "ListPane", "Pane", "fit_columns"]
 
 _MOVES = {
     "move_down": 1,
@@ -25,17 +27,89 @@ _MOVES = {
 }
 _WHEEL = {4: "move_up", 5: "move_down"}
 _SAMPLE = 2000
+"""Rows measured to size the name column and the cells (longer names are cut with '…')."""
 _NAME_MIN = 14
-_LAST_CELL_MIN = 11
-"""Rows measured to size the name column (longer names are cut with '…')."""
+"""Columns give way before a name is cut; then names are cut down to this, and the
+columns that are always visible (an icon, a marker) stay."""
 _WHEEL_STEP = 3
+DETAILS_MIN = 30
+"""The narrowest the details pane gets when the panes share the width."""
+_DETAILS_TIERS = (DETAILS_MIN, 36, 44)
+_TITLE_WIDTH = 26
+"""A title asks for up to this width ("Repositories (100,000)"); longer ones are cut."""
+_MESSAGE_WIDTH = 40
+"""An empty list's message ("loading…", why there is nothing) asks for up to this width."""
 
 
-def _reserved(columns: Sequence[Column], last_min: int) -> int:
-    """Room the cells after the name need: all of each, but the last may be cut."""
-    if not columns:
-        return 0
-    return sum(c.width + 1 for c in columns[:-1]) + min(columns[-1].width, last_min) + 1
+@dataclass(frozen=True, slots=True)
+class Fit:
+    """How a list's row is laid out in a given width: the name's width, the columns shown."""
+
+    name: int
+    columns: tuple[Column, ...]
+
+    @property
+    def width(self) -> int:
+        return self.name + sum(c.width + 1 for c in self.columns)
+
+
+def fit_columns(columns: Sequence[Column], longest: int, width: int) -> Fit:
+    """Lay out a name `longest` characters long and `columns` in `width` characters.
+
+    The name is whole if it can be: first the columns give way (see `Column`),
+    then the name is cut, down to 14 characters, then further; the columns that
+    have a short form are always shown.
+    """
+    shown: list[Column | None] = list(columns)
+
+    def total(name: int) -> int:
+        return name + sum(c.width + 1 for c in shown if c is not None)
+
+    for i in sorted(range(len(columns)), key=lambda i: (columns[i].keep, -i)):
+        over = total(longest) - width
+        if over <= 0:
+            break
+        column = columns[i]
+        if column.min_width and column.width - over >= column.min_width:
+            shown[i] = replace(column, width=column.width - over, cut=True)
+            break
+        shown[i] = column.shortened() if column.short else None
+    name = longest
+    if total(name) > width:
+        name = max(min(longest, _NAME_MIN), name - (total(name) - width))
+    if total(name) > width:
+        name = max(1, name - (total(name) - width))
+    return Fit(name, tuple(c for c in shown if c is not None))
+
+
+def _tiers(columns: Sequence[Column], name: int) -> list[int]:
+    """The widths of a list pane (borders included) showing names `name` wide with each
+    column whole in turn, in the order they are kept (see `ListPane.tiers`)."""
+    order = sorted(range(len(columns)), key=lambda i: (-columns[i].keep, i))
+    widths: list[int] = []
+    for n in range(len(order) + 1):
+        whole = set(order[:n])
+        used = name + sum(
+            (c.width if i in whole else c.short) + 1
+            for i, c in enumerate(columns)
+            if i in whole or c.short
+        )
+        widths.append(2 + used)
+    return widths
+
+
+def _natural(columns: Sequence[Column], rows: Sequence[Row]) -> tuple[Column, ...]:
+    """`columns` as wide as their header and the widest of the sampled cells, at most their
+    width (a lazy list's cells are not made to measure them: full widths)."""
+    if isinstance(rows, LazyRows) or not rows:
+        return tuple(columns)
+    sample = rows[:_SAMPLE]
+    natural = []
+    for i, column in enumerate(columns):
+        at = column.slot if column.slot >= 0 else i
+        widest = max((len(r.cells[at]) for r in sample if at < len(r.cells)), default=0)
+        natural.append(replace(column, width=min(column.width, max(len(column.header), widest))))
+    return tuple(natural)
 
 
 class Pane(urwid.WidgetWrap[urwid.AttrMap[urwid.LineBox[urwid.Widget]]]):
@@ -67,6 +141,20 @@ class Pane(urwid.WidgetWrap[urwid.AttrMap[urwid.LineBox[urwid.Widget]]]):
         """Perform a movement action; False when the pane has no use for it."""
         return False
 
+    # How it shares the width with the others (see layout.share).
+    def min_width(self) -> int:
+        return DETAILS_MIN
+
+    def tiers(self) -> list[int]:
+        return []
+
+    def steady_tiers(self) -> list[int]:
+        """`tiers` whatever the pane shows (a list: its columns at their widest)."""
+        return self.tiers()
+
+    def usable(self, width: int) -> int:
+        return width
+
     def mouse_event(
         self,
         size: tuple[()] | tuple[int] | tuple[int, int],
@@ -96,12 +184,11 @@ class ListPane(Pane):
         *,
         on_move: Callable[[Row | None], None] | None = None,
         name_cap: int = 48,
-        last_cell_min: int = _LAST_CELL_MIN,
     ) -> None:
         self.context = context
         self._name_cap = name_cap
-        self._last_min = last_cell_min
-        self._columns = tuple(columns)
+        self._columns = slotted(columns)
+        self._natural = self._columns
         self.table = RowTable(columns)
         self.walker = LazyWalker(self.table)
         self.listbox = urwid.ListBox(self.walker)
@@ -114,7 +201,8 @@ class ListPane(Pane):
         self._last_key: object = None
         self._longest = 0
         self._width = 80
-        self._message = False
+        self._message = 0
+        """The length of the message shown in place of the header (0: none)."""
         urwid.connect_signal(self.walker, "modified", self._moved)
         super().__init__(title, self._frame)
 
@@ -140,28 +228,54 @@ class ListPane(Pane):
             rows.names[:_SAMPLE] if isinstance(rows, LazyRows) else [r.name for r in rows[:_SAMPLE]]
         )
         self._longest = max([4, *map(len, names)])
+        self._natural = _natural(self._columns, rows)
         self.table.set_rows(rows)
-        self._message = False
+        self._message = 0
         self._fit_names(self._width)
         self._header.set_wrap_mode("clip")
         if top:
             self.walker.focus = 0
         self.walker.changed(keep=wanted)
 
+    # -- sharing the width ---------------------------------------------------------
+
+    def _fit(self, width: int) -> Fit:
+        return fit_columns(self._natural, min(self._longest, self._name_cap), width - 2)
+
+    def min_width(self) -> int:
+        """The narrowest this pane gets beside the others: a short name, its icons and markers."""
+        title = min(len(visible(self.title)) + 4, 2 + _NAME_MIN)  # "┌ Registries ┐" whole
+        if not self.table.rows:
+            return 2 + _NAME_MIN
+        shorts = sum(c.short + 1 for c in self._natural if c.short)
+        return max(title, 2 + min(self._longest, _NAME_MIN) + shorts)
+
+    def tiers(self) -> list[int]:
+        """The widths at which this pane shows more: its whole names (with the columns
+        that are always shown, short), then each column whole, in the order they are kept.
+        """
+        title = min(len(visible(self.title)) + 4, _TITLE_WIDTH)  # "┌ title ┐"
+        if not self.table.rows:  # a message, or nothing yet: no columns to show
+            return [max(title, 2 + min(self._message, _MESSAGE_WIDTH))]
+        widths = _tiers(self._natural, min(self._longest, self._name_cap))
+        return [max(title, width) for width in widths]
+
+    def steady_tiers(self) -> list[int]:
+        return _tiers(self._columns, self._name_cap)
+
+    def usable(self, width: int) -> int:
+        """The width this pane fills when given `width`: what its names and columns use."""
+        if not self.table.rows:
+            return width
+        return min(width, 2 + self._fit(width).width)
+
     def _fit_names(self, width: int) -> None:
-        """Fit the columns to the pane: names get what the cells leave (never under 14, or
-        their longest); cells keep their widths, the last may be cut (to 11 by default);
-        columns that do not fit at all are left out, from the last one, not shown as stubs."""
+        """Fit the names and the columns to the pane (see `fit_columns`)."""
         self._width = width
-        longest = min(self._longest, self._name_cap)
-        columns = self._columns
-        last = self._last_min
-        while columns and width - 2 - _reserved(columns, last) < min(longest, _NAME_MIN):
-            columns = columns[:-1]
-        fitted = max(min(longest, _NAME_MIN), min(longest, width - 2 - _reserved(columns, last)))
-        if fitted != self.table.name_width or columns != self.table.columns:
-            self.table.name_width = fitted
-            self.table.columns = columns
+        fit = self._fit(width)
+        if fit.name != self.table.name_width or fit.columns != self.table.columns:
+            self.table.name_width = fit.name
+            self.table.columns = fit.columns
             self.walker.changed(keep=self._last_key)
         if not self._message:
             self._header.set_text(self.table.header())
@@ -177,8 +291,9 @@ class ListPane(Pane):
 
     def set_message(self, text: str) -> None:
         """Show `text` in place of the header (empty list, errors: escaped)."""
-        self._message = True
-        self._header.set_text(("muted", visible_lines(text)))
+        shown = visible_lines(text)
+        self._message = max(1, len(shown))
+        self._header.set_text(("muted", shown))
         self._header.set_wrap_mode("space")
 
     def rows_shown(self) -> int:
@@ -211,6 +326,16 @@ _PICKABLE = ("Platforms", "Referrers")
 """Sections whose lines are items that Enter opens: j / k select a line."""
 
 
+def _wrapped(line: Line) -> AbstractFlowWidget:
+    """A details line wrapped at word boundaries; a labelled value wraps under itself."""
+    label, value = split_label(line)
+    if label is None:
+        return urwid.Text(line or "", wrap="space")
+    text = urwid.Text(value, wrap="space")
+    columns = urwid.Columns([(len(label[1]), urwid.Text(label, wrap="clip")), text])
+    return cast(AbstractFlowWidget, columns)  # Columns of flow widgets: a flow widget
+
+
 class DetailsPane(Pane):
     """Sections of one image's details; `next_section` / `prev_section` switch them."""
 
@@ -222,6 +347,8 @@ class DetailsPane(Pane):
         """The section `toggle_raw` left, to return to."""
         self._tabs = urwid.Text("", wrap="space")
         self._lines: urwid.SimpleFocusListWalker[Any] = urwid.SimpleFocusListWalker([])
+        self._plain: list[str] = []
+        """The shown lines as plain text, for `/` (a wrapped line is Columns, not Text)."""
         self._list = urwid.ListBox(self._lines)
         self._render: Callable[[str], list[Line]] | None = None
         super().__init__("Details", urwid.Frame(self._list, header=self._tabs))
@@ -236,9 +363,14 @@ class DetailsPane(Pane):
             markup += [(style, f" {label} "), " "]
         self._tabs.set_text(markup)
 
+    def tiers(self) -> list[int]:
+        """Widths it takes while the lists still want room; the rest comes to it at the end."""
+        return list(_DETAILS_TIERS)
+
     def set_message(self, text: str) -> None:
         self._render = None
-        self._lines[:] = [urwid.Text(("muted", visible_lines(text)))]
+        self._plain = [visible_lines(text)]
+        self._lines[:] = [urwid.Text(("muted", self._plain[0]))]
 
     def set_content(self, render: Callable[[str], list[Line]]) -> None:
         """`render(section)` gives a section's lines; kept to re-render on switching."""
@@ -249,7 +381,8 @@ class DetailsPane(Pane):
         if self._render is None:
             return
         lines = self._render(SECTIONS[self.section])
-        texts = [urwid.Text(line or "", wrap="any") for line in lines]
+        self._plain = ["".join(p if isinstance(p, str) else p[1] for p in line) for line in lines]
+        texts = [_wrapped(line) for line in lines]
         if SECTIONS[self.section] in _PICKABLE:  # a line per item: Enter acts on the selected
             self._lines[:] = [urwid.AttrMap(t, None, focus_map="list.selected") for t in texts]
         else:
@@ -266,7 +399,7 @@ class DetailsPane(Pane):
 
     def line_texts(self) -> list[str]:
         """The shown lines as plain text (what `/` searches)."""
-        return [str(getattr(line, "base_widget", line).text) for line in self._lines]
+        return list(self._plain)
 
     def mouse_event(
         self,

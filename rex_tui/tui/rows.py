@@ -12,7 +12,7 @@ import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal, cast, overload
 
 import trio
@@ -33,8 +33,11 @@ __all__ = [
     "Row",
     "RowTable",
     "RowWidget",
+    "cut_middle",
     "highlight",
+    "platforms_marker",
     "shown_name",
+    "status_icon",
 ]
 
 logger = logging.getLogger(__name__)
@@ -46,11 +49,47 @@ _CACHE_ROWS = 512  # several screens' worth; rebuilt widgets are cheap but not f
 
 @dataclass(frozen=True, slots=True)
 class Column:
-    """A fixed-width cell after the name: header, width and how to align it."""
+    """A cell after the name: header, width, alignment, and how it gives way when narrow.
+
+    When a pane is too narrow for every column, columns give way in `keep` order
+    (the lowest first; on a tie, the rightmost first): an elastic column (a
+    `min_width`) is cut first, down to that width; then a column with a `short`
+    form is drawn `short` columns wide, each cell through `shorten` (an icon, a
+    marker), and stays; any other column is left out.
+    """
 
     header: str
     width: int
     align: str = "left"
+    keep: int = 0
+    short: int = 0
+    short_header: str = ""
+    shorten: Callable[[str], str] | None = None
+    min_width: int = 0
+    narrow: bool = False
+    """Drawn in its short form (set when fitted to a pane)."""
+    cut: bool = False
+    """Elastic and cut narrower than its cells (set when fitted): the short form leads them."""
+    slot: int = -1
+    """Which of a row's cells this column shows (set by `RowTable`)."""
+
+    def shortened(self) -> Column:
+        """This column in its short form."""
+        return replace(self, width=self.short, header=self.short_header, narrow=True)
+
+    def cell(self, cells: Sequence[str], index: int) -> str:
+        """The text this column shows of a row's `cells` (the column at `index` shown)."""
+        at = self.slot if self.slot >= 0 else index
+        text = cells[at] if at < len(cells) else ""
+        if self.shorten is None or not (self.narrow or self.cut):
+            return text
+        mark = self.shorten(text)
+        return mark if self.narrow else f"{mark} {text}" if mark else text
+
+
+def slotted(columns: Sequence[Column]) -> tuple[Column, ...]:
+    """`columns` in display order, each knowing which cell of a row it shows."""
+    return tuple(c if c.slot >= 0 else replace(c, slot=i) for i, c in enumerate(columns))
 
 
 @dataclass(slots=True)
@@ -104,10 +143,53 @@ def shown_name(name: str, positions: Sequence[int] = ()) -> tuple[str, Sequence[
     return "".join(parts), moved
 
 
+def cut_middle(text: str, width: int, positions: Sequence[int] = ()) -> tuple[str, list[int]]:
+    """`text` cut to `width` characters in the middle, and where `positions` moved to.
+
+    A path keeps its last segment whole when it fits (`deep/…/app-x`): that is
+    what tells two long names apart. The cut characters' positions are dropped,
+    so a match highlight never lands on the `…`.
+    """
+    if len(text) <= width:
+        return text, list(positions)
+    if width <= 1:
+        return text[:width], [p for p in positions if p < width]
+    slash = text.rfind("/")
+    last = len(text) - slash if slash > 0 else 0  # "/app-x", with its slash
+    tail = last if last > 0 and last + 2 <= width else width // 2
+    head = width - 1 - tail
+    start = len(text) - tail
+    moved = [p if p < head else p - start + head + 1 for p in positions if p < head or p >= start]
+    return text[:head] + "…" + text[start:], moved
+
+
 def _fit(text: str, width: int, align: str) -> str:
     if len(text) > width:
         return text[: max(0, width - 1)] + "…" if width > 1 else text[:width]
     return text.rjust(width) if align == "right" else text.ljust(width)
+
+
+# Short forms of cells, for columns that stay when their pane is narrow.
+
+_STATUS_ICONS = {
+    "online": "✓",
+    "auth required": "?",
+    "auth failed": "!",
+    "offline": "✗",
+    "catalog closed": "◌",
+}
+
+
+def status_icon(status: str) -> str:
+    """A registry's status as one character: ✓ online, ? auth required, ! auth failed,
+    ✗ offline, ◌ catalog closed, … not known yet."""
+    return _STATUS_ICONS.get(status, status[:1])
+
+
+def platforms_marker(platforms: str) -> str:
+    """`×3` for an image of three platforms; nothing for a single-platform image."""
+    count = len(platforms.split(",")) if platforms.strip() not in ("", "-", "…") else 0
+    return f"×{count}" if count > 1 else ""
 
 
 class LazyRows(Sequence[Row]):
@@ -207,7 +289,7 @@ class RowTable:
     """Lists this long get their filter index built in the background after set_rows."""
 
     def __init__(self, columns: Sequence[Column] = (), name_width: int | None = None) -> None:
-        self.columns = tuple(columns)
+        self.columns = slotted(columns)
         self.name_width = name_width
         self._rows: Sequence[Row] = []
         self._filter: IncrementalFilter | None = None
@@ -380,11 +462,12 @@ class RowTable:
         row, found = self.match(index)
         width = self._name_width()
         shown, positions = shown_name(row.name, found.positions if found else ())
-        name = _fit(shown, width, "left")
-        parts: list[Markup] = highlight(name, [p for p in positions if p < width])
-        for i, (column, cell) in enumerate(zip(self.columns, row.cells, strict=False)):
-            style = row.styles[i] if i < len(row.styles) else None
-            text = " " + _fit(visible(cell), column.width, column.align)
+        name, moved = cut_middle(shown, width, positions)
+        parts: list[Markup] = highlight(name.ljust(width), moved)
+        for i, column in enumerate(self.columns):
+            at = column.slot if column.slot >= 0 else i
+            style = row.styles[at] if at < len(row.styles) else None
+            text = " " + _fit(visible(column.cell(row.cells, i)), column.width, column.align)
             parts.append((style, text) if style else text)
         return parts
 

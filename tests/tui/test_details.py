@@ -11,6 +11,7 @@ from engine.oci.reference import Reference
 from engine.reads.assemble import assemble_image, choose_child
 from engine.testing.images import BuiltImage, BuiltIndex
 from rex_tui.tui.details import SECTIONS, highlight_json, section_lines
+from rex_tui.tui.panes import DetailsPane
 from tests.support.seed import standard_seed
 
 
@@ -86,3 +87,20 @@ def test_raw_json_is_highlighted() -> None:
     assert {"json.key", "json.number", "json.literal", "json.string"} <= styles
     assert text(lines) == ["{", '  "schemaVersion": 2,', '  "ok": true,', '  "name": "x"', "}"]  # type: ignore[arg-type]
     assert text(highlight_json(b"not json")) == ["not json"]  # type: ignore[arg-type]
+
+
+def test_values_wrap_at_word_boundaries_under_their_label() -> None:
+    info = image("oci/multi:latest")
+    pane = DetailsPane()
+    pane.set_content(lambda section: section_lines(section, info))
+    for cols in range(34, 70):
+        lines = [line.decode() for line in pane.render((cols, 40)).text]
+        body = "\n".join(lines)
+        assert "(multi-platform)" in body, body  # never multi-platfo|rm
+        for line in lines[4:]:
+            inner = line.strip("│")
+            # A wrapped value continues under the value, not under the label.
+            if inner[:14].strip() == "" and inner.strip():
+                assert not inner[14:].startswith(" ") or inner.strip().startswith("("), line
+    sizes = [line for line in lines if "Manifest size" in line]
+    assert sizes and sizes[0].rstrip("│ ").endswith(" B")  # "418 B", not 418| B

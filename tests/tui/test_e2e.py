@@ -77,11 +77,12 @@ class Terminal:
                 return shown
         raise AssertionError(f"the screen never settled; the screen:\n{shown}")
 
-    def wait_for(self, *texts: str, timeout: float = 30.0) -> str:
+    def wait_for(self, *texts: str, timeout: float = 30.0, any_of: bool = False) -> str:
+        """The screen once all of `texts` are on it (one of them, with `any_of`)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             shown = self.screen()
-            if all(text in shown for text in texts):
+            if (any if any_of else all)(text in shown for text in texts):
                 return shown
             time.sleep(0.1)
         raise AssertionError(f"{texts!r} never appeared; the screen:\n{self.screen()}")
@@ -115,11 +116,15 @@ def open_tui(tmp_path: Path) -> Iterator[object]:
     terminals: list[Terminal] = []
 
     def start(
-        url: str, cols: int = 160, rows: int = 30, env_extra: dict[str, str] | None = None
+        url: str,
+        cols: int = 160,
+        rows: int = 30,
+        env_extra: dict[str, str] | None = None,
+        config_extra: str = "",
     ) -> Terminal:
         config = tmp_path / "config.toml"
         config.write_text(
-            '[registries]\ncurrent = "local"\n\n'
+            f'{config_extra}[registries]\ncurrent = "local"\n\n'
             f'[[registries.list]]\nname = "local"\nurl = "{url}"\n'
         )
         env = {**terminal_env(tmp_path), **(env_extra or {})}

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
+from engine.rex import Rex
+from rex_tui.tui.browse import Browser
 from rex_tui.tui.panes import ListPane
 from rex_tui.tui.rows import Column, Row
+from rex_tui.tui.statusbar import StatusBar
 
 COLUMNS = (
     Column("DIGEST", 12),
@@ -42,3 +47,64 @@ def test_narrow_leaves_out_the_last_columns_instead_of_stubs() -> None:
 def test_names_keep_at_least_14_columns() -> None:
     lines = rendered(tag_pane(), 30)
     assert "v1.0.0-alpine" in lines[2]  # 13 characters: whole
+
+
+# -- columns give way in order: the tags, repositories and registries of the app --------
+
+MULTI = "linux/amd64, linux/arm64/v8, linux/arm/v7"
+
+
+def browser() -> Browser:
+    b = Browser(Rex(), ["local", "production-eu"], "local", StatusBar())
+    b.registry_status.update({"local": "online", "production-eu": "auth required"})
+    b.show_registries()
+    b.tags.set_rows(
+        [Row(f"v1.{i}.0", ("d132c21aaa34", "418 B", "2 days ago", MULTI), key=i) for i in range(3)]
+    )
+    return b
+
+
+def header_of(pane: ListPane, cols: int) -> list[str]:
+    """The column names of the header, without the sort marker (▲ ▼)."""
+    return [w for w in rendered(pane, cols)[1].strip("│").split() if w not in ("▲", "▼")]
+
+
+@pytest.mark.parametrize("cols", range(13, 100))
+def test_tag_columns_give_way_in_the_documented_order(cols: int) -> None:
+    pane = browser().tags
+    lines = rendered(pane, cols)
+    shown = header_of(pane, cols)
+    # Kept in this order: NAME, CREATED, SIZE, PLATFORMS (then as the ARCH marker), DIGEST.
+    kept = ["NAME", "CREATED", "SIZE", "PLATFORMS", "DIGEST"]
+    present = [h for h in kept if h in shown]
+    assert present == kept[: len(present)], (cols, shown)
+    # The multi-arch marker is always there: the platforms, or ×3.
+    assert "×3" in lines[2] or MULTI[:20] in lines[2], (cols, lines[2])
+    assert "v1.0.0" in lines[2]
+
+
+def test_at_full_width_every_tag_column_shows_in_display_order() -> None:
+    assert header_of(browser().tags, 100) == [
+        "NAME",
+        "DIGEST",
+        "SIZE",
+        "CREATED",
+        "PLATFORMS",
+    ]
+
+
+@pytest.mark.parametrize("cols", range(8, 40))
+def test_a_registry_status_is_always_visible_as_an_icon_when_narrow(cols: int) -> None:
+    pane = browser().registries
+    lines = rendered(pane, cols)
+    local = lines[2].strip("│").rstrip()
+    other = lines[3].strip("│").rstrip()
+    assert local.endswith(("online", "✓")), (cols, local)
+    assert other.endswith(("auth required", "?")), (cols, other)
+
+
+def test_the_registries_pane_wants_no_more_than_its_content() -> None:
+    pane = browser().registries
+    widest = len("│  production-eu auth required│")
+    assert pane.tiers()[-1] == widest
+    assert pane.usable(200) == widest

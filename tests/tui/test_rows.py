@@ -16,7 +16,10 @@ from rex_tui.tui.rows import (
     Row,
     RowTable,
     RowWidget,
+    cut_middle,
     highlight,
+    platforms_marker,
+    status_icon,
 )
 
 
@@ -173,3 +176,62 @@ def test_a_row_widget_draws_what_a_clipped_text_does(
         return [(attr, char) for row in rows for attr, _, run in row for char in run.decode()]
 
     assert cells(got) == cells(want)
+
+
+# -- cutting names, short forms of cells ---------------------------------------------
+
+
+def test_a_long_name_is_cut_in_the_middle_keeping_its_last_segment() -> None:
+    name = "deep/nested/path.with_dots/app-x"
+    assert cut_middle(name, 40) == (name, [])
+    assert cut_middle(name, 12)[0] == "deep/…/app-x"
+    assert cut_middle(name, 20)[0] == "deep/nested/p…/app-x"
+    # A last segment too long to keep whole is cut in its middle, like any other name.
+    assert cut_middle("team-0/alpine-3.19-minimal-build", 14)[0] == "team-0…l-build"
+    assert cut_middle("v1.2.3-a-very-long-tag-name", 10)[0] == "v1.2…-name"
+    assert cut_middle("abc", 1)[0] == "a"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text("ab/-.", max_size=40), st.integers(1, 45), st.data())
+def test_a_cut_name_keeps_every_shown_match_on_its_own_character(
+    name: str, width: int, data: st.DataObject
+) -> None:
+    positions = data.draw(st.lists(st.integers(0, max(0, len(name) - 1)), unique=True))
+    positions = [p for p in positions if p < len(name)]
+    shown, moved = cut_middle(name, width, positions)
+    assert len(shown) == min(len(name), width)
+    assert all(shown[m] != "…" for m in moved)  # a highlight never lands on the cut
+    for p in positions:
+        one, at = cut_middle(name, width, [p])
+        assert all(one[m] == name[p] for m in at)  # on the very character that matched
+
+
+def test_the_match_highlight_skips_the_cut() -> None:
+    t = RowTable(name_width=12)
+    name = "deep/nested/path.with_dots/app-x"
+    t.set_rows([Row(name, key=0)])
+    t.set_query("nested")
+    markup = t.markup(0)
+    assert "".join(p if isinstance(p, str) else p[1] for p in markup) == "deep/…/app-x"  # type: ignore[misc]
+    assert all(p[1] != "…" and "…" not in p[1] for p in markup if isinstance(p, tuple))
+
+
+def test_short_forms_of_a_status_and_of_platforms() -> None:
+    assert [status_icon(s) for s in ("online", "auth required", "offline", "…")] == [
+        "✓",
+        "?",
+        "✗",
+        "…",
+    ]
+    assert platforms_marker("linux/amd64, linux/arm64/v8, linux/arm/v7") == "×3"
+    assert platforms_marker("linux/amd64") == "" and platforms_marker("-") == ""
+
+
+def test_cells_follow_their_columns_when_a_middle_one_is_left_out() -> None:
+    columns = (Column("A", 3), Column("B", 3), Column("C", 3))
+    t = RowTable(columns, name_width=4)
+    t.set_rows([Row("name", ("aaa", "bbb", "ccc"), key=0, styles=("s1", "s2", "s3"))])
+    t.columns = (t.columns[0], t.columns[2])  # B gave way
+    assert t.markup(0) == ["name", ("s1", " aaa"), ("s3", " ccc")]
+    assert t.header() == [("list.header", "NAME A   C  ")]
