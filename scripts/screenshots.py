@@ -175,9 +175,8 @@ class Shot:
 
 def _open_repository(term: Terminal, repo: str) -> None:
     """Walk the repository list down to `repo` (the tags pane follows the selection)."""
-    term.wait_for("Repositories (", "online")
+    term.wait_for("Repositories (", "● demo")  # "online", or its icon when narrow
     term.press_until("j", f"Tags: {repo} ")
-    term.wait_for(f"Tags: {repo} ")
 
 
 def _browse(repo: str, tag: str) -> Callable[[Terminal], None]:
@@ -214,7 +213,7 @@ def _section(
 
 
 def _filter(term: Terminal) -> None:
-    term.wait_for("Repositories (", "online")
+    term.wait_for("Repositories (", "● demo")
     term.press("/")
     term.type_text("acme")
     term.wait_for("acme/worker", absent=("library/alpine",))
@@ -231,6 +230,8 @@ SHOTS = (
          _browse("library/postgres", "17.2")),
     Shot("browse-light", "rex-tui: the light theme", 160, 45, _browse("acme/api", "latest"),
          theme="light"),
+    Shot("browse-120x40", "rex-tui at 120x40", 120, 40, _browse("library/postgres", "17.2")),
+    Shot("browse-220x60", "rex-tui at 220x60", 220, 60, _browse("library/postgres", "17.2")),
     Shot("narrow-80x24", "rex-tui at 80x24", 80, 24, _narrow),
     Shot("details-config", "rex-tui: an image's config", 160, 45,
          _section("library/postgres", "17.2", 3, "5432/tcp")),

@@ -111,7 +111,7 @@ def test_ctrl_c_quits_cleanly_and_restores_the_terminal(
     tui: OpenTui, registry: SeededRegistry
 ) -> None:
     term = tui(registry.url, 120, 40)
-    term.wait_for("Repositories (19)", "online")
+    term.wait_for("Repositories (19)", "● local ✓")  # online, as an icon at 120 columns
     term.press("C-c")
     assert term.exit_code() == 0
     shown = term.wait_for("back in the shell")
@@ -170,7 +170,7 @@ def test_a_tag_filter_does_not_carry_over_to_the_next_repository(
 def test_a_registry_that_goes_away_turns_offline_and_keeps_its_data(
     tui: OpenTui, fresh_registry_seeded: SeededRegistry
 ) -> None:
-    term = tui(fresh_registry_seeded.url, 120, 40)
+    term = tui(fresh_registry_seeded.url, 160, 45)  # wide enough for the status as a word
     term.wait_for("Repositories (19)", "online")
     term.press("j", "j", "j")
     term.wait_for("Tags: oci/multi (1)")
