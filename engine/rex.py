@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -11,7 +12,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import trio
 
-from engine.cache.store import Cache, CacheKey
+from engine.cache.store import Cache, CacheEntry, CacheKey
 from engine.config.model import Config, RegistryConfig
 from engine.errors import (
     AuthenticationError,
@@ -114,7 +115,10 @@ class Rex:
         for client in clients:
             await client.aclose()
         if self._cache is not None:
-            self._cache.flush()
+            # Bounded (the cache waits at most CLOSE_WAIT for its lock), so shielded:
+            # a cancelled session still saves what it fetched.
+            with trio.CancelScope(shield=True):
+                await trio.to_thread.run_sync(self._cache.flush)
 
     @property
     def cache(self) -> Cache | None:
@@ -218,6 +222,18 @@ class Rex:
     def _consistency(self, value: str | Consistency | None) -> Consistency:
         return Consistency.of(value, self.config.cache.behavior.consistency)
 
+    async def _cached(self, key: CacheKey) -> CacheEntry | None:
+        """`key`'s cache entry; a disk read runs on a worker thread, never on trio's."""
+        cache = self._cache
+        if cache is None:
+            return None
+        entry = cache.get_from_memory(key)
+        if entry is not None:
+            return entry
+        if not cache.reads_disk:
+            return cache.get(key)  # counts the miss; memory only, nothing to wait on
+        return await trio.to_thread.run_sync(cache.get, key)
+
     def start_background(self, nursery: trio.Nursery | None) -> None:
         """Let eventual reads refresh in `nursery` (the TUI's); None stops that."""
         self._refresher.attach(nursery)
@@ -236,15 +252,15 @@ class Rex:
         async def fetch_and_store() -> list[str]:
             items = await fetch()
             if cache is not None:
-                cache.put(key, list_data(field, items))
+                cache.put(key, list_data(field, items), background=True)
             return items
 
-        entry = cache.get(key) if cache is not None else None
+        entry = await self._cached(key)
         if entry is not None and cache is not None:
             try:
                 cached = list_from(entry.data, field)
             except ContentError:
-                cache.delete(key)
+                cache.delete(key, background=True)
             else:
                 now = cache.now()
                 age, stale = entry.age(now), entry.expired(now)
@@ -264,12 +280,12 @@ class Rex:
         cache = self._cache
         key = CacheKey.manifest(ref.registry, ref.repository, identifier)
         cached: Manifest | None = None
-        entry = cache.get(key) if cache is not None else None
+        entry = await self._cached(key)
         if entry is not None and cache is not None:
             try:
                 cached = manifest_from(entry.data)
             except ContentError:
-                cache.delete(key)
+                cache.delete(key, background=True)
         if cached is not None and entry is not None:
             if key.immutable:
                 return cached
@@ -291,20 +307,22 @@ class Rex:
         data = manifest_data(manifest) if self._cache is not None else None
         if self._cache is None or data is None:
             return
-        self._cache.put(CacheKey.manifest(ref.registry, ref.repository, manifest.digest), data)
+        by_digest = CacheKey.manifest(ref.registry, ref.repository, manifest.digest)
+        self._cache.put(by_digest, data, background=True)
         if identifier != manifest.digest:
-            self._cache.put(CacheKey.manifest(ref.registry, ref.repository, identifier), data)
+            by_tag = CacheKey.manifest(ref.registry, ref.repository, identifier)
+            self._cache.put(by_tag, data, background=True)
 
     async def _config_blob(self, ref: Reference, digest: str) -> bytes:
         """An image config: digest-addressed, so any cached copy is good."""
         cache = self._cache
         key = CacheKey.config(ref.registry, ref.repository, digest)
-        entry = cache.get(key) if cache is not None else None
+        entry = await self._cached(key)
         if entry is not None and cache is not None:
             try:
                 return config_from(entry.data)
             except ContentError:
-                cache.delete(key)
+                cache.delete(key, background=True)
         client = await self._client_for(ref)
         raw = await self._refresher.run(
             key,
@@ -312,7 +330,7 @@ class Rex:
         )
         data = config_data(raw)
         if cache is not None and data is not None:
-            cache.put(key, data)
+            cache.put(key, data, background=True)
         return raw
 
     # -- operations ----------------------------------------------------------
@@ -546,7 +564,11 @@ class Rex:
         ref = self.reference(reference)
         level = self._consistency(consistency)
         if level is Consistency.EVENTUAL and self._cache and self._refresher.can_refresh:
-            found = cached_image(self._cache, ref, platform, self.display(ref), allow_stale=True)
+            # Several files, and a digest check of each: on a thread, off the UI's.
+            read = functools.partial(
+                cached_image, self._cache, ref, platform, self.display(ref), allow_stale=True
+            )
+            found = await trio.to_thread.run_sync(read)
             if found is not None:
                 info, age, stale = found
                 started = None
