@@ -113,6 +113,9 @@ class Cache:
         self._disk = DiskStore(root) if root is not None else None
         self._writes = WriteBehind(self._disk, self._degrade) if self._disk is not None else None
         self._cleanup: threading.Thread | None = None
+        # What the next flush waits for the lock: nothing once a flush found it held
+        # for all of CLOSE_WAIT (a session's close and then the CLI's both flush).
+        self._flush_wait = CLOSE_WAIT
         self._degraded = False
         self._lock = threading.Lock()
         limits = config.limits
@@ -467,11 +470,14 @@ class Cache:
                 merge_counts(meta, counts)
                 disk.write_metadata(meta)
 
-        if not self._writes.write(CLOSE_WAIT, save_counts):
+        if self._writes.write(self._flush_wait, save_counts):
+            self._flush_wait = CLOSE_WAIT
+        else:
             logger.debug(
                 "cache lock busy: %d writes and the statistics not saved", len(self._writes)
             )
             self._restore_counts(counts)
+            self._flush_wait = 0.0
 
     # -- internals ---------------------------------------------------------------------
 
