@@ -83,10 +83,10 @@ def main() -> None:
             registry.close()
 
     print(f"rex image {APP}:1.0, median of {args.runs} runs:")
-    print(f"{'':<12}{'lock free':>12}{'lock held':>12}{'extra':>10}")
+    print(f"{'':<6}{'lock free':>12}{'lock held':>14}{'extra':>14}")
     for kind in ("cold", "warm"):
         free, held_ms = figures[f"{kind}_free_ms"], figures[f"{kind}_held_ms"]
-        print(f"{kind:<12}{free:>9.1f} ms{held_ms:>9.1f} ms{held_ms - free:>7.1f} ms")
+        print(f"{kind:<6}{free:>9.1f} ms{held_ms:>11.1f} ms{held_ms - free:>11.1f} ms")
     result = {key: round(value, 1) for key, value in figures.items()}
     result["cold_extra_ms"] = round(figures["cold_held_ms"] - figures["cold_free_ms"], 1)
     result["warm_extra_ms"] = round(figures["warm_held_ms"] - figures["warm_free_ms"], 1)

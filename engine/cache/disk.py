@@ -414,7 +414,9 @@ def _flock(fd: int, path: Path, timeout: float) -> None:
             if time.monotonic() >= deadline:
                 raise LockTimeout(f"another process held {path}{_for(timeout)}") from None
             time.sleep(delay)
-            delay = min(delay * 2, 0.02)
+            # Short: a poller must catch the lock between other processes' writes,
+            # which take it again within milliseconds.
+            delay = min(delay * 2, 0.002)
 
 
 def _for(timeout: float) -> str:

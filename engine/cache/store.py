@@ -113,9 +113,10 @@ class Cache:
         self._disk = DiskStore(root) if root is not None else None
         self._writes = WriteBehind(self._disk, self._degrade) if self._disk is not None else None
         self._cleanup: threading.Thread | None = None
-        # What the next flush waits for the lock: nothing once a flush found it held
-        # for all of CLOSE_WAIT (a session's close and then the CLI's both flush).
-        self._flush_wait = CLOSE_WAIT
+        # The state (version, lookups) a flush last failed to save: a flush of the very
+        # same state (a session's close and then the CLI's) does not wait again.
+        self._lookups = 0
+        self._unsaved: tuple[int, int] | None = None
         self._degraded = False
         self._lock = threading.Lock()
         limits = config.limits
@@ -470,18 +471,20 @@ class Cache:
                 merge_counts(meta, counts)
                 disk.write_metadata(meta)
 
-        if self._writes.write(self._flush_wait, save_counts):
-            self._flush_wait = CLOSE_WAIT
+        state = (self._version, self._lookups)
+        if self._writes.write(0.0 if state == self._unsaved else CLOSE_WAIT, save_counts):
+            self._unsaved = None
         else:
             logger.debug(
                 "cache lock busy: %d writes and the statistics not saved", len(self._writes)
             )
             self._restore_counts(counts)
-            self._flush_wait = 0.0
+            self._unsaved = state
 
     # -- internals ---------------------------------------------------------------------
 
     def _count(self, registry: str, hit: bool) -> None:
+        self._lookups += 1
         counts = self._counts.get(registry)
         if counts is None:
             counts = self._counts[registry] = [0, 0]

@@ -16,6 +16,8 @@ import pytest
 import trio
 
 from engine.cache import disk as cache_disk
+from engine.cache import store as cache_store
+from engine.cache.behind import WriteBehind
 from engine.cache.store import Cache, CacheKey
 from engine.errors import CacheError
 from engine.testing.lockholder import LockHolder
@@ -123,3 +125,30 @@ def test_explicit_clear_and_prune_wait_briefly_then_fail(
             cache.prune()
     assert Cache(root).get(CacheKey.tags(REG, "app")) is not None  # nothing half-cleared
     assert cache.clear().entries == 1
+
+
+def test_a_second_flush_of_the_same_unsaved_state_does_not_wait_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A CLI command flushes twice at its end (the session's close, then its own):
+    # with the lock held, only the first one may wait.
+    monkeypatch.setattr(cache_store, "CLOSE_WAIT", 0.05)
+    waits: list[float] = []
+    write = WriteBehind.write
+
+    def recorded(self: WriteBehind, timeout: float, then: Callable[[], None] | None = None) -> bool:
+        waits.append(timeout)
+        return write(self, timeout, then)
+
+    monkeypatch.setattr(WriteBehind, "write", recorded)
+    root = tmp_path / "cache"
+    cache = Cache(root)
+    with LockHolder(root):
+        cache.get(CacheKey.tags(REG, "app"))
+        cache.flush()
+        cache.flush()  # nothing new since: no second wait
+        cache.get(CacheKey.tags(REG, "app"))
+        cache.flush()  # something new: worth waiting for again
+    cache.flush()  # the same state again, so no wait, but the lock is free now
+    assert waits == [0.05, 0.0, 0.05, 0.0]
+    assert Cache(root).stats().misses == 2  # the counts were kept until the lock freed
