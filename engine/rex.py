@@ -53,6 +53,9 @@ __all__ = ["CredentialSource", "Rex"]
 
 logger = logging.getLogger(__name__)
 
+_CLOSE_CLIENTS = 2.0
+"""Seconds `aclose` gives its connection pools to close, cancelled or not."""
+
 
 class CredentialSource(Protocol):
     """Anything that finds credentials for a registry host (CredentialStore does)."""
@@ -112,12 +115,14 @@ class Rex:
     async def aclose(self) -> None:
         clients, self._clients = [*self._clients.values(), *self._retired], {}
         self._retired = []
-        for client in clients:
-            await client.aclose()
-        if self._cache is not None:
-            # Bounded (the cache waits at most CLOSE_WAIT for its lock), so shielded:
-            # a cancelled session still saves what it fetched.
-            with trio.CancelScope(shield=True):
+        # Shielded, so that a cancelled session (quitting the TUI, Ctrl+C) still closes
+        # its sockets and saves what it fetched; bounded, so that it cannot hang: closing
+        # a pool is local work, and the cache waits at most CLOSE_WAIT for its lock.
+        with trio.CancelScope(shield=True):
+            with trio.move_on_after(_CLOSE_CLIENTS):
+                for client in clients:
+                    await client.aclose()
+            if self._cache is not None:
                 await trio.to_thread.run_sync(self._cache.flush)
 
     @property
@@ -252,7 +257,9 @@ class Rex:
         async def fetch_and_store() -> list[str]:
             items = await fetch()
             if cache is not None:
-                cache.put(key, list_data(field, items), background=True)
+                # Encoding a list of 100,000 names takes tens of ms: not on trio's thread.
+                store = functools.partial(cache.put, background=True)
+                await trio.to_thread.run_sync(store, key, list_data(field, items))
             return items
 
         entry = await self._cached(key)
