@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -11,7 +12,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import trio
 
-from engine.cache.store import Cache, CacheKey
+from engine.cache.store import Cache, CacheEntry, CacheKey
 from engine.config.model import Config, RegistryConfig
 from engine.errors import (
     AuthenticationError,
@@ -52,6 +53,9 @@ if TYPE_CHECKING:  # the network stack is imported on the first request, not bef
 __all__ = ["CredentialSource", "Rex"]
 
 logger = logging.getLogger(__name__)
+
+_CLOSE_CLIENTS = 2.0
+"""Seconds `aclose` gives its connection pools to close, cancelled or not."""
 
 
 class CredentialSource(Protocol):
@@ -112,10 +116,15 @@ class Rex:
     async def aclose(self) -> None:
         clients, self._clients = [*self._clients.values(), *self._retired], {}
         self._retired = []
-        for client in clients:
-            await client.aclose()
-        if self._cache is not None:
-            self._cache.flush()
+        # Shielded, so that a cancelled session (quitting the TUI, Ctrl+C) still closes
+        # its sockets and saves what it fetched; bounded, so that it cannot hang: closing
+        # a pool is local work, and the cache waits at most CLOSE_WAIT for its lock.
+        with trio.CancelScope(shield=True):
+            with trio.move_on_after(_CLOSE_CLIENTS):
+                for client in clients:
+                    await client.aclose()
+            if self._cache is not None:
+                await trio.to_thread.run_sync(self._cache.flush)
 
     @property
     def cache(self) -> Cache | None:
@@ -219,6 +228,18 @@ class Rex:
     def _consistency(self, value: str | Consistency | None) -> Consistency:
         return Consistency.of(value, self.config.cache.behavior.consistency)
 
+    async def _cached(self, key: CacheKey) -> CacheEntry | None:
+        """`key`'s cache entry; a disk read runs on a worker thread, never on trio's."""
+        cache = self._cache
+        if cache is None:
+            return None
+        entry = cache.get_from_memory(key)
+        if entry is not None:
+            return entry
+        if not cache.reads_disk:
+            return cache.get(key)  # counts the miss; memory only, nothing to wait on
+        return await trio.to_thread.run_sync(cache.get, key)
+
     def start_background(self, nursery: trio.Nursery | None) -> None:
         """Let eventual reads refresh in `nursery` (the TUI's); None stops that."""
         self._refresher.attach(nursery)
@@ -237,15 +258,17 @@ class Rex:
         async def fetch_and_store() -> list[str]:
             items = await fetch()
             if cache is not None:
-                cache.put(key, list_data(field, items))
+                # Encoding a list of 100,000 names takes tens of ms: not on trio's thread.
+                store = functools.partial(cache.put, background=True)
+                await trio.to_thread.run_sync(store, key, list_data(field, items))
             return items
 
-        entry = cache.get(key) if cache is not None else None
+        entry = await self._cached(key)
         if entry is not None and cache is not None:
             try:
                 cached = list_from(entry.data, field)
             except ContentError:
-                cache.delete(key)
+                cache.delete(key, background=True)
             else:
                 now = cache.now()
                 age, stale = entry.age(now), entry.expired(now)
@@ -265,12 +288,12 @@ class Rex:
         cache = self._cache
         key = CacheKey.manifest(ref.registry, ref.repository, identifier)
         cached: Manifest | None = None
-        entry = cache.get(key) if cache is not None else None
+        entry = await self._cached(key)
         if entry is not None and cache is not None:
             try:
                 cached = manifest_from(entry.data)
             except ContentError:
-                cache.delete(key)
+                cache.delete(key, background=True)
         if cached is not None and entry is not None:
             if key.immutable:
                 return cached
@@ -292,20 +315,22 @@ class Rex:
         data = manifest_data(manifest) if self._cache is not None else None
         if self._cache is None or data is None:
             return
-        self._cache.put(CacheKey.manifest(ref.registry, ref.repository, manifest.digest), data)
+        by_digest = CacheKey.manifest(ref.registry, ref.repository, manifest.digest)
+        self._cache.put(by_digest, data, background=True)
         if identifier != manifest.digest:
-            self._cache.put(CacheKey.manifest(ref.registry, ref.repository, identifier), data)
+            by_tag = CacheKey.manifest(ref.registry, ref.repository, identifier)
+            self._cache.put(by_tag, data, background=True)
 
     async def _config_blob(self, ref: Reference, digest: str) -> bytes:
         """An image config: digest-addressed, so any cached copy is good."""
         cache = self._cache
         key = CacheKey.config(ref.registry, ref.repository, digest)
-        entry = cache.get(key) if cache is not None else None
+        entry = await self._cached(key)
         if entry is not None and cache is not None:
             try:
                 return config_from(entry.data)
             except ContentError:
-                cache.delete(key)
+                cache.delete(key, background=True)
         client = await self._client_for(ref)
         raw = await self._refresher.run(
             key,
@@ -313,7 +338,7 @@ class Rex:
         )
         data = config_data(raw)
         if cache is not None and data is not None:
-            cache.put(key, data)
+            cache.put(key, data, background=True)
         return raw
 
     # -- operations ----------------------------------------------------------
@@ -548,7 +573,11 @@ class Rex:
         ref = self.reference(reference)
         level = self._consistency(consistency)
         if level is Consistency.EVENTUAL and self._cache and self._refresher.can_refresh:
-            found = cached_image(self._cache, ref, platform, self.display(ref), allow_stale=True)
+            # Several files, and a digest check of each: on a thread, off the UI's.
+            read = functools.partial(
+                cached_image, self._cache, ref, platform, self.display(ref), allow_stale=True
+            )
+            found = await trio.to_thread.run_sync(read)
             if found is not None:
                 info, age, stale = found
                 started = None

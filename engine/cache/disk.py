@@ -5,7 +5,7 @@
     ROOT/manifests/{reg16}/{repo16}/{sha256-<hex> | tag-<tag>}.json
     ROOT/configs/{reg16}/{repo16}/sha256-<hex>.json
     ROOT/metadata.json     {"version", "last_cleanup", "hits", "misses", "registries"}
-    ROOT/.lock             flock'ed by every writer
+    ROOT/.lock             flock'ed by every writer, never by a reader
 
 `reg16` and `repo16` are the first 16 hex digits of the SHA-256 of the registry host
 and repository name. Writers take the lock and replace files atomically; readers
@@ -38,8 +38,9 @@ from engine.errors import CacheError
 from engine.frozen import Frozen
 
 __all__ = [
+    "CLOSE_WAIT",
     "KIND_DIRS",
-    "LOCK_TIMEOUT",
+    "LOCK_WAIT",
     "DiskItem",
     "DiskStore",
     "LockTimeout",
@@ -52,8 +53,11 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-LOCK_TIMEOUT = 10.0
-"""Seconds a writer waits for another process's lock before giving up on the write."""
+LOCK_WAIT = 2.0
+"""Seconds the explicit clear and prune wait for another process's lock (then exit 7)."""
+CLOSE_WAIT = 0.5
+"""Seconds the last flush of a process waits for the lock: writers hold it for
+milliseconds, so this rides out a busy moment, while a stuck holder costs at most this."""
 
 KIND_DIRS: dict[CacheKind, str] = {
     CacheKind.CATALOG: "catalogs",
@@ -65,7 +69,7 @@ _TEMP_PREFIX, _TEMP_SUFFIX = ".", ".tmp"
 
 
 class LockTimeout(Exception):
-    """Another process held the cache lock for longer than LOCK_TIMEOUT."""
+    """Another process (or thread) held the cache lock for longer than the caller would wait."""
 
 
 @functools.lru_cache(maxsize=4096)
@@ -126,11 +130,14 @@ class DiskStore:
         return path
 
     @contextmanager
-    def locked(self, timeout: float | None = None) -> Iterator[None]:
-        """Hold the cross-process writer lock: LockTimeout after `timeout`, OSError if no dir."""
-        timeout = LOCK_TIMEOUT if timeout is None else timeout
+    def locked(self, timeout: float = 0.0) -> Iterator[None]:
+        """Hold the cross-process writer lock: LockTimeout after `timeout`, OSError if no dir.
+
+        The default is not to wait at all: an ordinary write that finds the lock busy is
+        queued (engine.cache.store), and only clear and prune wait, for LOCK_WAIT.
+        """
         if not self._threads.acquire(timeout=timeout):
-            raise LockTimeout(f"another thread held {self._lock_path} for {timeout:g} s")
+            raise LockTimeout(f"another thread held {self._lock_path}{_for(timeout)}")
         try:
             fd = self._open_lock()
             try:
@@ -174,7 +181,7 @@ class DiskStore:
     def _discard(self, path: Path, identity: tuple[int, int, int]) -> None:
         # Only the file we read: a writer may have replaced it with a good one meanwhile.
         try:
-            with self.locked(timeout=1.0):
+            with self.locked():
                 if _identity(os.stat(path)) == identity:
                     os.unlink(path)
         except (OSError, LockTimeout) as exc:
@@ -396,7 +403,7 @@ def _walk(
 
 def _flock(fd: int, path: Path, timeout: float) -> None:
     # Polling instead of a blocking flock, so a stopped process holding the lock costs
-    # a warning after `timeout` rather than a hung application.
+    # at most `timeout` rather than a hung application.
     deadline = time.monotonic() + timeout
     delay = 0.0005
     while True:
@@ -405,16 +412,22 @@ def _flock(fd: int, path: Path, timeout: float) -> None:
             return
         except BlockingIOError:
             if time.monotonic() >= deadline:
-                raise LockTimeout(f"another process held {path} for {timeout:g} s") from None
+                raise LockTimeout(f"another process held {path}{_for(timeout)}") from None
             time.sleep(delay)
-            delay = min(delay * 2, 0.02)
+            # Short: a poller must catch the lock between other processes' writes,
+            # which take it again within milliseconds.
+            delay = min(delay * 2, 0.002)
+
+
+def _for(timeout: float) -> str:
+    return f" for {timeout:g} s" if timeout > 0 else ""
 
 
 @contextmanager
-def explicit_lock(disk: DiskStore, action: str) -> Iterator[None]:
+def explicit_lock(disk: DiskStore, action: str, wait: float) -> Iterator[None]:
     """The writer lock for clear and prune, whose failures the caller must see."""
     try:
-        with disk.locked():
+        with disk.locked(wait):
             yield
     except LockTimeout as exc:
         raise CacheError(f"cannot {action} the cache: {exc}") from exc

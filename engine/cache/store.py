@@ -9,11 +9,16 @@ Failures: a read never raises; an unusable entry file is deleted with a warning
 and read as a miss. A write never raises; the first OSError (unwritable or full
 disk, a path under a file) gives the disk tier up for this `Cache` with one
 warning, and `degraded` turns True. `CacheError` (exit 7) is raised only by the
-explicit `clear` and `prune` when the cache directory cannot be locked or a file
-in it cannot be deleted, since a silent partial clear would mislead the user.
+explicit `clear` and `prune` when the cache directory cannot be locked (within
+LOCK_WAIT) or a file in it cannot be deleted, since a silent partial clear would
+mislead the user.
 
 Concurrency: one lock guards memory and counters, so worker threads may share a
-`Cache`; disk writers in every process serialise on `ROOT/.lock` (engine.cache.disk).
+`Cache`; disk writers in every process serialise on `ROOT/.lock` (engine.cache.disk),
+and readers take no lock. No write waits for that lock: one that finds it busy is
+queued and retried by a worker thread (engine.cache.behind), and `put(...,
+background=True)` queues at once, so an async caller never touches the disk. The
+daily cleanup runs on a thread of its own (`start_cleanup`).
 """
 
 from __future__ import annotations
@@ -30,8 +35,11 @@ from typing import TYPE_CHECKING, Any
 from cachetools import Cache as _Mapping
 from cachetools import LRUCache
 
+from engine.cache.behind import WriteBehind
 from engine.cache.disk import (
+    CLOSE_WAIT,
     KIND_DIRS,
+    LOCK_WAIT,
     DiskItem,
     DiskStore,
     LockTimeout,
@@ -103,6 +111,12 @@ class Cache:
         self._config = config
         self._clock = clock
         self._disk = DiskStore(root) if root is not None else None
+        self._writes = WriteBehind(self._disk, self._degrade) if self._disk is not None else None
+        self._cleanup: threading.Thread | None = None
+        # The state (version, lookups) a flush last failed to save: a flush of the very
+        # same state (a session's close and then the CLI's) does not wait again.
+        self._lookups = 0
+        self._unsaved: tuple[int, int] | None = None
         self._degraded = False
         self._lock = threading.Lock()
         limits = config.limits
@@ -138,6 +152,11 @@ class Cache:
             return None
         return self._disk
 
+    @property
+    def reads_disk(self) -> bool:
+        """Whether a memory miss goes to the disk (so async callers read on a thread)."""
+        return self._live_disk is not None
+
     def now(self) -> float:
         """The cache's clock (injectable), so callers judge age and expiry as it does."""
         return self._clock()
@@ -161,6 +180,21 @@ class Cache:
             case _:
                 return float(ttl.config)
 
+    def get_from_memory(self, key: CacheKey) -> CacheEntry | None:
+        """`key`'s entry if memory has it (counted as a hit), else None (not counted yet).
+
+        For async callers: a hit costs no thread; on None they call `get` on one.
+        """
+        if not self._config.enabled:
+            return None
+        now = self._clock()
+        with self._lock:
+            entry = self._memory.get(key)
+            if entry is not None:
+                self._count(key.registry, now < entry.cached_at + entry.ttl)
+                self._accessed[key] = now
+        return entry
+
     def get(self, key: CacheKey) -> CacheEntry | None:
         """`key`'s entry from memory, else from disk, expired or not; None on a miss."""
         if not self._config.enabled:
@@ -175,6 +209,12 @@ class Cache:
                 self._count(key.registry, now < entry.cached_at + entry.ttl)
                 self._accessed[key] = now
                 return entry
+        if self._writes is not None:
+            queued, change = self._writes.queued(key)
+            if queued:  # newer than the file, which is what it will replace
+                with self._lock:
+                    self._count(key.registry, change is not None and not change.expired(now))
+                return change
         disk = self._live_disk
         found = disk.read(key) if disk is not None else None
         with self._lock:
@@ -185,11 +225,15 @@ class Cache:
             disk.touch(disk.path_for(key), now)
         return found
 
-    def put(self, key: CacheKey, data: Any, *, ttl: float | None = None) -> CacheEntry:
+    def put(
+        self, key: CacheKey, data: Any, *, ttl: float | None = None, background: bool = False
+    ) -> CacheEntry:
         """Store `data` in both tiers with `ttl` (default `ttl_for(key)`); never raises.
 
-        Data that is not JSON or that holds a credential field is logged and not
-        stored; the returned entry then has size 0.
+        The disk write happens now if the lock is free, else on the writer thread;
+        with `background`, always there (for async callers). Data that is not JSON or
+        that holds a credential field is logged and not stored; the returned entry
+        then has size 0.
         """
         seconds = self.ttl_for(key) if ttl is None else float(ttl)
         now = self._clock()
@@ -210,20 +254,18 @@ class Cache:
         with self._lock:
             self._version += 1
             self._remember(entry)
-        disk = self._live_disk
-        if disk is not None:
-            self._disk_write(disk, lambda: disk.write(disk.path_for(key), payload, now), key)
+        if self._writes is not None and self._live_disk is not None:
+            self._writes.add(key, (entry, payload), now=not background)
         return entry
 
-    def delete(self, key: CacheKey) -> None:
-        """Forget `key` in both tiers; never raises."""
+    def delete(self, key: CacheKey, *, background: bool = False) -> None:
+        """Forget `key` in both tiers (on disk as `put` writes); never raises."""
         with self._lock:
             self._version += 1
             self._memory.pop(key, None)
             self._accessed.pop(key, None)
-        disk = self._live_disk
-        if disk is not None:
-            self._disk_write(disk, lambda: disk.remove(disk.path_for(key)), key)
+        if self._writes is not None and self._live_disk is not None:
+            self._writes.add(key, None, now=not background)
 
     def stats(self, registry: str | None = None) -> CacheStats:
         """Entries and bytes per tier and type, hit rate and last cleanup; never raises."""
@@ -280,7 +322,11 @@ class Cache:
         if disk is not None and disk.existing_root("clear"):
             kinds = None if kind is None else (kind,)
             # Locked before memory is touched, so a clear that cannot run changes nothing.
-            with explicit_lock(disk, "clear"):
+            with explicit_lock(disk, "clear", LOCK_WAIT):
+                if self._writes is not None:
+                    self._writes.discard(
+                        lambda k: registry in (None, k.registry) and kind in (None, k.kind)
+                    )
                 # Listed in full first, so a directory it cannot read stops it before
                 # anything is deleted.
                 found = list(disk.scan(registry, kinds, strict=True))
@@ -304,13 +350,18 @@ class Cache:
         )
 
     def prune(
-        self, registry: str | None = None, *, dry_run: bool = False, expired: bool = True
+        self,
+        registry: str | None = None,
+        *,
+        dry_run: bool = False,
+        expired: bool = True,
+        lock_wait: float = LOCK_WAIT,
     ) -> PruneReport:
         """Remove expired, unusable, long-unused and over-limit entries (order: engine.cache.prune).
 
         With `registry`, only that host's entries are candidates, but the disk limits
         are still the whole cache's. A dry run reports the same without removing.
-        Raises CacheError like `clear`.
+        Raises CacheError like `clear`, after waiting up to `lock_wait` for the lock.
         """
         from engine.cache.prune import PrunePlan, plan_prune
         from engine.cache.reports import PruneReport, empty_by_type
@@ -322,7 +373,7 @@ class Cache:
         plan = PrunePlan()
         if disk is not None and disk.existing_root("prune"):
             lock: AbstractContextManager[None] = (
-                nullcontext() if dry_run else explicit_lock(disk, "prune")
+                nullcontext() if dry_run else explicit_lock(disk, "prune", lock_wait)
             )
             with lock:
                 plan = plan_prune(disk, registry, now, self._config.limits, expired=expired)
@@ -370,7 +421,8 @@ class Cache:
 
         Unlike an explicit `prune`, it keeps entries that are merely expired: a stale
         tag list is still worth showing while a fresh one loads (eventual reads).
-        Unused and over-limit entries go as usual.
+        Unused and over-limit entries go as usual. It does not wait for the lock:
+        when another process holds it, the cleanup is left to a later run.
         """
         disk = self._live_disk
         if disk is None or not disk.root.is_dir():
@@ -379,36 +431,60 @@ class Cache:
         if last is not None and self._clock() - from_rfc3339(last) < CLEANUP_INTERVAL:
             return None
         try:
-            return self.prune(expired=False)
+            return self.prune(expired=False, lock_wait=0.0)
         except CacheError as exc:
-            logger.warning("automatic cache cleanup failed: %s", exc)
+            if isinstance(exc.__cause__, LockTimeout):
+                logger.debug("automatic cache cleanup skipped: %s", exc)
+            else:
+                logger.warning("automatic cache cleanup failed: %s", exc)
             return None
 
-    def flush(self) -> None:
-        """Merge this process's hit/miss counts into metadata.json and record accesses."""
-        disk = self._live_disk
-        if disk is None:
+    def start_cleanup(self) -> None:
+        """`cleanup_if_due` on a thread of its own; returns at once (once per `Cache`).
+
+        Call it after the first paint (TUI) or before the work (CLI): it never
+        delays an answer, and `flush` gives it up to CLOSE_WAIT to finish.
+        """
+        if self._cleanup is not None or self._live_disk is None:
             return
+        self._cleanup = threading.Thread(
+            target=self._cleanup_quietly, name="rex-cache-cleanup", daemon=True
+        )
+        self._cleanup.start()
+
+    def flush(self) -> None:
+        """Write what is queued, merge this process's hit/miss counts into metadata.json
+        and record accesses; waits for the lock at most CLOSE_WAIT, then skips."""
+        disk = self._live_disk
+        if disk is None or self._writes is None:
+            return
+        cleanup = self._cleanup
+        if cleanup is not None and cleanup is not threading.current_thread():
+            cleanup.join(CLOSE_WAIT)
         self._record_accesses()
         with self._lock:
             counts, self._counts = self._counts, {}
-        if not counts:
-            return
-        try:
-            with disk.locked():
+
+        def save_counts() -> None:
+            if counts:
                 meta = disk.read_metadata()
                 merge_counts(meta, counts)
                 disk.write_metadata(meta)
-        except LockTimeout as exc:
-            logger.warning("cache statistics not saved: %s", exc)
+
+        state = (self._version, self._lookups)
+        if self._writes.write(0.0 if state == self._unsaved else CLOSE_WAIT, save_counts):
+            self._unsaved = None
+        else:
+            logger.debug(
+                "cache lock busy: %d writes and the statistics not saved", len(self._writes)
+            )
             self._restore_counts(counts)
-        except OSError as exc:
-            self._restore_counts(counts)
-            self._degrade(exc)
+            self._unsaved = state
 
     # -- internals ---------------------------------------------------------------------
 
     def _count(self, registry: str, hit: bool) -> None:
+        self._lookups += 1
         counts = self._counts.get(registry)
         if counts is None:
             counts = self._counts[registry] = [0, 0]
@@ -462,14 +538,11 @@ class Cache:
             for key, when in accessed.items():
                 disk.touch(disk.path_for(key), when)
 
-    def _disk_write(self, disk: DiskStore, change: Callable[[], object], key: CacheKey) -> None:
+    def _cleanup_quietly(self) -> None:
         try:
-            with disk.locked():
-                change()
-        except LockTimeout as exc:
-            logger.warning("not writing %s to the disk cache: %s", key, exc)
-        except OSError as exc:
-            self._degrade(exc)
+            self.cleanup_if_due()
+        except Exception:  # a thread's crash would print a traceback over the screen
+            logger.warning("automatic cache cleanup failed", exc_info=True)
 
     def _degrade(self, exc: OSError) -> None:
         with self._lock:

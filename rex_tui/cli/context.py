@@ -195,13 +195,14 @@ class Context:
         return Path(platformdirs.user_cache_dir("rex", appauthor=False))
 
     def cache(self) -> Cache:
-        """The response cache (memory only with --no-cache), cleaned up once a day."""
+        """The response cache (memory only with --no-cache), cleaned up once a day on a
+        thread of its own, so the cleanup never delays the answer."""
         if self._cache is None:
             from engine import Cache
 
             root = self.cache_root() if self.config.cache.enabled else None
             self._cache = Cache(root, config=self.config.cache)
-            self._cache.cleanup_if_due()
+            self._cache.start_cleanup()
         return self._cache
 
     def managed_cache(self) -> Cache:

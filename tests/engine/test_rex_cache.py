@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import json
 import logging
+import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import trio
 
+from engine.cache.disk import DiskStore
 from engine.cache.store import Cache, CacheKey
 from engine.config.model import CacheConfig
 from engine.reads.cached import image_from_cache
@@ -183,6 +187,9 @@ async def test_eventual_refresh_failure_keeps_the_stale_value(
             await stale.refresh.wait()
         still = await rex.fetch_tags("oci/single", consistency="eventual")
         assert still.value == first.value
+        if still.refresh is not None:  # ended before the session closes its connections
+            with pytest.raises(Exception, match="503"):
+                await still.refresh.wait()
 
 
 async def test_a_corrupted_entry_is_refetched_with_a_warning(
@@ -268,3 +275,37 @@ async def test_content_tampered_with_on_disk_is_refetched_with_one_warning(
         info.manifest.body,
         info.raw_config,
     )  # the good copy is back on disk
+
+
+async def test_no_cache_file_is_touched_on_the_trio_thread(
+    registry: SeededRegistry, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 12: disk reads, writes and the lock happen on worker threads, never on trio's."""
+    on_trio: list[str] = []
+    trio_thread = threading.current_thread()
+
+    def watched(name: str) -> None:
+        original = getattr(DiskStore, name)
+
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if threading.current_thread() is trio_thread:
+                on_trio.append(name)
+            return original(*args, **kwargs)
+
+        static = isinstance(inspect.getattr_static(DiskStore, name), staticmethod)
+        monkeypatch.setattr(DiskStore, name, staticmethod(wrapper) if static else wrapper)
+
+    for name in ("read", "write", "remove", "touch", "locked", "read_metadata"):
+        watched(name)
+    root = tmp_path / "cache"
+    for _ in range(2):  # cold (fetch and write), then warm from disk (a new memory tier)
+        async with make_rex(registry.url, cache=Cache(root)) as rex:
+            await rex.inspect("oci/multi:latest")
+            await rex.list_tags("oci/single")
+            async with trio.open_nursery() as nursery:
+                rex.start_background(nursery)
+                await rex.fetch_image("oci/single:1.0", consistency="eventual")
+                await rex.fetch_tags("oci/single", consistency="eventual")
+                rex.start_background(None)
+    assert on_trio == []
+    assert Cache(root).get(CacheKey.tags(registry.host, "oci/single")) is not None
