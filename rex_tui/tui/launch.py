@@ -52,7 +52,6 @@ def _launch(registry: str | None, config_path: Path | None) -> int:
     ring = install_tui_logging(state_dir)
     cache_dir = Path(config.cache.dir or platformdirs.user_cache_dir("rex", appauthor=False))
     cache = Cache(cache_dir if config.cache.enabled else None, config=config.cache)
-    cache.cleanup_if_due()
     keymap = load_keymap(
         "vim" if config.tui.vim_bindings else "default", user_dir=config_dir / "keymaps"
     )
@@ -90,8 +89,13 @@ def _launch(registry: str | None, config_path: Path | None) -> int:
             async with trio.open_nursery() as nursery:
                 nursery.start_soon(quit_on_interrupt)
                 async with Rex(config, credentials=CredentialStore(), cache=cache) as rex:
+
+                    def started() -> None:
+                        _started()
+                        cache.start_cleanup()  # the daily cleanup: on a thread, after the paint
+
                     await App(rex, keymap.keymap, theme.theme, options, ring).run(
-                        DiffScreen(), started=_started
+                        DiffScreen(), started=started
                     )
                 nursery.cancel_scope.cancel()
 
