@@ -286,7 +286,9 @@ class ListArea:
         self.col = line.find("│" + first[:12]) + 1
         end = line.find("│", self.col)
         self.width = (end if end > 0 else len(line)) - self.col
-        self.height = ROWS - self.row - 2  # the bottom border and the status bar
+        # Down to the pane's bottom border (the footer and status bar follow it).
+        edges = [below[self.col - 1 : self.col] for below in lines[self.row :]]
+        self.height = next((k for k, edge in enumerate(edges) if edge != "│"), len(edges))
 
     def name_at(self, lines: list[str], k: int) -> str:
         """The name cell of the k-th row: up to the blanks before the next column."""
