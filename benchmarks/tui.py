@@ -269,6 +269,9 @@ class Sandbox:
         cache.flush()
 
     def start(self) -> Pty:
+        # Every start is measured as a first start: a remembered selection from the run
+        # before would scroll the list to it.
+        (Path(self.env["XDG_STATE_HOME"]) / "rex" / "tui-state.json").unlink(missing_ok=True)
         return Pty([str(REX_TUI), "--config", str(self.config)], self.env)
 
 
