@@ -12,12 +12,12 @@ import json
 import os
 import subprocess
 import tomllib
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.print.harness import REPO, Rex
+from tests.print import conftest as print_fixtures
+from tests.print.harness import Rex
 from tests.support.faultproxy import FaultProxy
 from tests.support.seed import SeededRegistry
 
@@ -25,24 +25,7 @@ from tests.support.seed import SeededRegistry
 DEADLINE = 30.0
 
 
-@pytest.fixture
-def rex(tmp_path: Path) -> Iterator[Rex]:
-    root = tmp_path / "rex"
-    home = root / "home"
-    home.mkdir(parents=True)
-    sandbox = Rex(
-        root,
-        {
-            "HOME": str(home),
-            "XDG_CONFIG_HOME": str(home / ".config"),
-            "XDG_CACHE_HOME": str(home / ".cache"),
-            "PYTHONPATH": str(REPO),
-            "PYTHON_KEYRING_BACKEND": "tests.print.filekeyring.FileKeyring",
-            "REX_TEST_KEYRING": str(root / "keyring.json"),
-        },
-    )
-    sandbox.config.write_text("")
-    yield sandbox
+rex = print_fixtures.rex  # the sandboxed `rex` command of tests/print
 
 
 def use_registry(rex: Rex, url: str) -> None:
