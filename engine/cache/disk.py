@@ -121,6 +121,10 @@ class DiskStore:
         # A listing reads and touches hundreds of entries: pathlib joins and two
         # hashes per key add up, so each key's path is worked out once.
         self._paths: dict[CacheKey, Path] = {}
+        # Two tasks may read one damaged file at once (an image's summary and its
+        # history both want the config): the user hears of it once.
+        self._reported: set[tuple[Path, tuple[int, int, int]]] = set()
+        self._reported_lock = threading.Lock()
 
     def path_for(self, key: CacheKey) -> Path:
         """Where `key`'s entry lives, per the seeds' layout."""
@@ -174,7 +178,11 @@ class DiskStore:
         try:
             return decode(raw, key)
         except CorruptEntry as exc:
-            logger.warning("deleting unusable cache file %s: %s", path, exc)
+            with self._reported_lock:
+                first = (path, identity) not in self._reported
+                self._reported.add((path, identity))
+            if first:
+                logger.warning("deleting unusable cache file %s: %s", path, exc)
             self._discard(path, identity)
             return None
 

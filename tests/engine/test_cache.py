@@ -345,6 +345,24 @@ def test_damaged_file_is_deleted_with_one_warning(
     assert reader.stats().misses == 1 and not reader.degraded
 
 
+def test_a_damaged_file_read_twice_before_it_is_deleted_warns_once(
+    root: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two tasks reading one damaged entry at once (a CI failure): one warning, not two."""
+    Cache(root).put(KEYS["tags"], {"tags": ["a"]})
+    path = root / "tags" / h16(REG) / h16("my/app") / "tags.json"
+    path.write_text("{")
+    # The second read comes before the first one's delete, as a racing thread's would.
+    monkeypatch.setattr(cache_disk.DiskStore, "_discard", lambda self, path, identity: None)
+    caplog.set_level(logging.WARNING)
+    reader = Cache(root)
+    assert reader.get(KEYS["tags"]) is None and reader.get(KEYS["tags"]) is None
+    assert len(warnings_of(caplog)) == 1
+    path.write_text("[[")  # damaged again, differently: that is news
+    assert reader.get(KEYS["tags"]) is None
+    assert len(warnings_of(caplog)) == 2
+
+
 def _content(text: str, algorithm: str = "sha256") -> tuple[str, str]:
     return text, f"{algorithm}:{hashlib.new(algorithm, text.encode()).hexdigest()}"
 
