@@ -650,17 +650,24 @@ class Rex:
         self, registry: str | None = None, *, timeout: float | None = None
     ) -> RegistryStatus:
         """A registry's health: a short ping, plus what the cache and its answers told."""
-        from engine.status import STATUS_TIMEOUT, check_registry
+        from engine.status import check_registry
 
-        return await check_registry(self, registry, timeout=timeout or STATUS_TIMEOUT)
+        return await check_registry(self, registry, timeout=self._status_timeout(timeout))
 
     async def registry_statuses(
         self, registries: Sequence[str], *, timeout: float | None = None
     ) -> list[RegistryStatus]:
         """`registry_status` of each, side by side: one that fails never delays the others."""
-        from engine.status import STATUS_TIMEOUT, check_registries
+        from engine.status import check_registries
 
-        return await check_registries(self, registries, timeout=timeout or STATUS_TIMEOUT)
+        return await check_registries(self, registries, timeout=self._status_timeout(timeout))
+
+    def _status_timeout(self, timeout: float | None) -> float:
+        """A dashboard ping's deadline: as asked, else the shorter of the network
+        timeout and STATUS_TIMEOUT."""
+        from engine.status import STATUS_TIMEOUT
+
+        return timeout or min(self.config.network.timeout, STATUS_TIMEOUT)
 
     def rate_limit(self, registry: str | None = None) -> RateLimit | None:
         """The last rate limit `registry` stated in this session (no request is made)."""

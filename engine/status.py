@@ -185,13 +185,15 @@ async def check_registry(
     try:
         client = await rex.client(registry)
         observed = client.http.observed
+        started = _now(rex)
         with trio.move_on_after(timeout):
             result = await client.ping()
             status, latency, api_version = result.status, result.elapsed_ms, result.api_version
         if latency is None:
             status = "offline"
-            error = RequestTimeout(f"{host} did not answer within {timeout:g} s", registry=host)
-            observed.failed(error)
+            if (observed.last_error_at or 0.0) < started:  # else the retried failure says why
+                error = RequestTimeout(f"{host} did not answer within {timeout:g} s", registry=host)
+                observed.failed(error)
     except RexError as exc:
         error = exc
         auth = client.http.auth if observed is not None else None

@@ -305,9 +305,9 @@ class HttpClient:
             if isinstance(outcome, httpx.Response):
                 return outcome
             failure, transient = outcome
+            self.observed.failed(failure)
             delay = self._retry_delay(failure, attempt) if transient else None
             if delay is None:
-                self.observed.failed(failure)
                 raise failure
             attempt += 1
             # INFO, not WARNING: a retry that succeeds is not the user's problem, and one

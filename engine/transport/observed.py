@@ -44,7 +44,7 @@ class Observed:
             self.rate_limit = found
 
     def failed(self, error: RexError) -> None:
-        """A request failed for good (after its retries): the dashboard's last error."""
+        """A request failed (retried or not): the dashboard's last error."""
         text = str(error).strip()
         self.last_error = text.splitlines()[0][:_MAX_ERROR_TEXT] if text else type(error).__name__
         self.last_error_at = self._clock()
