@@ -34,6 +34,7 @@ from engine import (
     ImageInfo,
     NetworkError,
     NotFoundError,
+    RateLimitError,
     RegistryStatus,
     Rex,
     RexError,
@@ -68,6 +69,8 @@ _REPO_COLUMNS = (Column("TAGS", 5, "right", keep=2), Column("UPDATED", 11, keep=
 # Dates and ages ("2026-10-16", "3 weeks ago") fit in 11 columns.
 _REPO_STYLES = (None, "details.date")
 _TAG_STYLES = ("details.digest", "details.size", "details.date", "details.platform")
+_DOWN = ("offline", "rate-limited")
+"""Statuses a fresh answer from the registry ends."""
 _SETTLE = 0.25
 """Seconds the selection must rest before the tags around it are counted."""
 _TYPING_PAUSE = 1.0
@@ -256,7 +259,7 @@ class Browser:
         """Data for `subject` landed in `context`'s pane: its age, and whether a refresh runs."""
         refreshing = fetched.refresh is not None and not fetched.refresh.done
         registry = subject[0] if subject else None
-        if fetched.age is None and registry and self.registry_status.get(registry) == "offline":
+        if fetched.age is None and registry and self.registry_status.get(registry) in _DOWN:
             self.set_registry_status(registry, "online")  # it answered just now: it is back
         self._freshness[context] = Freshness(fetched.age, refreshing=refreshing)
         self._fresh_subject[context] = subject
@@ -311,11 +314,12 @@ class Browser:
         error: RexError,
         show: Callable[[RexError], None] | None,
     ) -> None:
-        """A read failed: say so once; a registry that went away turns offline, and what
-        is on screen stays."""
+        """A read failed: say so once; a registry that went away turns offline (one that
+        refuses with 429, rate-limited), and what is on screen stays."""
         registry = subject[0] if subject else None
         if isinstance(error, NetworkError) and registry in self.registry_status:
-            self.set_registry_status(registry, "offline")
+            limited = isinstance(error, RateLimitError)
+            self.set_registry_status(registry, "rate-limited" if limited else "offline")
         self._refresh_ended(context, subject)
         if show is not None:
             show(error)

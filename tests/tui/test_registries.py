@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from engine import RateLimit, RegistryStatus, Rex
@@ -11,6 +13,9 @@ from rex_tui.tui.layout import PaneLayout
 from rex_tui.tui.registries import RegistriesPane, registry_row
 from rex_tui.tui.rows import Row
 from rex_tui.tui.statusbar import StatusBar
+from tests.support.faultproxy import FaultProxy
+from tests.tui.harness import running_app
+from tests.tui.test_app import select_repository
 
 NOW = 1_800_000_000.0
 HUB = RateLimit(100, 76, 21600.0, NOW + 5 * 3600 + 12 * 60, NOW - 5)
@@ -160,3 +165,23 @@ def test_a_low_or_exhausted_rate_limit_is_a_warning() -> None:
     bar.rate_limit = lambda: RateLimit(None, 0, None, NOW + 3600, NOW, throttled=True)
     bar.update()
     assert "status.warning" in style_of(bar, "rate limit exhausted (resets in")
+
+
+# -- a live app: a registry that starts refusing with 429 ---------------------------------
+
+
+async def test_a_429_turns_the_registry_rate_limited_with_when_it_lifts(
+    fault_proxy: FaultProxy, tmp_path: Path
+) -> None:
+    extra = "\n[network]\nretry_attempts = 0\n"
+    async with running_app(tmp_path, [("local", fault_proxy.url)], extra_config=extra) as ui:
+        await ui.wait_for("oci/single", "online")
+        fault_proxy.status(429, headers={"Retry-After": "3600"}, path="/tags/list", times=None)
+        select_repository(ui, "oci/single")
+        await ui.wait_until(lambda: ui.app.browser.registry_status.get("local") == "rate-limited")
+        screen = await ui.wait_for("rate-limited", "rate limit exhausted (resets in")
+        assert "oci/single" in screen  # what was shown stays
+        assert "status.warning" in str(ui.style_of("rate limit exhausted"))
+        fault_proxy.clear_faults()
+        ui.press("r")  # it answers again: the status follows
+        await ui.wait_until(lambda: ui.app.browser.registry_status.get("local") == "online")
