@@ -168,11 +168,6 @@ def _status_of(error: RexError, has_credentials: bool) -> str:
     return "error"
 
 
-def _now(rex: RegistryAccess) -> float:
-    cache = rex.cache
-    return cache.now() if cache is not None else time.time()
-
-
 async def check_registry(
     rex: RegistryAccess, registry: str | None = None, *, timeout: float = STATUS_TIMEOUT
 ) -> RegistryStatus:
@@ -185,7 +180,7 @@ async def check_registry(
     try:
         client = await rex.client(registry)
         observed = client.http.observed
-        started = _now(rex)
+        started = time.time()  # the transport's clock
         with trio.move_on_after(timeout):
             result = await client.ping()
             status, latency, api_version = result.status, result.elapsed_ms, result.api_version
@@ -198,7 +193,7 @@ async def check_registry(
         error = exc
         auth = client.http.auth if observed is not None else None
         status = _status_of(exc, auth is not None and auth.credentials is not None)
-    now = _now(rex)
+    now = time.time()
     rate = observed.rate_limit if observed is not None else None
     if rate is not None and rate.exhausted(now) and status in ("online", "offline"):
         status = "rate-limited"
