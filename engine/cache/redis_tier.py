@@ -1,0 +1,270 @@
+"""The cache's optional shared tier: a team's Redis, below memory and disk.
+
+    rex:v1:{reg16}:{kind}[:{repo16}][:{name}]   ->  the entry file's bytes (engine.cache.format)
+
+`reg16` and `repo16` are the disk tier's 16-hex-digit hashes of the registry host and
+repository (engine.cache.disk.hash16), `kind` the CacheKind's value and `name` the
+digest or tag, so any kind of entry maps to a key without code here. Values are
+exactly what the disk tier writes, with the entry's TTL as the key's expiry (EX);
+an entry that never expires gets none, and the server's maxmemory policy bounds it.
+
+What comes back is decoded as strictly as a disk file: it must name the very key it
+is read for, and a manifest or config body must hash to its digest. So a stale or
+hostile Redis can make rex fetch again, never show content the registry did not send.
+Credentials never reach this tier: `Cache.put` refuses data holding a credential
+field before any tier sees it, and tokens and passwords are never cache entries.
+
+Redis-py's sync client, called from worker threads only (`Cache.get` runs on one for
+async callers; writes go through this tier's own writer thread), with short socket
+timeouts and no retries. The first failure to reach the server logs one warning,
+then the tier stays off for RETRY_AFTER seconds (a circuit breaker), so a dead Redis
+costs one connect timeout per RETRY_AFTER, never a stall per read. The URL's password
+is never logged: messages show `endpoint_of(url)` and have the password scrubbed.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from engine.cache.disk import hash16
+from engine.cache.format import CorruptEntry, decode
+from engine.cache.keys import CacheEntry, CacheKey
+from engine.config.secret_url import endpoint_of, mask_url, secrets_of
+
+if TYPE_CHECKING:
+    import redis
+
+__all__ = [
+    "CONNECT_TIMEOUT",
+    "IO_TIMEOUT",
+    "MAX_QUEUED",
+    "RETRY_AFTER",
+    "RedisTier",
+    "redis_key",
+]
+
+logger = logging.getLogger(__name__)
+
+CONNECT_TIMEOUT = 0.5
+"""Seconds to connect: Redis is on the team's network, and a dead one must not stall rex."""
+IO_TIMEOUT = 2.0
+"""Seconds one command may take once connected."""
+RETRY_AFTER = 30.0
+"""Seconds the tier stays off after a failure before it tries the server again."""
+MAX_QUEUED = 1000
+"""Writes waiting for the writer thread; beyond that the oldest are dropped."""
+KEY_PREFIX = "rex:v1"
+
+Change = tuple[bytes, int | None] | None
+"""A queued write: the payload and its expiry in whole seconds (None: none), or None to delete."""
+
+
+def redis_key(key: CacheKey) -> str:
+    """The Redis key of a cache key (see the module docstring)."""
+    parts = [KEY_PREFIX, hash16(key.registry), key.kind.value]
+    if key.repository is not None:
+        parts.append(hash16(key.repository))
+    if key.name is not None:
+        parts.append(key.name)
+    return ":".join(parts)
+
+
+def _expiry(ttl: float) -> int | None:
+    return None if math.isinf(ttl) else max(1, math.ceil(ttl))
+
+
+class RedisTier:
+    """One Redis server shared by a team, as a cache tier; no method raises."""
+
+    def __init__(self, url: str, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self._url = url
+        self.endpoint = endpoint_of(url)
+        """scheme://host:port, what messages may show of the URL."""
+        self._secrets = secrets_of(url)
+        self._clock = clock
+        self._client: redis.Redis | None = None
+        self._lock = threading.Lock()
+        self._down_until = -math.inf
+        self._warned = False
+        self._refused: set[CacheKey] = set()
+        self._queued: dict[str, Change] = {}
+        self._changed = threading.Condition()
+        self._writing = False
+        self._worker: threading.Thread | None = None
+
+    # -- reads -------------------------------------------------------------------------
+
+    @property
+    def available(self) -> bool:
+        """False while the circuit breaker keeps the tier off after a failure."""
+        with self._lock:
+            return self._clock() >= self._down_until
+
+    def read(self, key: CacheKey) -> tuple[CacheEntry, bytes] | None:
+        """`key`'s entry and its bytes, verified like a disk file; None on a miss or failure."""
+        client = self._usable_client()
+        if client is None:
+            return None
+        try:
+            raw = client.get(redis_key(key))
+        except Exception as exc:  # redis-py's errors, OSError, a broken reply
+            self._failed(exc)
+            return None
+        if raw is None:
+            return None
+        if not isinstance(raw, bytes):
+            return None
+        try:
+            return decode(raw, key), raw
+        except CorruptEntry as exc:
+            with self._lock:
+                first = key not in self._refused
+                self._refused.add(key)
+            if first:
+                logger.warning("refusing the redis cache entry of %s: %s", key, exc)
+            return None
+
+    # -- writes ------------------------------------------------------------------------
+
+    def put(self, key: CacheKey, payload: bytes, ttl: float) -> None:
+        """Queue `payload` under `key` with `ttl` seconds of expiry; returns at once."""
+        if ttl <= 0:
+            return
+        self._queue(redis_key(key), (payload, _expiry(ttl)))
+
+    def delete(self, key: CacheKey) -> None:
+        """Queue the removal of `key`; returns at once."""
+        self._queue(redis_key(key), None)
+
+    def flush(self, timeout: float) -> bool:
+        """Wait up to `timeout` for queued writes to reach Redis; False if some did not."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while self._queued or self._writing:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    logger.debug("redis cache: %d writes not sent", len(self._queued))
+                    return False
+                self._changed.wait(left)
+        return True
+
+    def _queue(self, name: str, change: Change) -> None:
+        if not self.available:
+            return  # down: the disk has it, and a later run shares it
+        with self._changed:
+            self._queued.pop(name, None)  # the newest change of a key goes last
+            self._queued[name] = change
+            if len(self._queued) > MAX_QUEUED:
+                del self._queued[next(iter(self._queued))]
+            if self._worker is None:
+                # A daemon, like the disk's writer: an exit without a flush loses writes,
+                # which a cache may do, rather than hanging on a dead server.
+                self._worker = threading.Thread(
+                    target=self._run, name="rex-cache-redis", daemon=True
+                )
+                self._worker.start()
+            self._changed.notify_all()
+
+    def _run(self) -> None:
+        while True:
+            with self._changed:
+                self._changed.wait_for(lambda: bool(self._queued))
+                batch, self._queued = self._queued, {}
+                self._writing = True
+            try:
+                self._send(batch)
+            finally:
+                with self._changed:
+                    self._writing = False
+                    self._changed.notify_all()
+
+    def _send(self, batch: dict[str, Change]) -> None:
+        client = self._usable_client()
+        if client is None:
+            return  # down: dropped, the disk tier keeps them
+        try:
+            pipe = client.pipeline(transaction=False)
+            for name, change in batch.items():
+                if change is None:
+                    pipe.delete(name)
+                else:
+                    pipe.set(name, change[0], ex=change[1])
+            results = pipe.execute(raise_on_error=False)
+        except Exception as exc:
+            self._failed(exc)
+            return
+        logger.debug("redis cache: %d changes sent to %s", len(batch), self.endpoint)
+        errors = [r for r in results if isinstance(r, Exception)]
+        if errors:  # e.g. OOM under a noeviction policy: those entries are not shared
+            logger.debug(
+                "redis cache at %s refused %d writes: %s",
+                self.endpoint,
+                len(errors),
+                self._scrub(str(errors[0])),
+            )
+
+    # -- the connection and its failures ------------------------------------------------
+
+    def _usable_client(self) -> redis.Redis | None:
+        with self._lock:
+            if self._clock() < self._down_until:
+                return None
+            if self._client is not None:
+                return self._client
+        try:
+            client = self._connect()
+        except Exception as exc:  # a URL redis-py refuses, a missing ssl module...
+            self._failed(exc)
+            return None
+        with self._lock:
+            if self._client is None:
+                self._client = client
+                logger.debug("redis cache: sharing entries through %s", mask_url(self._url))
+            return self._client
+
+    def _connect(self) -> redis.Redis:
+        import redis
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
+
+        options: dict[str, Any] = {
+            "socket_connect_timeout": CONNECT_TIMEOUT,
+            "socket_timeout": IO_TIMEOUT,
+            "retry": Retry(NoBackoff(), 0),
+            "retry_on_timeout": False,
+            "health_check_interval": 0,
+            "client_name": "rex",
+        }
+        return redis.Redis.from_url(self._url, **options)
+
+    def _failed(self, exc: BaseException) -> None:
+        reason = self._scrub(str(exc) or type(exc).__name__)
+        with self._lock:
+            self._down_until = self._clock() + RETRY_AFTER
+            first, self._warned = not self._warned, True
+            client, self._client = self._client, None
+        if client is not None:
+            try:
+                client.close()
+            except Exception as close_error:
+                logger.debug("closing the redis client: %s", self._scrub(str(close_error)))
+        if first:
+            logger.warning(
+                "redis cache at %s unreachable (%s); using the disk cache", self.endpoint, reason
+            )
+        else:
+            logger.debug("redis cache at %s unreachable again (%s)", self.endpoint, reason)
+        with self._changed:
+            self._queued.clear()  # the disk has them; nothing waits on a dead server
+
+    def _scrub(self, text: str) -> str:
+        """`text` with the URL's password replaced, and short enough for one line."""
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        text = " ".join(text.split())
+        return text if len(text) <= 200 else text[:199] + "…"
