@@ -43,6 +43,7 @@ __all__ = [
     "CONNECT_TIMEOUT",
     "IO_TIMEOUT",
     "MAX_QUEUED",
+    "MAX_VALUE_BYTES",
     "RETRY_AFTER",
     "RedisTier",
     "redis_key",
@@ -58,6 +59,8 @@ RETRY_AFTER = 30.0
 """Seconds the tier stays off after a failure before it tries the server again."""
 MAX_QUEUED = 1000
 """Writes waiting for the writer thread; beyond that the oldest are dropped."""
+MAX_VALUE_BYTES = 128 * 1024 * 1024
+"""The largest value read back: a catalog of a million names fits, a hostile blob does not."""
 KEY_PREFIX = "rex:v1"
 
 Change = tuple[bytes, int | None] | None
@@ -110,24 +113,35 @@ class RedisTier:
         client = self._usable_client()
         if client is None:
             return None
+        name = redis_key(key)
         try:
-            raw = client.get(redis_key(key))
+            # One round trip; never more than MAX_VALUE_BYTES read, whatever the server holds.
+            pipe = client.pipeline(transaction=False)
+            pipe.strlen(name)
+            pipe.getrange(name, 0, MAX_VALUE_BYTES)
+            length, raw = pipe.execute()
         except Exception as exc:  # redis-py's errors, OSError, a broken reply
             self._failed(exc)
             return None
-        if raw is None:
-            return None
-        if not isinstance(raw, bytes):
+        if not length or not isinstance(raw, bytes):
+            return None  # a miss (or another type's key: its reader would not know it)
+        if length > MAX_VALUE_BYTES:
+            self._refuse(key, f"it holds {length} bytes, more than {MAX_VALUE_BYTES}")
             return None
         try:
             return decode(raw, key), raw
         except CorruptEntry as exc:
-            with self._lock:
-                first = key not in self._refused
-                self._refused.add(key)
-            if first:
-                logger.warning("refusing the redis cache entry of %s: %s", key, exc)
+            self._refuse(key, str(exc))
             return None
+
+    def _refuse(self, key: CacheKey, reason: str) -> None:
+        # Not deleted: the refetch's write replaces it, and one member's odd read
+        # should not remove what the rest of the team may read fine.
+        with self._lock:
+            first = key not in self._refused
+            self._refused.add(key)
+        if first:
+            logger.warning("refusing the redis cache entry of %s: %s", key, reason)
 
     # -- writes ------------------------------------------------------------------------
 
