@@ -4,6 +4,8 @@ Each server has its own port, temp directory and no persistence (`--save ""`,
 `--appendonly no`); `start()` returns once it answers PING, `kill()` stops it the
 hard way (SIGKILL, as a crash would), `close()` stops it and removes what it owns.
 It speaks RESP over a plain socket to check on the server, so it needs no client library.
+With `tls=True` it serves TLS only, with a self-signed certificate (engine.testing.tlscert):
+`url` is then rediss://...?ssl_ca_certs=CERT, which trusts it.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import atexit
 import shutil
 import socket
+import ssl
 import subprocess
 import tempfile
 import time
@@ -47,12 +50,14 @@ class RedisServer:
         workdir: Path | None = None,
         password: str | None = None,
         maxmemory: str | None = None,
+        tls: bool = False,
     ) -> None:
         self._owns_workdir = workdir is None
         self.workdir = Path(tempfile.mkdtemp(prefix="rex-redis-")) if workdir is None else workdir
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.password = password
         self.maxmemory = maxmemory
+        self.tls = tls
         self.port = free_port()
         self._process: subprocess.Popen[bytes] | None = None
 
@@ -62,9 +67,17 @@ class RedisServer:
 
     @property
     def url(self) -> str:
-        """redis://[:password@]127.0.0.1:PORT/0 (the password as given, not quoted)."""
+        """redis://[:password@]127.0.0.1:PORT/0 (the password as given, not quoted);
+        rediss://...?ssl_ca_certs=CERT with TLS."""
         auth = f":{self.password}@" if self.password else ""
+        if self.tls:
+            return f"rediss://{auth}{self.host}/0?ssl_ca_certs={self.ca_file}"
         return f"redis://{auth}{self.host}/0"
+
+    @property
+    def ca_file(self) -> Path:
+        """The self-signed certificate a TLS server presents (its own CA)."""
+        return self.workdir / "tls" / "cert.pem"
 
     @property
     def log_path(self) -> Path:
@@ -77,8 +90,7 @@ class RedisServer:
     def command(self) -> list[str]:
         args = [
             BINARY,
-            "--port",
-            str(self.port),
+            *self._listen(),
             "--bind",
             "127.0.0.1",
             "--dir",
@@ -97,6 +109,27 @@ class RedisServer:
         if self.maxmemory:
             args += ["--maxmemory", self.maxmemory, "--maxmemory-policy", "allkeys-lru"]
         return args
+
+    def _listen(self) -> list[str]:
+        if not self.tls:
+            return ["--port", str(self.port)]
+        from engine.testing.tlscert import write_self_signed
+
+        cert, key = write_self_signed(self.workdir / "tls")
+        return [
+            "--port",
+            "0",
+            "--tls-port",
+            str(self.port),
+            "--tls-cert-file",
+            str(cert),
+            "--tls-key-file",
+            str(key),
+            "--tls-ca-cert-file",
+            str(cert),
+            "--tls-auth-clients",
+            "no",
+        ]
 
     def start(self) -> RedisServer:
         """Start the server and wait (with a deadline) until it answers PING."""
@@ -126,13 +159,19 @@ class RedisServer:
 
     def call(self, *args: str | bytes, timeout: float = 5.0) -> bytes:
         """Send one command (authenticated if need be) and return its raw first reply line."""
-        with socket.create_connection(("127.0.0.1", self.port), timeout=timeout) as sock:
-            stream = sock.makefile("rb")
-            if self.password:
-                sock.sendall(_encode("AUTH", self.password))
-                stream.readline()
-            sock.sendall(_encode(*args))
-            return stream.readline().rstrip(b"\r\n")
+        sock = socket.create_connection(("127.0.0.1", self.port), timeout=timeout)
+        try:
+            if self.tls:
+                context = ssl.create_default_context(cafile=str(self.ca_file))
+                sock = context.wrap_socket(sock, server_hostname="127.0.0.1")
+            with sock.makefile("rb") as stream:
+                if self.password:
+                    sock.sendall(_encode("AUTH", self.password))
+                    stream.readline()
+                sock.sendall(_encode(*args))
+                return stream.readline().rstrip(b"\r\n")
+        finally:
+            sock.close()
 
     def kill(self) -> None:
         """Stop the server at once with SIGKILL, as a crash or an outage would."""

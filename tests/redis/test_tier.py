@@ -267,3 +267,26 @@ def test_urls_are_shown_masked(url: str, masked: str, endpoint: str) -> None:
 )
 def test_redis_urls_are_checked(url: str, problem: str | None) -> None:
     assert redis_url_problem(url) == problem
+
+
+def test_rediss_shares_over_tls_and_an_untrusted_certificate_is_one_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with RedisServer(workdir=tmp_path / "tls-redis", tls=True) as server:
+        assert server.url.startswith("rediss://")
+        clock = FakeClock(T0)
+        key = CacheKey.tags(REG, "a/b")
+        first = team_cache(tmp_path / "a", server.url, clock)
+        first.put(key, {"tags": ["1.0"]})
+        first.flush()
+        second = team_cache(tmp_path / "b", server.url, clock)
+        entry = second.get(key)
+        assert entry is not None and entry.data == {"tags": ["1.0"]}
+        # Without the CA, the server's self-signed certificate is not trusted.
+        caplog.set_level(logging.WARNING)
+        untrusted = server.url.partition("?")[0]
+        third = team_cache(tmp_path / "c", untrusted, clock)
+        assert third.get(key) is None
+        (warning,) = redis_warnings(caplog)
+        assert warning.startswith(f"redis cache at rediss://{server.host} unreachable (")
+        assert "certificate" in warning
