@@ -254,6 +254,15 @@ class RedisTier:
             "health_check_interval": 0,
             "client_name": "rex",
         }
+        # No CLIENT SETINFO: redis-py would look its own version up in the installed
+        # packages' metadata on every connect (~9 ms) to send it. redis-py 7.1 and later
+        # spell that driver_info=None (lib_name/lib_version are deprecated there).
+        try:
+            import redis.driver_info
+        except ImportError:
+            options |= {"lib_name": None, "lib_version": None}
+        else:
+            options["driver_info"] = None
         return redis.Redis.from_url(self._url, **options)
 
     def _failed(self, exc: BaseException) -> None:
