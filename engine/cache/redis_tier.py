@@ -32,7 +32,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from engine.cache.disk import hash16
-from engine.cache.format import CorruptEntry, decode
+from engine.cache.format import CorruptEntry, decode, encode
 from engine.cache.keys import CacheEntry, CacheKey
 from engine.config.secret_url import endpoint_of, mask_url, secrets_of
 
@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     import redis
 
 __all__ = [
+    "CLOCK_SKEW",
     "CONNECT_TIMEOUT",
     "IO_TIMEOUT",
     "MAX_QUEUED",
@@ -61,6 +62,8 @@ MAX_QUEUED = 1000
 """Writes waiting for the writer thread; beyond that the oldest are dropped."""
 MAX_VALUE_BYTES = 128 * 1024 * 1024
 """The largest value read back: a catalog of a million names fits, a hostile blob does not."""
+CLOCK_SKEW = 300.0
+"""Seconds a teammate's clock may run ahead of ours before their entries are refused."""
 KEY_PREFIX = "rex:v1"
 
 Change = tuple[bytes, int | None] | None
@@ -108,8 +111,14 @@ class RedisTier:
         with self._lock:
             return self._clock() >= self._down_until
 
-    def read(self, key: CacheKey) -> tuple[CacheEntry, bytes] | None:
-        """`key`'s entry and its bytes, verified like a disk file; None on a miss or failure."""
+    def read(self, key: CacheKey, now: float, max_ttl: float) -> tuple[CacheEntry, bytes] | None:
+        """`key`'s entry and its bytes, verified like a disk file; None on a miss or failure.
+
+        Its freshness is this reader's to judge, not the writer's: an entry fetched in
+        the future (beyond CLOCK_SKEW of `now`) is refused, and a TTL longer than
+        `max_ttl` (this reader's for the kind) is cut to it, so a teammate's config, or
+        a hostile server, cannot keep a tag's answer fresh for longer than ours allows.
+        """
         client = self._usable_client()
         if client is None:
             return None
@@ -129,10 +138,17 @@ class RedisTier:
             self._refuse(key, f"it holds {length} bytes, more than {MAX_VALUE_BYTES}")
             return None
         try:
-            return decode(raw, key), raw
+            entry = decode(raw, key)
         except CorruptEntry as exc:
             self._refuse(key, str(exc))
             return None
+        if entry.cached_at > now + CLOCK_SKEW:
+            self._refuse(key, f"it was cached {entry.cached_at - now:.0f} s in the future")
+            return None
+        if entry.ttl > max_ttl:
+            entry = CacheEntry(key, entry.data, entry.cached_at, max_ttl, entry.size)
+            raw = encode(key, entry.data, entry.cached_at, max_ttl)
+        return entry, raw
 
     def _refuse(self, key: CacheKey, reason: str) -> None:
         # Not deleted: the refetch's write replaces it, and one member's odd read

@@ -249,7 +249,7 @@ class Cache:
         found = disk.read(key) if disk is not None else None
         shared = None
         if self._redis is not None and (found is None or found.expired(now)):
-            shared = self._redis.read(key)
+            shared = self._redis.read(key, now, self.ttl_for(key))
             if shared is not None and found is not None and shared[0].cached_at <= found.cached_at:
                 shared = None  # no newer than the disk's copy
         if shared is not None:

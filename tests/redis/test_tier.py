@@ -180,19 +180,19 @@ def test_a_dead_server_is_one_warning_then_left_alone_until_retry_after(
     tier = RedisTier(redis_server.url, clock=clock)
     key = CacheKey.catalog(REG)
     tier.put(key, encode(key, {"repositories": ["a"]}, T0, 300.0), 300)
-    assert tier.flush(10) and tier.read(key) is not None
+    assert tier.flush(10) and tier.read(key, T0, 300) is not None
     redis_server.kill()
     caplog.set_level(logging.DEBUG, logger="engine.cache.redis_tier")
-    assert tier.read(key) is None
+    assert tier.read(key, T0, 300) is None
     assert not tier.available
     connects = len(caplog.records)
     for _ in range(50):
-        assert tier.read(key) is None
+        assert tier.read(key, T0, 300) is None
         tier.put(key, b"{}", 300)
     assert tier.flush(10)
     assert len(caplog.records) == connects  # no attempt, not even a debug line
     clock.now += redis_tier.RETRY_AFTER
-    assert tier.available and tier.read(key) is None  # tried once more, quietly
+    assert tier.available and tier.read(key, T0, 300) is None  # tried once more, quietly
     (warning,) = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert warning.getMessage().startswith(
         f"redis cache at redis://{redis_server.host} unreachable ("
@@ -290,3 +290,28 @@ def test_rediss_shares_over_tls_and_an_untrusted_certificate_is_one_warning(
         (warning,) = redis_warnings(caplog)
         assert warning.startswith(f"redis cache at rediss://{server.host} unreachable (")
         assert "certificate" in warning
+
+
+def test_a_teammates_entry_is_fresh_only_as_long_as_our_ttl_allows(
+    tmp_path: Path, redis_server: RedisServer, client: redis.Redis, caplog: pytest.LogCaptureFixture
+) -> None:
+    key = CacheKey.manifest(REG, "a/b", "latest")
+    data = {"body": BODY, "digest": DIGEST}
+    client.set(redis_key(key), encode(key, data, T0, 86400.0 * 365))
+    clock = FakeClock(T0 + 600)
+    cache = team_cache(tmp_path / "a", redis_server.url, clock, tags=300)
+    entry = cache.get(key)
+    assert entry is not None and entry.ttl == 300 and entry.expired(clock())
+    cache.flush()
+    # The copy on disk says so too.
+    again = Cache(tmp_path / "a", config=CacheConfig(ttl=CacheTTL(tags=300)), clock=clock)
+    kept = again.get(key)
+    assert kept is not None and kept.ttl == 300
+
+    # An entry "fetched" an hour from now is refused outright.
+    future = CacheKey.manifest(REG, "a/b", "next")
+    client.set(redis_key(future), encode(future, data, T0 + 600 + 3600, 300.0))
+    caplog.set_level(logging.WARNING)
+    assert team_cache(tmp_path / "b", redis_server.url, clock).get(future) is None
+    (warning,) = redis_warnings(caplog)
+    assert warning.endswith("it was cached 3600 s in the future")
