@@ -46,6 +46,8 @@ from engine.transport.tokens import TokenCache
 if TYPE_CHECKING:  # the network stack is imported on the first request, not before
     import httpx
 
+    from engine.storage.accounting import StorageReport
+    from engine.storage.totals import StorageTotal
     from engine.transport.auth import RegistryAuth
     from engine.transport.client import RetryPolicy
     from engine.transport.registry import RegistryClient
@@ -641,3 +643,34 @@ class Rex:
         progress: Progress | None = None,
     ) -> list[TagMatch]:
         return await overview.search_tags(self, query, registry, image, exact, limit, progress)
+
+    # -- storage accounting (engine.storage) ------------------------------------------
+
+    async def storage(
+        self,
+        registry: str | None = None,
+        *,
+        scope: str | None = None,
+        sort: str = "size",
+        refresh: bool = False,
+        max_requests: int | None = None,
+        progress: Progress | None = None,
+    ) -> StorageReport:
+        """What each repository and namespace stores, shared blobs once (a resumable crawl)."""
+        from engine.storage.crawl import crawl_storage
+
+        return await crawl_storage(
+            self,
+            registry,
+            scope=scope,
+            sort=sort,
+            refresh=refresh,
+            max_requests=max_requests,
+            progress=progress,
+        )
+
+    def storage_total(self, registry: str | None = None) -> StorageTotal | None:
+        """The registry's last storage totals from the cache, or None; no network, cheap."""
+        from engine.storage.totals import cached_total
+
+        return cached_total(self._cache, self.default_host(registry))
