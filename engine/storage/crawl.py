@@ -29,6 +29,8 @@ from engine.errors import (
     ContentError,
     NotFoundError,
     PermissionDeniedError,
+    RexError,
+    primary,
     shown,
 )
 from engine.oci import manifests
@@ -191,9 +193,16 @@ class _Crawl:
             resolved[tag] = manifest.digest
             await self.walk(name, manifest, None, 0, nodes)
 
-        async with trio.open_nursery() as nursery:
-            for tag in tags:
-                nursery.start_soon(one, tag)
+        try:
+            async with trio.open_nursery() as nursery:
+                for tag in tags:
+                    nursery.start_soon(one, tag)
+        except BaseExceptionGroup as group:
+            # One answer for the repository: the budget first, then the registry's word.
+            leaf = primary(group, _BudgetSpent, AuthenticationError, PermissionDeniedError)
+            if isinstance(leaf, _BudgetSpent | RexError):
+                raise leaf from None
+            raise
         scan = RepoScan(name, {t: resolved[t] for t in sorted(resolved)}, nodes)
         if self.cache is not None:
             self.cache.put(CacheKey.storage(self.host, name), scan.to_data(), background=True)
@@ -333,7 +342,7 @@ async def crawl_storage(
         complete = False
     cache = reader.cache
     now = cache.now() if cache is not None else datetime.now(UTC).timestamp()
-    scanned_at = datetime.fromtimestamp(min([now, *oldest]), UTC)
+    scanned_at = datetime.fromtimestamp(int(min([now, *oldest])), UTC)
     whole = account(
         scans.values(),
         registry=crawl.host,

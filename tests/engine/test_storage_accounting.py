@@ -182,3 +182,18 @@ def test_bad_records_are_refused() -> None:
     broken = team_app().to_data()
     broken["manifests"]["m:v1"]["blobs"] = [["x"]]
     assert RepoScan.from_data(broken) is None
+
+
+def test_storage_cache_keys() -> None:
+    import pytest
+
+    from engine.cache.disk import _relative_path
+    from engine.cache.keys import CacheKey, CacheKind
+    from engine.errors import ValidationError
+
+    total, repo = CacheKey.storage("h:1"), CacheKey.storage("h:1", "team/app")
+    assert _relative_path(total).endswith("registry.json") and not total.immutable
+    assert _relative_path(repo).endswith("repository.json")
+    assert _relative_path(repo).split("/")[0] == "storage"
+    with pytest.raises(ValidationError):
+        CacheKey(CacheKind.STORAGE, "h:1", "team/app", "latest")
