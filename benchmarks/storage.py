@@ -111,6 +111,7 @@ def run_child(url: str, cache_dir: str, refresh: bool = False) -> dict[str, Any]
         raise SystemExit(f"crawl failed ({status})")
     result: dict[str, Any] = json.loads(out)
     result["peak_rss_mb"] = usage.ru_maxrss / 1024
+    result["cpu_s"] = usage.ru_utime + usage.ru_stime
     return result
 
 
@@ -148,7 +149,7 @@ def line(name: str, r: dict[str, Any]) -> str:
     methods = ", ".join(f"{k} {v}" for k, v in sorted(r["by_method"].items()))
     return (
         f"{name:8} {r['seconds']:7.2f} s  {r['requests']:6} requests ({rate:5.0f}/s)  "
-        f"peak RSS {r['peak_rss_mb']:6.1f} MB   [{methods}]"
+        f"CPU {r['cpu_s']:6.2f} s  peak RSS {r['peak_rss_mb']:6.1f} MB   [{methods}]"
     )
 
 
@@ -215,6 +216,7 @@ def main() -> None:
                 "refresh_requests": refreshed["requests"],
                 "refresh_new_manifest_gets": new_gets,
                 "cold_peak_rss_mb": round(cold["peak_rss_mb"], 1),
+                "cold_cpu_s": round(cold["cpu_s"], 2),
                 "skopeo_extrapolated_s": round(skopeo_whole, 2),
                 "speedup_vs_skopeo": round(skopeo_whole / cold["seconds"], 2),
             }

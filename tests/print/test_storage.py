@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import time
+
 import pytest
 
 from tests.print.harness import Rex, assert_shape, parse
+from tests.support.faultproxy import FaultProxy
 from tests.support.seed import SeededRegistry
 
 STORAGE = {
@@ -101,3 +106,33 @@ def test_unknown_scope_is_not_found(rex: Rex, registry: SeededRegistry) -> None:
     result = rex("-r", registry.url, "storage", "no/such")
     assert result.returncode == 5, result
     assert "no/such" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_ctrl_c_then_run_again_continues(
+    rex: Rex, registry: SeededRegistry, fault_proxy: FaultProxy
+) -> None:
+    # One tag of tags/many hangs; the other repositories finish and are kept as they do.
+    fault_proxy.delay(120, path="^/v2/tags/many/manifests/v1\\.0\\.0$", times=None)
+    process = subprocess.Popen(
+        rex.command(["-r", fault_proxy.url, "--timeout", "300", "-f", "json", "storage"]),
+        env=rex.environment(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    others = len(registry.repositories) - 1
+    deadline = time.monotonic() + 60
+    while len(list(rex.cache.glob("storage/*/*/repository.json"))) < others:
+        assert time.monotonic() < deadline and process.poll() is None, process.communicate()
+        time.sleep(0.1)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 130 and "Traceback" not in stderr
+    fault_proxy.clear_faults()
+    fault_proxy.clear_requests()
+    document = rex("-r", fault_proxy.url, "-f", "json", "storage").json()
+    assert document["complete"] is True
+    # Only the unfinished repository's manifests are read (its tag list is still cached);
+    # blobs are the configs naming the largest images' platforms.
+    asked = {r.path for r in fault_proxy.requests if "/manifests/" in r.path or "/tags/" in r.path}
+    assert asked and all(path.startswith("/v2/tags/many/") for path in asked), asked
