@@ -190,3 +190,14 @@ async def test_an_unknown_scope_is_not_found(seeded: Seeded, tmp_path: Path) -> 
     async with rex:
         with pytest.raises(NotFoundError, match="nope"):
             await rex.storage(scope="nope")
+
+
+async def test_retry_after_is_honoured(seeded: Seeded, tmp_path: Path) -> None:
+    from tests.engine.helpers import SleepRecorder
+
+    seeded.proxy.status(429, headers={"Retry-After": "7"}, path="/manifests/", times=2)
+    sleep = SleepRecorder()
+    async with make_rex(seeded.proxy.url, cache=cache_at(tmp_path), retries=3, sleep=sleep) as rex:
+        report = await rex.storage()
+    assert report.complete and len(report.repositories) == 3
+    assert sleep.delays == [7.0, 7.0]
