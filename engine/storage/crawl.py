@@ -153,24 +153,15 @@ class _Crawl:
         await self._charge(CacheKey.catalog(self.host))
         return await self.reader.list_repositories(self.registry, consistency=self.level)
 
-    async def fresh_scan(self, name: str) -> tuple[RepoScan, float] | None:
-        """A fresh cached scan of `name` and when it was made, or None."""
+    async def cached_scan(self, name: str, *, fresh: bool) -> tuple[RepoScan, float] | None:
+        """A cached scan of `name` (only an unexpired one when `fresh`) and when it was made."""
         entry = await self._cached(CacheKey.storage(self.host, name))
         if entry is None or self.cache is None:
             return None
         scan = RepoScan.from_data(entry.data)
-        if scan is None or scan.name != name:
-            return None
-        if entry.expired(self.cache.now()):
+        if scan is None or scan.name != name or (fresh and entry.expired(self.cache.now())):
             return None
         return scan, entry.cached_at
-
-    async def stale_scan(self, name: str) -> tuple[RepoScan, float] | None:
-        entry = await self._cached(CacheKey.storage(self.host, name))
-        if entry is None:
-            return None
-        scan = RepoScan.from_data(entry.data)
-        return (scan, entry.cached_at) if scan is not None and scan.name == name else None
 
     async def scan(self, name: str) -> RepoScan:
         await self._charge(CacheKey.tags(self.host, name))
@@ -289,55 +280,52 @@ async def crawl_storage(
         )
     scans: dict[str, RepoScan] = {}
     oldest: list[float] = []
-    todo: list[str] = []
-    for name in names:
-        found = None if refresh else await crawl.fresh_scan(name)
-        if found is None:
-            todo.append(name)
-        else:
-            scans[name], when = found
-            oldest.append(when)
     skipped: list[str] = []
-    done = len(names) - len(todo)
-    if progress is not None:
-        progress(done, len(names))
+    done = 0
+    stopped = False
     send, receive = trio.open_memory_channel[str](math.inf)
-    for name in todo:
+    for name in names:
         send.send_nowait(name)
     send.close()
-    stopped = False
+
+    async def one(name: str) -> None:
+        """A fresh cached scan, else a new one; once the budget is spent, any cached one."""
+        nonlocal stopped
+        found = None if refresh and not stopped else await crawl.cached_scan(name, fresh=True)
+        if found is None and not stopped:
+            try:
+                scans[name] = await crawl.scan(name)
+                return
+            except _BudgetSpent:
+                stopped = True
+            except (AuthenticationError, PermissionDeniedError) as exc:
+                logger.warning("storage: %s left out: %s", name, exc.message)
+                skipped.append(name)
+                return
+        if found is None:
+            found = await crawl.cached_scan(name, fresh=False)
+        if found is not None:
+            scans[name], when = found
+            oldest.append(when)
 
     async def worker(queue: trio.MemoryReceiveChannel[str]) -> None:
-        nonlocal done, stopped
+        nonlocal done
         async with queue:
             async for name in queue:
-                if stopped:
-                    continue
-                try:
-                    scans[name] = await crawl.scan(name)
-                except _BudgetSpent:
-                    stopped = True
-                    continue
-                except (AuthenticationError, PermissionDeniedError) as exc:
-                    logger.warning("storage: %s left out: %s", name, exc.message)
-                    skipped.append(name)
+                await one(name)
                 done += 1
                 if progress is not None:
                     progress(done, len(names))
 
-    workers = max(1, min(len(todo), reader.config.network.concurrency))
+    if progress is not None:
+        progress(0, len(names))
+    workers = max(1, min(len(names), reader.config.network.concurrency))
     async with trio.open_nursery() as nursery:
         for _ in range(workers):
             nursery.start_soon(worker, receive.clone())
         await receive.aclose()
     if stopped:
         complete = False
-        for name in names:
-            if name not in scans and name not in skipped:
-                stale = await crawl.stale_scan(name)
-                if stale is not None:
-                    scans[name], when = stale
-                    oldest.append(when)
     if skipped:
         complete = False
     cache = reader.cache
