@@ -136,3 +136,15 @@ def test_ctrl_c_then_run_again_continues(
     # blobs are the configs naming the largest images' platforms.
     asked = {r.path for r in fault_proxy.requests if "/manifests/" in r.path or "/tags/" in r.path}
     assert asked and all(path.startswith("/v2/tags/many/") for path in asked), asked
+
+
+def test_scans_are_a_cache_type_of_their_own(rex: Rex, registry: SeededRegistry) -> None:
+    assert rex("-r", registry.url, "-f", "json", "storage").returncode == 0
+    stats = rex("-r", registry.url, "-f", "json", "registry", "cache", "stats").json()
+    # one scan per repository, plus the registry's totals
+    assert stats["by_type"]["storage"]["entries"] == len(registry.repositories) + 1
+    args = ["-r", registry.url, "-f", "json", "registry", "cache", "clear", "--type", "storage"]
+    cleared = rex(*args, "--force").json()
+    assert cleared["type"] == "storage" and cleared["entries"] == len(registry.repositories) + 1
+    stats = rex("-r", registry.url, "-f", "json", "registry", "cache", "stats").json()
+    assert stats["by_type"]["storage"]["entries"] == 0 and stats["by_type"]["manifests"]["entries"]
