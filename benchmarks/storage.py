@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -167,6 +168,17 @@ def main() -> None:
         return
 
     workdir = Path(tempfile.mkdtemp(prefix="rex-storage-"))
+    try:
+        results = measure(args, workdir)
+    finally:  # ~0.5 GB of registry storage and cache for 1,000 x 5
+        shutil.rmtree(workdir, ignore_errors=True)
+    report(args, *results)
+
+
+def measure(
+    args: argparse.Namespace, workdir: Path
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any], float, int, int]:
+    """Seed, crawl cold, warm and after one new tag, then skopeo over the sample."""
     with RegistryProcess("anonymous", workdir=workdir / "registry").start() as process:
         url = process.url
         started = time.perf_counter()
@@ -186,14 +198,25 @@ def main() -> None:
         refreshed = run_child(url, cache_dir, refresh=True)
         names = [f"team-{r % 40:02d}/service-{r:04d}" for r in range(min(args.sample, args.repos))]
         seconds, reads = skopeo_sample(url, names)
+    return cold, warm, refreshed, seconds, reads, len(names)
 
-    scale = args.repos / len(names)
+
+def report(
+    args: argparse.Namespace,
+    cold: dict[str, Any],
+    warm: dict[str, Any],
+    refreshed: dict[str, Any],
+    seconds: float,
+    reads: int,
+    sampled: int,
+) -> None:
+    scale = args.repos / sampled
     skopeo_whole = seconds * scale
     print(line("cold", cold))
     print(line("warm", warm))
     print(line("refresh", refreshed))
     print(
-        f"skopeo   {seconds:7.2f} s for {len(names)} repositories ({reads} reads, "
+        f"skopeo   {seconds:7.2f} s for {sampled} repositories ({reads} reads, "
         f"{reads / seconds:5.0f}/s); x{scale:g} = {skopeo_whole:7.2f} s for {args.repos}"
     )
     new_gets = refreshed["by_method"].get("GET manifests", 0)
