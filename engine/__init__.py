@@ -88,6 +88,18 @@ _WHERE = {
     "search_names": "engine.search.matcher:search",
     "set_current_registry": "engine.config.settings",
     "set_setting": "engine.config.settings:set_value",
+    "ImageSize": "engine.storage.accounting",
+    "NamespaceUsage": "engine.storage.accounting",
+    "RepoScan": "engine.storage.accounting",
+    "RepoUsage": "engine.storage.accounting",
+    "STORAGE_SORTS": "engine.storage.accounting:SORTS",
+    "StorageReport": "engine.storage.accounting",
+    "StorageTotal": "engine.storage.totals",
+    "TagUsage": "engine.storage.accounting",
+    "cached_storage_total": "engine.storage.totals:cached_total",
+    "namespace_of": "engine.storage.accounting",
+    "sort_usages": "engine.storage.accounting",
+    "tag_usages": "engine.storage.accounting",
 }
 
 if TYPE_CHECKING:
@@ -164,6 +176,20 @@ if TYPE_CHECKING:
         search as search_names,
     )
     from engine.status import RegistryStatus
+    from engine.storage.accounting import SORTS as STORAGE_SORTS
+    from engine.storage.accounting import (
+        ImageSize,
+        NamespaceUsage,
+        RepoScan,
+        RepoUsage,
+        StorageReport,
+        TagUsage,
+        namespace_of,
+        sort_usages,
+        tag_usages,
+    )
+    from engine.storage.totals import StorageTotal
+    from engine.storage.totals import cached_total as cached_storage_total
     from engine.transport.client import RetryPolicy
     from engine.transport.credentials import Credentials, CredentialStore
     from engine.transport.endpoint import Endpoint, is_loopback
@@ -189,6 +215,7 @@ def __dir__() -> list[str]:
 __all__ = [
     "REGISTRY_NAME",
     "REGISTRY_NAME_HINT",
+    "STORAGE_SORTS",
     "AuthenticationError",
     "Cache",
     "CacheError",
@@ -208,10 +235,12 @@ __all__ = [
     "ImageIndex",
     "ImageInfo",
     "ImageManifest",
+    "ImageSize",
     "IncrementalFilter",
     "LoadedConfig",
     "Manifest",
     "Match",
+    "NamespaceUsage",
     "NetworkConfig",
     "NetworkError",
     "NotFoundError",
@@ -226,19 +255,25 @@ __all__ = [
     "RegistryStatus",
     "Remedy",
     "RepoInfo",
+    "RepoScan",
+    "RepoUsage",
     "RequestTimeout",
     "RetryPolicy",
     "Rex",
     "RexError",
     "ServerError",
+    "StorageReport",
+    "StorageTotal",
     "Superseded",
     "TagInfo",
     "TagMatch",
+    "TagUsage",
     "ValidationError",
     "__version__",
     "absolute_time",
     "add_registry",
     "add_repository",
+    "cached_storage_total",
     "choose_child",
     "config_key",
     "default_config_path",
@@ -253,6 +288,7 @@ __all__ = [
     "list_from",
     "load_config",
     "manifest_from",
+    "namespace_of",
     "primary",
     "read_config_bytes",
     "registry_url",
@@ -261,4 +297,6 @@ __all__ = [
     "search_names",
     "set_current_registry",
     "set_setting",
+    "sort_usages",
+    "tag_usages",
 ]

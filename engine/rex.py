@@ -47,6 +47,8 @@ if TYPE_CHECKING:  # the network stack is imported on the first request, not bef
     import httpx
 
     from engine.status import RegistryStatus
+    from engine.storage.accounting import StorageReport
+    from engine.storage.totals import StorageTotal
     from engine.transport.auth import RegistryAuth
     from engine.transport.client import RetryPolicy
     from engine.transport.headers import RateLimit
@@ -673,3 +675,34 @@ class Rex:
         """The last rate limit `registry` stated in this session (no request is made)."""
         client = self._clients.get(self.default_host(registry))
         return client.http.observed.rate_limit if client is not None else None
+
+    # -- storage accounting (engine.storage) ------------------------------------------
+
+    async def storage(
+        self,
+        registry: str | None = None,
+        *,
+        scope: str | None = None,
+        sort: str = "size",
+        refresh: bool = False,
+        max_requests: int | None = None,
+        progress: Progress | None = None,
+    ) -> StorageReport:
+        """What each repository and namespace stores, shared blobs once (a resumable crawl)."""
+        from engine.storage.crawl import crawl_storage
+
+        return await crawl_storage(
+            self,
+            registry,
+            scope=scope,
+            sort=sort,
+            refresh=refresh,
+            max_requests=max_requests,
+            progress=progress,
+        )
+
+    def storage_total(self, registry: str | None = None) -> StorageTotal | None:
+        """The registry's last storage totals from the cache, or None; no network, cheap."""
+        from engine.storage.totals import cached_total
+
+        return cached_total(self._cache, self.default_host(registry))

@@ -136,12 +136,12 @@ def _iso(epoch: float | None) -> str | None:
 
 
 def _storage_total(rex: RegistryAccess, host: str) -> int | None:
-    """The registry's cached storage total in bytes, or None while none was computed.
+    """The registry's last `rex storage` total in bytes, or None while none was worked
+    out; a disk read: call on a thread."""
+    from engine.storage.totals import cached_total
 
-    The one place the dashboard learns storage totals: wired to the storage
-    accounting's cached totals when that lands.
-    """
-    return None
+    total = cached_total(rex.cache, host) if rex.cache is not None else None
+    return total.total_bytes if total is not None else None
 
 
 def _catalog_facts(rex: RegistryAccess, host: str) -> tuple[int | None, float | None]:
@@ -211,7 +211,7 @@ async def check_registry(
         auth=observed.auth if observed is not None else None,
         api_version=api_version,
         repositories=count,
-        storage_bytes=_storage_total(rex, host),
+        storage_bytes=await trio.to_thread.run_sync(functools.partial(_storage_total, rex, host)),
         synced_at=synced,
         last_error=last_error,
         last_error_at=last_error_at,

@@ -21,12 +21,14 @@ _DIGEST = re.compile(r"(?!tag:)[a-z0-9]{1,32}:[A-Za-z0-9=_-]{1,200}", re.ASCII)
 
 
 class CacheKind(StrEnum):
-    """The four kinds of registry response the cache keeps."""
+    """The four kinds of registry response the cache keeps, and storage accounting."""
 
     CATALOG = "catalog"
     TAGS = "tags"
     MANIFEST = "manifest"
     CONFIG = "config"
+    STORAGE = "storage"
+    """A registry's storage totals (no repository) or one repository's scan."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +53,10 @@ class CacheKey:
         if self.kind is CacheKind.CATALOG:
             if self.repository is not None or self.name is not None:
                 raise ValidationError("a catalog cache key has no repository or name")
+            return
+        if self.kind is CacheKind.STORAGE:
+            if self.name is not None or not isinstance(self.repository, str | None):
+                raise ValidationError("a storage cache key has no name")
             return
         if not self.repository or not isinstance(self.repository, str):
             raise ValidationError(f"a {self.kind} cache key needs a repository")
@@ -90,6 +96,11 @@ class CacheKey:
         """The key of an image configuration blob."""
         return cls(CacheKind.CONFIG, registry, repository, digest)
 
+    @classmethod
+    def storage(cls, registry: str, repository: str | None = None) -> CacheKey:
+        """The key of `registry`'s storage totals, or of one repository's storage scan."""
+        return cls(CacheKind.STORAGE, registry, repository)
+
     @property
     def immutable(self) -> bool:
         """Whether the content can never change: a manifest or config addressed by digest."""
@@ -104,6 +115,8 @@ class CacheKey:
                 return f"{self.registry}/{self.repository}/tags"
             case CacheKind.MANIFEST:
                 return f"{self.registry}/{self.repository}/manifests/{self.name}"
+            case CacheKind.STORAGE:
+                return f"{self.registry}/{self.repository or ''}/storage".replace("//", "/")
             case _:
                 return f"{self.registry}/{self.repository}/configs/{self.name}"
 

@@ -198,12 +198,13 @@ class Cache:
         push, so it lives as long as a tag list; by digest it gets `ttl.manifest`.
         Digest-addressed content never changes, so its TTL only bounds how long it is
         trusted without a revalidation, and eviction still prefers to keep it.
+        A storage scan holds tag->digest resolutions too, so it lives as long as a tag list.
         """
         ttl = self._config.ttl
         match key.kind:
             case CacheKind.CATALOG:
                 return float(ttl.catalog)
-            case CacheKind.TAGS:
+            case CacheKind.TAGS | CacheKind.STORAGE:
                 return float(ttl.tags)
             case CacheKind.MANIFEST:
                 return float(ttl.manifest if key.immutable else ttl.tags)

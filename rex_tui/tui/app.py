@@ -345,6 +345,7 @@ class App:
             "refresh": lambda: self.browser.refresh(pane, hard=False),
             "hard_refresh": lambda: self.browser.refresh(pane, hard=True),
             "toggle_referrer_tags": lambda: self.status.say(self.browser.toggle_referrer_tags()),
+            "storage": self._open_storage,
         }
         if action == "quit":
             raise urwid.ExitMainLoop()
@@ -406,6 +407,11 @@ class App:
         else:
             self.layout.focus_pane(self.layout.focus_index + step)
         self.frame.body = self._compose()
+
+    def _open_storage(self) -> None:
+        from rex_tui.tui.storage import open_storage
+
+        open_storage(self, self._selected_registry())
 
     def _details_action(self, action: str) -> bool:
         """Details keys beyond moving: Enter on a platform or a referrer, / search."""

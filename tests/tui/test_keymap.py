@@ -80,6 +80,7 @@ def test_the_requested_actions_exist() -> None:
     asked = set(ASKED.split())
     assert asked <= set(ACTIONS)
     extra = {"copy_digest", "redraw", "command_complete_prev", "logout", "remove_registry", "zoom"}
+    extra |= {"storage"}  # issue 14's storage view
     assert set(ACTIONS) - asked == extra
 
 
