@@ -103,3 +103,13 @@ def test_registry_text_in_the_last_error_is_escaped(
     assert pretty.returncode == 0
     assert "\x1b" not in pretty.stdout and "\u202e" not in pretty.stdout
     assert "\\x1b]0;owned\\x07\\u202e" in pretty.stdout
+
+
+def test_storage_total_once_rex_storage_worked_it_out(rex: Rex, registry: SeededRegistry) -> None:
+    _configure(rex, "local", ("local", registry.url))
+    before = rex("-f", "json", "registry", "list").json()["registries"][0]
+    assert before["storage_bytes"] is None
+    storage = rex("-f", "json", "storage")
+    assert storage.returncode == 0, storage.stderr
+    after = rex("-f", "json", "registry", "list").json()["registries"][0]
+    assert after["storage_bytes"] == storage.json()["total_bytes"] > 0
