@@ -17,20 +17,21 @@ names (only those: a digest without one costs nothing).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from engine.errors import RexError
 from engine.oci import manifests
-from engine.oci.models import ImageInfo, TagInfo
+from engine.oci.models import ImageInfo, Manifest, TagInfo
 
 if TYPE_CHECKING:
-    from engine.reads.overview import Reader
+    from engine.oci.reference import Reference
 
 __all__ = [
     "ArtifactMarks",
     "DigestGroup",
+    "FactReader",
     "artifact_subject",
     "group_by_digest",
     "image_with_facts",
@@ -43,6 +44,38 @@ __all__ = [
     "tag_row",
     "with_facts",
 ]
+
+
+class FactReader(Protocol):
+    """The reads these facts need (`engine.Rex` is one)."""
+
+    def reference(self, text: str, registry: str | None = None) -> Reference: ...
+
+    async def get_manifest(self, reference: Reference) -> Manifest: ...
+
+    async def list_tags(self, repository: str, registry: str | None = None) -> list[str]: ...
+
+    async def referrers(self, reference: Reference) -> list[manifests.Descriptor]: ...
+
+
+_T = TypeVar("_T")
+_R = TypeVar("_R")
+
+
+async def _each(items: Sequence[_T], work: Callable[[_T], Awaitable[_R]]) -> list[_R]:
+    """`work` on every item concurrently (the client bounds what is in flight); in order."""
+    import trio  # the reads only: the pure functions above stay importable without it
+
+    results: dict[int, _R] = {}
+
+    async def one(i: int, item: _T) -> None:
+        results[i] = await work(item)
+
+    async with trio.open_nursery() as nursery:
+        for i, item in enumerate(items):
+            nursery.start_soon(one, i, item)
+    return [results[i] for i in range(len(items))]
+
 
 _ARTIFACT_TAG = re.compile(r"(sha256)-([0-9a-f]{64})(?:\.([A-Za-z0-9_-]+))?")
 
@@ -211,7 +244,7 @@ def group_by_digest(rows: Iterable[TagInfo]) -> list[DigestGroup]:
 
 
 async def referrer_indexes(
-    rex: Reader,
+    rex: FactReader,
     repository: str,
     tags: Iterable[str],
     digests: Iterable[str],
@@ -222,8 +255,6 @@ async def referrer_indexes(
     One manifest read per such digest (cached under the tag's TTL); digests
     without a fallback tag cost nothing. One that cannot be read is left out.
     """
-    from engine.reads.overview import gather
-
     listed = set(tags)
     wanted = sorted({d for d in digests if d.replace(":", "-", 1) in listed})
 
@@ -236,19 +267,17 @@ async def referrer_indexes(
         parsed = found.parsed
         return list(parsed.manifests) if isinstance(parsed, manifests.ImageIndex) else []
 
-    found = await gather(wanted, one, None)
+    found = await _each(wanted, one)
     return {digest: refs for digest, refs in zip(wanted, found, strict=True) if refs}
 
 
-async def look_up_image_facts(rex: Reader, info: ImageInfo) -> ImageInfo:
+async def look_up_image_facts(rex: FactReader, info: ImageInfo) -> ImageInfo:
     """`info` with aliases and signed/SBOM marks, from the registry (through the cache).
 
     The tag list, each listed tag's manifest (to know its digest: one read per
     tag, cached under the tags TTL) and the referrers of the image's digest
     (the referrers API, else the fallback tag).
     """
-    from engine.reads.overview import gather
-
     listed = await rex.list_tags(info.repository, info.registry)
     tags = shown_tags(listed)
 
@@ -259,7 +288,7 @@ async def look_up_image_facts(rex: Reader, info: ImageInfo) -> ImageInfo:
         except RexError:
             return None  # deleted since the listing, or unreadable: no alias
 
-    found = await gather(tags, digest_of, None)
+    found = await _each(tags, digest_of)
     digests = {tag: digest for tag, digest in zip(tags, found, strict=True) if digest}
     if info.digest.replace(":", "-", 1) in listed:
         # The fallback tag is listed: read it through the cache, as tag listings do.
