@@ -58,14 +58,15 @@ by name, last updated or tag count."""
 
 # Columns give way by `keep` (lowest first): docs/guide.md "When the terminal is narrow".
 # A tag's aliases follow its name, headerless, so a row reads `latest = 1.4.2 = 1.4`;
-# `slot` keeps the cells in the order the columns were first defined.
+# `slot` keeps the cells in the order the columns were first defined. The image
+# facts give way first (TOTAL, the aliases, then SIG/SBOM), then DIGEST as before.
 _TAG_COLUMNS = (
-    Column("", 24, keep=1, slot=4),
+    Column("", 24, keep=-1, slot=4),
     Column("DIGEST", 12, keep=1, slot=0),
     Column("SIZE", 9, "right", keep=3, slot=1),
-    Column("TOTAL", 9, "right", keep=0, slot=5),
+    Column("TOTAL", 9, "right", keep=-2, slot=5),
     Column("CREATED", 11, keep=4, slot=2),
-    Column("SIG/SBOM", 8, keep=2, slot=6),
+    Column("SIG/SBOM", 8, keep=0, slot=6),
     Column("PLATFORMS", 40, keep=2, short=4, short_header="ARCH", shorten=platforms_marker,
            min_width=11, slot=3),
 )  # fmt: skip
