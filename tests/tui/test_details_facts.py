@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from engine import TagInfo
 from engine.oci.manifests import Descriptor
-from rex_tui.tui.details import section_lines, with_known_facts
-from tests.tui.test_details import image, text
+from rex_tui.tui.details import Line, section_lines, with_known_facts
+from tests.tui.test_details import image
+
+
+def text(lines: list[Line]) -> list[str]:
+    return ["".join(p if isinstance(p, str) else p[1] for p in line) for line in lines]
 
 
 def test_summary_shows_aliases_marks_and_the_description() -> None:
