@@ -50,9 +50,11 @@ _WHERE = {
     "PlatformManifest": "engine.oci.models",
     "REGISTRY_NAME": "engine.config.file",
     "REGISTRY_NAME_HINT": "engine.config.file",
+    "RateLimit": "engine.transport.headers",
     "RateLimitError": "engine.errors",
     "Reference": "engine.oci.reference",
     "RegistryConfig": "engine.config.model",
+    "RegistryStatus": "engine.status",
     "Remedy": "engine.errors",
     "RepoInfo": "engine.oci.models",
     "RequestTimeout": "engine.errors",
@@ -183,9 +185,11 @@ if TYPE_CHECKING:
     from engine.search.matcher import (
         search as search_names,
     )
+    from engine.status import RegistryStatus
     from engine.transport.client import RetryPolicy
     from engine.transport.credentials import Credentials, CredentialStore
     from engine.transport.endpoint import Endpoint, is_loopback
+    from engine.transport.headers import RateLimit
 
 
 def __getattr__(name: str) -> Any:
@@ -240,9 +244,11 @@ __all__ = [
     "PingResult",
     "Platform",
     "PlatformManifest",
+    "RateLimit",
     "RateLimitError",
     "Reference",
     "RegistryConfig",
+    "RegistryStatus",
     "Remedy",
     "RepoInfo",
     "RequestTimeout",

@@ -46,8 +46,10 @@ from engine.transport.tokens import TokenCache
 if TYPE_CHECKING:  # the network stack is imported on the first request, not before
     import httpx
 
+    from engine.status import RegistryStatus
     from engine.transport.auth import RegistryAuth
     from engine.transport.client import RetryPolicy
+    from engine.transport.headers import RateLimit
     from engine.transport.registry import RegistryClient
 
 __all__ = ["CredentialSource", "Rex"]
@@ -650,3 +652,33 @@ class Rex:
         progress: Progress | None = None,
     ) -> list[TagMatch]:
         return await overview.search_tags(self, query, registry, image, exact, limit, progress)
+
+    # -- the registry dashboard (engine.status) ----------------------------------
+
+    async def registry_status(
+        self, registry: str | None = None, *, timeout: float | None = None
+    ) -> RegistryStatus:
+        """A registry's health: a short ping, plus what the cache and its answers told."""
+        from engine.status import check_registry
+
+        return await check_registry(self, registry, timeout=self._status_timeout(timeout))
+
+    async def registry_statuses(
+        self, registries: Sequence[str], *, timeout: float | None = None
+    ) -> list[RegistryStatus]:
+        """`registry_status` of each, side by side: one that fails never delays the others."""
+        from engine.status import check_registries
+
+        return await check_registries(self, registries, timeout=self._status_timeout(timeout))
+
+    def _status_timeout(self, timeout: float | None) -> float:
+        """A dashboard ping's deadline: as asked, else the shorter of the network
+        timeout and STATUS_TIMEOUT."""
+        from engine.status import STATUS_TIMEOUT
+
+        return timeout or min(self.config.network.timeout, STATUS_TIMEOUT)
+
+    def rate_limit(self, registry: str | None = None) -> RateLimit | None:
+        """The last rate limit `registry` stated in this session (no request is made)."""
+        client = self._clients.get(self.default_host(registry))
+        return client.http.observed.rate_limit if client is not None else None

@@ -84,9 +84,10 @@ def run(argv: Sequence[str]) -> int:
 def _run(argv: list[str]) -> int:
     from rex_tui.cli.context import Context, plain_http_warning
     from rex_tui.cli.logs import setup_logging
-    from rex_tui.cli.parser import build_parser
+    from rex_tui.cli.parser import build_parser, route
     from rex_tui.logfile import default_state_dir
 
+    argv = route(argv)
     parser = build_parser(argv)
     args = parser.parse_args(argv)
     setup_logging(
@@ -109,13 +110,14 @@ def _run(argv: list[str]) -> int:
         # standing decision and would only add noise to every command.
         insecure = not ctx.config.network.verify_tls
         explicit = ctx.loaded.origin("network.verify_tls") != "file"
-        if insecure and explicit and args.command in _NETWORK_COMMANDS:
+        network = args.command.partition("-")[0] in _NETWORK_COMMANDS
+        if insecure and explicit and network:
             ctx.printer.warning(
                 "TLS certificate verification is off: anyone on the network path "
                 "can impersonate the registry."
             )
         plain = plain_http_warning(ctx.config)
-        if plain is not None and args.command in _NETWORK_COMMANDS:
+        if plain is not None and network:
             ctx.printer.warning(plain)
         code: int = handler(ctx, args)
         return code

@@ -22,7 +22,7 @@ from engine import __version__
 from rex_tui.cli.errors import UsageError
 from rex_tui.cli.output.printer import FORMATS
 
-__all__ = ["RexParser", "add_command", "build_parser"]
+__all__ = ["IMAGE_VERBS", "RexParser", "add_command", "build_parser", "route"]
 
 COLORS = ("auto", "always", "never")
 _INVALID_CHOICE = r"invalid choice: '([^']*)' \(choose from (.*)\)"
@@ -163,11 +163,26 @@ def add_command(
     short_format: bool = True,
     short_verbose: bool = True,
     description: str | None = None,
+    epilog: str | None = None,
 ) -> RexParser:
-    """A subcommand parser that also accepts the global options."""
-    parser = subparsers.add_parser(
-        name, help=help, aliases=list(aliases), description=description or help
-    )
+    """A subcommand parser that also accepts the global options.
+
+    An image verb (`image-pull`, see `route`) is left out of `rex --help`'s
+    list, which names `image` once, and its messages say `rex image pull`.
+    """
+    verb = name.removeprefix("image-") if name.startswith("image-") else None
+    if verb is not None:
+        parser = subparsers.add_parser(
+            name, prog=f"rex image {verb}", description=description or help, epilog=epilog
+        )
+    else:
+        parser = subparsers.add_parser(
+            name,
+            help=help,
+            aliases=list(aliases),
+            description=description or help,
+            epilog=epilog,
+        )
     add_globals(parser, after=True, short_format=short_format, short_verbose=short_verbose)
     return parser
 
@@ -180,6 +195,50 @@ COMMANDS = {
     "version": "show version and build information",
 }
 """Top-level commands and their one-line help; each is `rex_tui.cli.commands.<name>`."""
+
+IMAGE_VERBS: dict[str, str] = {}
+"""`rex image VERB ...` commands with options of their own: verb -> one-line help.
+
+Each is the command `image-VERB`, in `rex_tui.cli.commands.image_VERB`; `route`
+turns `image VERB` into it before argparse sees the line. `inspect` and
+`referrers` share `image`'s options and stay words of `image` itself.
+"""
+
+_VALUED_GLOBALS = frozenset(
+    {"-r", "--registry", "-f", "--format", "--color", "--timeout", "--cache-dir", "--config"}
+)
+"""Global options before the command that take a value: their value is not the command."""
+
+
+def route(argv: list[str]) -> list[str]:
+    """`argv` with `image VERB` (an IMAGE_VERBS verb) made the one word `image-VERB`.
+
+    `rex image NAME` takes any name as its first word, so argparse cannot tell a
+    verb from a repository; the words right after `image` (options skipped) can.
+    """
+    position = 0
+    command: int | None = None
+    while position < len(argv):
+        word = argv[position]
+        if word == "--":
+            return argv
+        if word.startswith("-"):
+            position += 2 if word in _VALUED_GLOBALS else 1
+            continue
+        if command is not None:
+            if word in IMAGE_VERBS:
+                return [
+                    *argv[:command],
+                    f"image-{word}",
+                    *argv[command + 1 : position],
+                    *argv[position + 1 :],
+                ]
+            return argv
+        if word != "image":
+            return argv
+        command = position
+        position += 1
+    return argv
 
 
 def build_parser(argv: list[str] | None = None) -> RexParser:
@@ -207,4 +266,7 @@ def build_parser(argv: list[str] | None = None) -> RexParser:
             importlib.import_module(f"rex_tui.cli.commands.{name}").register(subparsers)
         else:
             subparsers.add_parser(name, help=summary, add_help=False)
+    for verb in IMAGE_VERBS:
+        if argv is None or f"image-{verb}" in argv:
+            importlib.import_module(f"rex_tui.cli.commands.image_{verb}").register(subparsers)
     return parser

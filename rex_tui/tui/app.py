@@ -145,6 +145,7 @@ class App:
             ring.listener = self._log
         self.status.pane_facts = lambda: self.browser.facts(self.layout.focused)
         self.status.key_for = lambda action: (self.keymap.keys_for(action) or [action])[0]
+        self.status.rate_limit = lambda: rex.rate_limit(self.browser.registry)
         self.layout.focus_pane(1)
         if self.saved.section in SECTIONS:
             self.browser.details.show_section(SECTIONS.index(self.saved.section))
@@ -299,6 +300,7 @@ class App:
             beats += 1
             if beats % 10 == 0:
                 self.status.clock()  # once a second: the age ticks, old notices fade
+                self.browser.refresh_dashboard()
 
     # -- input -------------------------------------------------------------------
 

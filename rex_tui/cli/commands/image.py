@@ -18,7 +18,7 @@ from rex_tui.cli.commands.common import filtered, limit_arg, names_only, natural
 from rex_tui.cli.context import Context, host_of
 from rex_tui.cli.errors import UsageError
 from rex_tui.cli.output.image_views import inspect_document, inspect_text, summary_text
-from rex_tui.cli.parser import COMMANDS, RexParser, add_command
+from rex_tui.cli.parser import COMMANDS, IMAGE_VERBS, RexParser, add_command
 
 if TYPE_CHECKING:
     from engine import Descriptor, ImageInfo, RepoInfo, Rex, TagInfo
@@ -40,7 +40,12 @@ def register(subparsers: argparse._SubParsersAction[RexParser]) -> None:
         description=(
             "rex image [NAME | NAME:TAG | NAME@DIGEST] | rex image inspect REF"
             " | rex image referrers REF"
+            + "".join(f" | rex image {verb} ..." for verb in IMAGE_VERBS)
         ),
+        epilog="".join(
+            f"rex image {verb}: {summary}. " for verb, summary in IMAGE_VERBS.items()
+        ).strip()
+        or None,
     )
     parser.add_argument(
         "words",
