@@ -15,6 +15,7 @@ from engine._version import __version__
 # cached answer can be printed without ever loading httpx or trio. A value of
 # "module:attribute" exports the attribute under a clearer top-level name.
 _WHERE = {
+    "ArtifactMarks": "engine.reads.facts",
     "AuthenticationError": "engine.errors",
     "Cache": "engine.cache.store",
     "CacheError": "engine.errors",
@@ -25,8 +26,10 @@ _WHERE = {
     "ContentError": "engine.errors",
     "CredentialStore": "engine.transport.credentials",
     "Credentials": "engine.transport.credentials",
+    "Description": "engine.oci.annotations",
     "Descriptor": "engine.oci.manifests",
     "Digest": "engine.oci.digest",
+    "DigestGroup": "engine.reads.facts",
     "Endpoint": "engine.transport.endpoint",
     "Fetched": "engine.reads.refresh",
     "FilterResult": "engine.search.matcher",
@@ -71,15 +74,19 @@ _WHERE = {
     "default_config_path": "engine.config.settings",
     "flag_overrides": "engine.config.settings",
     "get_setting": "engine.config.settings:get_value",
+    "group_by_digest": "engine.reads.facts",
     "group_digits": "engine.format",
     "human_size": "engine.format",
+    "image_with_facts": "engine.reads.facts",
     "image_from_cache": "engine.reads.cached",
+    "is_artifact_tag": "engine.reads.facts",
     "is_loopback": "engine.transport.endpoint",
     "isoformat": "engine.oci.models",
+    "leaves": "engine.errors",
     "list_from": "engine.reads.cached",
     "load_config": "engine.config.settings:load",
     "manifest_from": "engine.reads.cached",
-    "leaves": "engine.errors",
+    "marks_of_referrers": "engine.reads.facts",
     "primary": "engine.errors",
     "read_config_bytes": "engine.config.file",
     "registry_url": "engine.config.file",
@@ -100,6 +107,9 @@ _WHERE = {
     "namespace_of": "engine.storage.accounting",
     "sort_usages": "engine.storage.accounting",
     "tag_usages": "engine.storage.accounting",
+    "shown_tags": "engine.reads.facts",
+    "tag_row": "engine.reads.facts",
+    "with_facts": "engine.reads.facts",
 }
 
 if TYPE_CHECKING:
@@ -149,6 +159,7 @@ if TYPE_CHECKING:
         primary,
     )
     from engine.format import absolute_time, group_digits, human_size, relative_time
+    from engine.oci.annotations import Description
     from engine.oci.digest import Digest
     from engine.oci.manifests import Descriptor, ImageConfig, ImageIndex, ImageManifest, Platform
     from engine.oci.models import (
@@ -164,6 +175,17 @@ if TYPE_CHECKING:
     from engine.oci.reference import Reference
     from engine.reads.assemble import choose_child
     from engine.reads.cached import image_from_cache, list_from, manifest_from
+    from engine.reads.facts import (
+        ArtifactMarks,
+        DigestGroup,
+        group_by_digest,
+        image_with_facts,
+        is_artifact_tag,
+        marks_of_referrers,
+        shown_tags,
+        tag_row,
+        with_facts,
+    )
     from engine.reads.refresh import Fetched
     from engine.rex import Rex
     from engine.search.matcher import (
@@ -216,6 +238,7 @@ __all__ = [
     "REGISTRY_NAME",
     "REGISTRY_NAME_HINT",
     "STORAGE_SORTS",
+    "ArtifactMarks",
     "AuthenticationError",
     "Cache",
     "CacheError",
@@ -226,8 +249,10 @@ __all__ = [
     "ContentError",
     "CredentialStore",
     "Credentials",
+    "Description",
     "Descriptor",
     "Digest",
+    "DigestGroup",
     "Endpoint",
     "Fetched",
     "FilterResult",
@@ -279,15 +304,19 @@ __all__ = [
     "default_config_path",
     "flag_overrides",
     "get_setting",
+    "group_by_digest",
     "group_digits",
     "human_size",
     "image_from_cache",
+    "image_with_facts",
+    "is_artifact_tag",
     "is_loopback",
     "isoformat",
     "leaves",
     "list_from",
     "load_config",
     "manifest_from",
+    "marks_of_referrers",
     "namespace_of",
     "primary",
     "read_config_bytes",
@@ -297,6 +326,9 @@ __all__ = [
     "search_names",
     "set_current_registry",
     "set_setting",
+    "shown_tags",
     "sort_usages",
+    "tag_row",
     "tag_usages",
+    "with_facts",
 ]

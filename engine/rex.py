@@ -25,7 +25,7 @@ from engine.errors import (
 from engine.oci import manifests
 from engine.oci.models import ImageInfo, Manifest, PingResult, RepoInfo, TagInfo, TagMatch
 from engine.oci.reference import Reference
-from engine.reads import overview
+from engine.reads import facts, overview
 from engine.reads.assemble import assemble_image, choose_child, platform_entries
 from engine.reads.cached import (
     Consistency,
@@ -507,6 +507,10 @@ class Rex:
         digest = ref.digest or await self.resolve(ref)
         return await client.referrers(ref.repository, digest, artifact_type=artifact_type)
 
+    async def image_facts(self, info: ImageInfo) -> ImageInfo:
+        """`info` with its aliases and signed/SBOM marks (engine.reads.facts)."""
+        return await facts.look_up_image_facts(self, info)
+
     async def inspect(
         self,
         reference: str | Reference,
@@ -603,8 +607,13 @@ class Rex:
         registry: str | None = None,
         consistency: str | Consistency | None = None,
         progress: Progress | None = None,
+        listed: Sequence[str] | None = None,
     ) -> list[TagInfo]:
-        return await overview.tag_infos(self, repository, tags, registry, consistency, progress)
+        """Rows of `tags` (all when None); `listed`, the whole tag list, marks aliases'
+        signatures and SBOMs (default: `tags`)."""
+        return await overview.tag_infos(
+            self, repository, tags, registry, consistency, progress, listed
+        )
 
     async def repo_infos(
         self,

@@ -109,7 +109,7 @@ _ACTIONS = (
     _a("hard_refresh", "Refresh from the registry, bypassing the cache", _VIEWS),
     _a(
         "copy_reference",
-        "Copy the pull reference (registry/repo:tag) to the clipboard",
+        "Copy the pull command (docker pull registry/repo:tag) to the clipboard",
         GLOBAL,
         {"repositories", "tags", "details"},
     ),
@@ -118,6 +118,12 @@ _ACTIONS = (
         "Copy the pinned reference (registry/repo@digest) to the clipboard",
         GLOBAL,
         {"tags", "details"},
+    ),
+    _a(
+        "copy_menu",
+        "Choose a pull command to copy: docker, podman, crane, skopeo, by tag or pinned",
+        GLOBAL,
+        {"repositories", "tags", "details"},
     ),
     _a("toggle_theme", "Switch between the dark and light themes", _SCROLLABLE),
     _a("toggle_log", "Show or hide the log panel", _SCROLLABLE),

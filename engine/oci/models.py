@@ -9,6 +9,7 @@ from typing import Any
 
 from engine.frozen import Frozen
 from engine.oci import manifests
+from engine.oci.annotations import Description, describe
 
 __all__ = [
     "BlobHead",
@@ -100,10 +101,31 @@ class ImageInfo(Frozen):
     raw_config: bytes
     platform_sizes: Mapping[str, int] = field(default_factory=dict, hash=False)
     """Pull size (compressed layers) per platform: every platform of an index, else the one."""
+    aliases: tuple[str, ...] | None = None
+    """The repository's other tags on this digest; None when not looked up."""
+    signed: bool | None = None
+    """Whether a signature refers to this image; None when not looked up."""
+    sbom: bool | None = None
+    """Whether an SBOM refers to this image; None when not looked up."""
+    attested: bool | None = None
+    """Whether an attestation (in-toto, provenance) refers to it; None when not looked up."""
 
     @property
     def media_type(self) -> str:
         return self.manifest.media_type
+
+    @property
+    def total_size(self) -> int:
+        """The pull sizes of every platform added up (the shown one's when none is known)."""
+        return sum(self.platform_sizes.values()) if self.platform_sizes else self.size
+
+    @property
+    def description(self) -> Description:
+        """What the image says about itself: annotations, then config labels."""
+        index = self.manifest.parsed.annotations if self.is_multi_platform else None
+        return describe(
+            manifest=self.image.parsed.annotations, index=index, labels=self.config.config.labels
+        )
 
     @property
     def manifest_type(self) -> str:
@@ -166,6 +188,7 @@ class ImageInfo(Frozen):
             "size": self.size,
             "config_size": self.config_size,
             "manifest_size": self.manifest_size,
+            "total_size": self.total_size,
             "platform_sizes": dict(self.platform_sizes),
             "platforms": list(self.platforms),
             "config": {
@@ -180,7 +203,22 @@ class ImageInfo(Frozen):
             "layers": [{"digest": d.digest, "size": d.size} for d in self.layers],
             "labels": self.labels,
             "created": isoformat(self.created),
+            **self._facts(),
         }
+
+    def _facts(self) -> dict[str, Any]:
+        """Description, aliases and signed/SBOM: keys shown whether known or not."""
+        facts: dict[str, Any] = self.description.to_dict()
+        # The config's `created` is the image's; the annotation's stands in only without it.
+        announced = facts.pop("created")
+        facts.update(
+            created=isoformat(self.created) or announced,
+            aliases=None if self.aliases is None else list(self.aliases),
+            signed=self.signed,
+            sbom=self.sbom,
+            attested=self.attested,
+        )
+        return facts
 
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
@@ -194,14 +232,32 @@ class TagInfo(Frozen):
     created: datetime | None
     platforms: tuple[str, ...]
     media_type: str
+    platform_sizes: Mapping[str, int] = field(default_factory=dict, hash=False)
+    """Pull size per platform (empty for an artifact)."""
+    aliases: tuple[str, ...] = ()
+    """The other tags listed with this one that name the same digest."""
+    signed: bool = False
+    sbom: bool = False
+    attested: bool = False
+
+    @property
+    def total_size(self) -> int:
+        """Every platform's pull size added up (`size` when the platforms are not known)."""
+        return sum(self.platform_sizes.values()) if self.platform_sizes else self.size
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "tag": self.tag,
             "digest": self.digest,
             "size": self.size,
+            "total_size": self.total_size,
+            "platform_sizes": dict(self.platform_sizes),
             "created": isoformat(self.created),
             "platforms": list(self.platforms),
+            "aliases": list(self.aliases),
+            "signed": self.signed,
+            "sbom": self.sbom,
+            "attested": self.attested,
         }
 
 

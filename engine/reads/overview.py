@@ -15,8 +15,10 @@ import trio
 
 from engine.errors import ContentError, NotFoundError, RexError
 from engine.oci.models import RepoInfo, TagInfo, TagMatch
+from engine.reads import facts
 
 if TYPE_CHECKING:
+    from engine.oci.manifests import Descriptor
     from engine.oci.models import ImageInfo, Manifest
     from engine.oci.reference import Reference
     from engine.reads.cached import Consistency
@@ -46,6 +48,10 @@ class Reader(Protocol):
     ) -> list[str]: ...
 
     async def list_repositories(self, registry: str | None = None) -> list[str]: ...
+
+    async def referrers(
+        self, reference: str | Reference, *, artifact_type: str | None = None
+    ) -> list[Descriptor]: ...
 
 
 Progress = Callable[[int, int], None]
@@ -95,7 +101,7 @@ async def _tag_info(
         return TagInfo(tag, manifest.digest, 0, None, platforms, manifest.media_type)
     except ContentError:
         return None
-    return TagInfo(tag, info.digest, info.size, info.created, info.platforms, info.media_type)
+    return facts.tag_row(tag, info)
 
 
 async def tag_infos(
@@ -105,14 +111,20 @@ async def tag_infos(
     registry: str | None,
     consistency: str | Consistency | None,
     progress: Progress | None,
+    listed: Sequence[str] | None = None,
 ) -> list[TagInfo]:
-    """Digest, size, created and platforms of each tag (all tags when `tags` is None)."""
+    """Digest, size, created and platforms of each tag (all tags when `tags` is None),
+    with aliases and signed/SBOM marks from `listed`, the whole tag list (else `tags`)."""
     if tags is None:
         tags = await rex.list_tags(repository, registry, consistency=consistency)
     rows = await gather(
         list(tags), lambda tag: _tag_info(rex, repository, tag, registry, consistency), progress
     )
-    return [row for row in rows if row is not None]
+    found = [row for row in rows if row is not None]
+    listed = tags if listed is None else listed
+    digests = [row.digest for row in found]
+    referrers = await facts.referrer_indexes(rex, repository, listed, digests, registry)
+    return facts.with_facts(found, listed, referrers)
 
 
 async def repo_infos(
@@ -138,7 +150,7 @@ async def repo_infos(
             rows = await tag_infos(rex, name, tags, registry, consistency, None)
             dates = [r.created for r in rows if r.created is not None]
             newest = max(dates, default=None)
-        return RepoInfo(name, len(tags), newest)
+        return RepoInfo(name, len(facts.shown_tags(tags)), newest)
 
     return await gather(list(repositories), one, progress)
 

@@ -17,18 +17,27 @@ from engine import (
     Cache,
     CacheKey,
     ContentError,
+    Descriptor,
     ImageIndex,
+    ImageInfo,
     NotFoundError,
     RepoInfo,
     RexError,
     TagInfo,
     choose_child,
     image_from_cache,
+    image_with_facts,
     list_from,
     manifest_from,
+    shown_tags,
+    tag_row,
+    with_facts,
 )
 
-__all__ = ["repo_infos", "repositories", "tag_infos", "tags"]
+__all__ = ["image_facts", "repo_infos", "repositories", "tag_infos", "tags"]
+
+ALIAS_TAGS_MAX = 256
+"""Tags whose cached manifests `image_facts` reads at most: past that, --aliases asks."""
 
 
 def _fresh_list(cache: Cache, key: CacheKey, field: str) -> list[str] | None:
@@ -52,22 +61,52 @@ def tags(cache: Cache, host: str, repository: str) -> list[str] | None:
 
 
 def tag_infos(
-    cache: Cache, host: str, repository: str, names: Sequence[str]
+    cache: Cache,
+    host: str,
+    repository: str,
+    names: Sequence[str],
+    listed: Sequence[str] | None = None,
 ) -> list[TagInfo] | None:
-    """One row per tag, or None unless every tag's image is cached and fresh."""
+    """One row per tag, or None unless every tag's image is cached and fresh.
+
+    Aliases and signed/SBOM marks come from `listed` (the whole tag list, else
+    `names`), as `engine.reads.overview.tag_infos` sets them.
+    """
     rows: list[TagInfo] = []
     for tag in names:
         info = image_from_cache(cache, host, f"{host}/{repository}:{tag}")
         if info is not None:
-            rows.append(
-                TagInfo(tag, info.digest, info.size, info.created, info.platforms, info.media_type)
-            )
+            rows.append(tag_row(tag, info))
             continue
         row = _artifact_row(cache, host, repository, tag)
         if row is None:
             return None
         rows.append(row)
-    return rows
+    listed = names if listed is None else listed
+    referrers = _referrers(cache, host, repository, listed, {row.digest for row in rows})
+    return None if referrers is None else with_facts(rows, listed, referrers)
+
+
+def _referrers(
+    cache: Cache, host: str, repository: str, listed: Sequence[str], digests: set[str]
+) -> dict[str, list[Descriptor]] | None:
+    """The cached referrers index of each digest with a fallback tag in `listed`."""
+    found: dict[str, list[Descriptor]] = {}
+    tags = set(listed)
+    for digest in digests:
+        tag = digest.replace(":", "-", 1)
+        if tag not in tags:
+            continue
+        entry = cache.get(CacheKey.manifest(host, repository, tag))
+        if entry is None or entry.expired(cache.now()):
+            return None
+        try:
+            manifest = manifest_from(entry.data)
+        except RexError:
+            return None
+        if isinstance(manifest.parsed, ImageIndex):
+            found[digest] = list(manifest.parsed.manifests)
+    return found
 
 
 def _artifact_row(cache: Cache, host: str, repository: str, tag: str) -> TagInfo | None:
@@ -102,5 +141,32 @@ def repo_infos(cache: Cache, host: str, names: Sequence[str]) -> list[RepoInfo] 
         if infos is None:
             return None
         dates = [i.created for i in infos if i.created is not None]
-        rows.append(RepoInfo(name, len(listed), max(dates, default=None)))
+        rows.append(RepoInfo(name, len(shown_tags(listed)), max(dates, default=None)))
     return rows
+
+
+def image_facts(cache: Cache, info: ImageInfo) -> ImageInfo:
+    """`info` with aliases and signed/SBOM marks when the cache knows them, else as it is.
+
+    It needs the fresh tag list and each listed tag's fresh manifest (for its digest).
+    """
+    host, repository = info.registry, info.repository
+    listed = tags(cache, host, repository)
+    if listed is None:
+        return info
+    names = shown_tags(listed)
+    if len(names) > ALIAS_TAGS_MAX:
+        return info
+    digests: dict[str, str] = {}
+    for tag in names:
+        entry = cache.get(CacheKey.manifest(host, repository, tag))
+        if entry is None or entry.expired(cache.now()):
+            return info
+        try:
+            digests[tag] = manifest_from(entry.data).digest
+        except RexError:
+            return info
+    referrers = _referrers(cache, host, repository, listed, {info.digest})
+    if referrers is None:
+        return info
+    return image_with_facts(info, digests, listed, referrers.get(info.digest, ()))

@@ -10,7 +10,6 @@ never waits on the network or the disk. Overlays and input lines are views on
 
 from __future__ import annotations
 
-import base64
 import logging
 import os
 from collections.abc import Callable, Mapping
@@ -21,14 +20,22 @@ from typing import Any, Literal
 import trio
 import urwid
 
-from engine import CredentialStore, Rex, RexError
+from engine import CredentialStore, Endpoint, Rex, RexError
 from rex_tui.keymap import KeyDispatcher, Keymap, Outcome
 from rex_tui.palette import Theme, available_themes, load_theme, set_theme
 from rex_tui.tui.accounts import Accounts
 from rex_tui.tui.browse import SORT_KEYS, Browser
 from rex_tui.tui.commands import CommandError, parse
+from rex_tui.tui.copymenu import (
+    CopyTarget,
+    choices,
+    osc52,
+    pinned_reference,
+    pull_command,
+    reference,
+)
 from rex_tui.tui.details import SECTIONS
-from rex_tui.tui.dialogs import Dialog, DialogView
+from rex_tui.tui.dialogs import Dialog, DialogView, MenuDialog
 from rex_tui.tui.footer import Footer
 from rex_tui.tui.help import HelpView, help_rows
 from rex_tui.tui.inputs import CommandView, FilterView
@@ -336,6 +343,7 @@ class App:
             "zoom": self._zoom,
             "copy_reference": lambda: self._copy(digest=False),
             "copy_digest": lambda: self._copy(digest=True),
+            "copy_menu": self._copy_menu,
             "command_line": self._open_command_line,
             "help": lambda: self._open_help(pane.context),
             "add_registry": self.accounts.add_registry,
@@ -619,24 +627,50 @@ class App:
             set_theme(self.loop, self.theme, monochrome=self.options.monochrome)
         self.status.state.notice = f"theme: {self.theme.name}"
 
-    def _copy(self, *, digest: bool) -> None:
-        """y / Y: the pull reference (or the pinned one) to the clipboard, by OSC 52."""
+    def _copy_target(self, *, digest: bool) -> CopyTarget | None:
+        """What is selected, to copy a reference to; None (and why, said) if nothing is."""
         browser = self.browser
         if browser.repository is None or self.loop is None:
             self.status.state.notice = "select a repository or a tag first"
-            return
-        host = self.rex.default_host(self.registry)
+            return None
         info = browser.tag_info()
         if digest and info is None:
             self.status.state.notice = "select a tag (with its digest shown) first"
+            return None
+        rc = self.rex.registry_config(self.registry)
+        plain = Endpoint.parse(rc.url, insecure=rc.insecure).scheme == "http"
+        return CopyTarget(
+            self.rex.default_host(self.registry),
+            browser.repository,
+            browser.tag,
+            info.digest if info is not None else None,
+            plain_http=plain,
+        )
+
+    def _copy(self, *, digest: bool) -> None:
+        """y: `docker pull HOST/REPO:TAG`; Y: the pinned `HOST/REPO@sha256:…`."""
+        target = self._copy_target(digest=digest)
+        if target is not None:
+            self._to_clipboard(pinned_reference(target) if digest else pull_command(target))
+
+    def _copy_menu(self) -> None:
+        """The copy menu: docker, podman, crane and skopeo forms, by tag and pinned."""
+        target = self._copy_target(digest=False)
+        if target is None:
             return
-        if digest and info is not None:
-            text = f"{host}/{browser.repository}@{info.digest}"
-        else:
-            text = f"{host}/{browser.repository}" + (f":{browser.tag}" if browser.tag else "")
-        payload = base64.b64encode(text.encode()).decode()
+        menu = choices(target)
+
+        def chosen(index: int) -> None:
+            self.show_dialog(None)
+            self._to_clipboard(menu[index][1])
+
+        self.show_dialog(MenuDialog("Copy", reference(target), menu, chosen))
+
+    def _to_clipboard(self, text: str | None) -> None:
+        if text is None or self.loop is None:
+            return
         # OSC 52: the terminal puts it on the clipboard, even over ssh.
         screen = self.loop.screen
         if isinstance(screen, urwid.display.raw.Screen):
-            screen.write(f"\x1b]52;c;{payload}\x07")
+            screen.write(osc52(text))
         self.status.state.notice = f"copied {text}"

@@ -40,16 +40,18 @@ from engine import (
     RexError,
     TagInfo,
     human_size,
+    is_artifact_tag,
     relative_time,
+    shown_tags,
 )
-from rex_tui.tui.details import section_lines
+from rex_tui.tui.details import section_lines, with_known_facts
 from rex_tui.tui.panes import DetailsPane, ListPane
 from rex_tui.tui.registries import RegistriesPane, registry_row
 from rex_tui.tui.rows import Column, LazyRows, Row, platforms_marker
 from rex_tui.tui.statusbar import PaneFacts, StatusBar, tui_hint
 from rex_tui.tui.workers import Workers
 
-__all__ = ["SORT_KEYS", "Browser", "Shown", "is_referrer_tag", "version_key"]
+__all__ = ["SORT_KEYS", "Browser", "Shown", "is_referrer_tag", "tag_cells", "version_key"]
 
 logger = logging.getLogger(__name__)
 
@@ -58,17 +60,31 @@ SORT_KEYS = ("name", "date", "size")
 by name, last updated or tag count."""
 
 # Columns give way by `keep` (lowest first): docs/guide.md "When the terminal is narrow".
+# A tag's aliases follow its name, headerless, so a row reads `latest = 1.4.2 = 1.4`;
+# `slot` keeps the cells in the order the columns were first defined. The image
+# facts give way first (TOTAL, the aliases, then SIG/SBOM), then DIGEST as before.
 _TAG_COLUMNS = (
-    Column("DIGEST", 12, keep=1),
-    Column("SIZE", 9, "right", keep=3),
-    Column("CREATED", 11, keep=4),
+    Column("", 24, keep=-1, slot=4),
+    Column("DIGEST", 12, keep=1, slot=0),
+    Column("SIZE", 9, "right", keep=3, slot=1),
+    Column("TOTAL", 9, "right", keep=-2, slot=5),
+    Column("CREATED", 11, keep=4, slot=2),
+    Column("SIG/SBOM", 8, keep=0, slot=6),
     Column("PLATFORMS", 40, keep=2, short=4, short_header="ARCH", shorten=platforms_marker,
-           min_width=11),
+           min_width=11, slot=3),
 )  # fmt: skip
 _REPO_COLUMNS = (Column("TAGS", 5, "right", keep=2), Column("UPDATED", 11, keep=1))
 # Dates and ages ("2026-10-16", "3 weeks ago") fit in 11 columns.
 _REPO_STYLES = (None, "details.date")
-_TAG_STYLES = ("details.digest", "details.size", "details.date", "details.platform")
+_TAG_STYLES = (
+    "details.digest",
+    "details.size",
+    "details.date",
+    "details.platform",
+    "details.label",
+    "details.size",
+    "registry.online",
+)
 _DOWN = ("offline", "rate-limited")
 """Statuses a fresh answer from the registry ends."""
 _SETTLE = 0.25
@@ -82,7 +98,6 @@ _COUNT_WINDOW = 60
 """Repositories around the selection whose tags are counted in the background."""
 _EPOCH = datetime.min.replace(tzinfo=UTC)
 _T = TypeVar("_T")
-_REFERRER_TAG = re.compile(r"sha256-[0-9a-f]{64}(\.[A-Za-z0-9_.-]+)?")
 _DIGITS = re.compile(r"(\d+)")
 _SORT_COLUMN = {
     ("tags", "name"): "NAME",
@@ -101,7 +116,22 @@ Subject = tuple[str | None, ...]
 def is_referrer_tag(tag: str) -> bool:
     """An OCI 1.1 referrers fallback tag (`sha256-<hex>`, cosign's `.sig`/`.att` too):
     an artifact index, not an image."""
-    return _REFERRER_TAG.fullmatch(tag) is not None
+    return is_artifact_tag(tag)
+
+
+def tag_cells(info: TagInfo, now: datetime) -> tuple[str, ...]:
+    """A tag row's cells, in slot order: digest, size, created, platforms, aliases,
+    total (of every platform, for a multi-platform image) and its signed/SBOM badge."""
+    badge = "+".join(word for word, on in (("sig", info.signed), ("sbom", info.sbom)) if on)
+    return (
+        info.digest.removeprefix("sha256:")[:12],
+        human_size(info.size) if info.size else "-",
+        relative_time(info.created, now) if info.created else "-",
+        ", ".join(info.platforms) or "-",
+        "".join(f"= {alias} " for alias in info.aliases).rstrip(),
+        human_size(info.total_size) if len(info.platform_sizes) > 1 else "",
+        badge,
+    )
 
 
 def version_key(name: str) -> tuple[tuple[int, int | str], ...]:
@@ -563,7 +593,7 @@ class Browser:
                 except RexError as exc:
                     logger.debug("cannot count the tags of %s: %s", name, exc)
                     return
-                counts[name] = len(fetched.value)
+                counts[name] = len(shown_tags(fetched.value))
 
             # The engine bounds the requests in flight per registry.
             async with trio.open_nursery() as nursery:
@@ -659,7 +689,7 @@ class Browser:
             )
             self._tags_title(repository, tags)
             self._body("tags", self.subject("tags"))
-            self._learn(repository, tags=len(tags))
+            self._learn(repository, tags=len(shown_tags(tags)))
 
     def _show_tags(
         self, repository: str, fetched: Fetched[list[str]], infos: list[TagInfo]
@@ -672,7 +702,7 @@ class Browser:
         self._tags_title(repository, self._tag_infos)
         self._body("tags", self.subject("tags"))
         newest = max((i.created for i in infos if i.created), default=None)
-        self._learn(repository, tags=len(fetched.value), updated=newest)
+        self._learn(repository, tags=len(shown_tags(fetched.value)), updated=newest)
         subject = self.subject("tags")
         self._landed("tags", subject, fetched)
         if fetched.refresh is not None and not fetched.refresh.done:
@@ -702,17 +732,7 @@ class Browser:
     def show_tag_rows(self, *, top: bool = False) -> None:
         now = datetime.now(UTC)
         rows = [
-            Row(
-                info.tag,
-                (
-                    info.digest.removeprefix("sha256:")[:12],
-                    human_size(info.size) if info.size else "-",
-                    relative_time(info.created, now) if info.created else "-",
-                    ", ".join(info.platforms) or "-",
-                ),
-                key=info.tag,
-                styles=_TAG_STYLES,
-            )
+            Row(info.tag, tag_cells(info, now), key=info.tag, styles=_TAG_STYLES)
             for info in sort_tags(
                 self._tag_infos.values(), self.tag_sort, self.sort_reversed["tags"]
             )
@@ -845,7 +865,8 @@ class Browser:
 
     def _render_details(self, info: ImageInfo, referrers: list[Descriptor] | None) -> None:
         self.referrers = referrers
-        self.details.set_content(lambda section: section_lines(section, info, referrers))
+        shown = with_known_facts(info, self._tag_infos.get(info.tag or ""), referrers)
+        self.details.set_content(lambda section: section_lines(section, shown, referrers))
         # The body's subject as the data names it, not as it was asked for.
         host = self.rex.default_host(self.registry)
         registry = self.registry if info.registry == host else info.registry

@@ -10,13 +10,30 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 
-from engine import Descriptor, ImageInfo, absolute_time, human_size, relative_time
+from engine import (
+    Descriptor,
+    ImageInfo,
+    TagInfo,
+    absolute_time,
+    human_size,
+    marks_of_referrers,
+    relative_time,
+)
 from rex_tui.styles import json_lines
 from rex_tui.untrusted import visible
 
-__all__ = ["LABEL_WIDTH", "SECTIONS", "Line", "highlight_json", "section_lines", "split_label"]
+__all__ = [
+    "LABEL_WIDTH",
+    "SECTIONS",
+    "Line",
+    "highlight_json",
+    "section_lines",
+    "split_label",
+    "with_known_facts",
+]
 
 Markup = str | tuple[str, str]
 Line = list[Markup]
@@ -61,7 +78,38 @@ def _when(when: datetime | None) -> str:
     return f"{absolute_time(when)} ({relative_time(when)})"
 
 
+def with_known_facts(
+    info: ImageInfo, row: TagInfo | None, referrers: Sequence[Descriptor] | None
+) -> ImageInfo:
+    """`info` with the aliases and signed/SBOM marks its tag row (same digest) and its
+    referrers (once fetched) know."""
+    if row is not None and row.digest == info.digest:
+        info = replace(
+            info, aliases=row.aliases, signed=row.signed, sbom=row.sbom, attested=row.attested
+        )
+    if referrers is not None:
+        marks = marks_of_referrers(referrers)
+        info = replace(
+            info,
+            signed=bool(info.signed) or marks.signed,
+            sbom=bool(info.sbom) or marks.sbom,
+            attested=bool(info.attested) or marks.attested,
+        )
+    return info
+
+
+def _yes(flag: bool | None) -> str:
+    return "…" if flag is None else "yes" if flag else "no"
+
+
+def _about(info: ImageInfo) -> list[Line]:
+    """What the image says about itself (annotations, labels): the repository's summary."""
+    return [_field(name.capitalize(), value) for name, value in info.description.known()]
+
+
 def _summary(info: ImageInfo) -> list[Line]:
+    total = f"{human_size(info.total_size)} (all {len(info.platform_sizes)} platforms)"
+    aliases = "…" if info.aliases is None else " = ".join(info.aliases) or "(none)"
     lines = [
         _field("Image", info.reference),
         _field("Digest", info.digest, "details.digest"),
@@ -77,8 +125,15 @@ def _summary(info: ImageInfo) -> list[Line]:
     ]
     if info.is_multi_platform:
         lines.insert(7, _field("Platforms", ", ".join(info.platforms), "details.platform"))
+        lines.insert(5, _field("Total size", total, "details.size"))
     if info.config.author:
         lines.append(_field("Author", info.config.author))
+    lines.insert(1, _field("Aliases", aliases))
+    lines.insert(4, _field("Signed", _yes(info.signed)))
+    lines.insert(5, _field("SBOM", _yes(info.sbom)))
+    about = _about(info)
+    if about:
+        lines += [[], [("details.heading", "About")], *about]
     return lines
 
 

@@ -1,4 +1,4 @@
-"""Modal dialogs: a form of fields (login, add registry) or a yes/no question.
+"""Modal dialogs: a form of fields (login, add registry), a menu, or a yes/no question.
 
 A dialog only collects input and shows what happened; the flows in
 `rex_tui.tui.accounts` decide what a submit does (often async work in a
@@ -19,7 +19,7 @@ from rex_tui.tui.host import Host
 from rex_tui.tui.views import View
 from rex_tui.untrusted import visible, visible_lines
 
-__all__ = ["Dialog", "DialogView", "Field", "confirm_dialog"]
+__all__ = ["Dialog", "DialogView", "Field", "MenuDialog", "confirm_dialog"]
 
 _LABEL_WIDTH = 12
 
@@ -132,6 +132,48 @@ class Dialog(urwid.WidgetWrap[urwid.AttrMap[urwid.LineBox[urwid.Padding[urwid.Pi
         """A key that is not an action: into the focused field."""
         if self.fields and not self.busy:
             self._pile.keypress(size, key)
+
+
+class MenuDialog(Dialog):
+    """A short list of choices: ↑/↓ (j/k, Tab) or a digit selects, Enter (or y) picks."""
+
+    def __init__(
+        self,
+        title: str,
+        text: str,
+        choices: Sequence[tuple[str, str]],
+        on_choose: Callable[[int], None],
+    ) -> None:
+        self.choices = tuple(choices)
+        self.selected = 0
+        hint = "↑↓ or 1-9: select   Enter: copy   Esc: cancel"
+        super().__init__(title, text, (), lambda _: on_choose(self.selected), hint=hint)
+        width = max((len(label) for label, _ in self.choices), default=0)
+        self._lines = [urwid.Text("", wrap="ellipsis") for _ in self.choices]
+        self._width = width
+        for offset, line in enumerate(self._lines):
+            self._pile.contents.insert(2 + offset, (line, self._pile.options("pack")))
+        self._show()
+
+    def _show(self) -> None:
+        for i, ((label, text), line) in enumerate(zip(self.choices, self._lines, strict=True)):
+            style = "dialog.input.focused" if i == self.selected else "dialog.input"
+            line.set_text((style, f"{i + 1} {label:<{self._width}}  {visible(text)}"))
+
+    def move(self, step: int) -> None:
+        if self.choices:
+            self.selected = (self.selected + step) % len(self.choices)
+            self._show()
+
+    def type_key(self, size: tuple[int], key: str) -> None:
+        if key in ("down", "j"):
+            self.move(1)
+        elif key in ("up", "k"):
+            self.move(-1)
+        elif key.isdigit() and 1 <= int(key) <= len(self.choices):
+            self.selected = int(key) - 1
+            self._show()
+            self.submit()
 
 
 def confirm_dialog(title: str, question: str, on_yes: Callable[[Dialog], None]) -> Dialog:

@@ -10,7 +10,20 @@ IMAGES = {"images": [{"name": str, "tags": int, "last_updated": NULLABLE_STR}]}
 
 TAGS = {
     "name": str,
-    "tags": [{"tag": str, "digest": str, "size": int, "created": NULLABLE_STR, "platforms": [str]}],
+    "tags": [
+        {
+            "tag": str,
+            "digest": str,
+            "size": int,
+            "total_size": int,
+            "platform_sizes": MapOf(int),
+            "created": NULLABLE_STR,
+            "platforms": [str],
+            "aliases": [str],
+            "signed": bool,
+            "sbom": bool,
+        }
+    ],
 }
 
 IMAGE = {
@@ -26,6 +39,14 @@ IMAGE = {
     "layers": [{"digest": str, "size": int}],
     "labels": MapOf(str),
     "created": NULLABLE_STR,
+    "total_size": int,
+    "description": NULLABLE_STR,
+    "title": NULLABLE_STR,
+    "source": NULLABLE_STR,
+    "url": NULLABLE_STR,
+    "licenses": NULLABLE_STR,
+    "signed": (bool, type(None)),
+    "sbom": (bool, type(None)),
 }
 
 INSPECT = {

@@ -79,7 +79,8 @@ prev_section toggle_raw confirm cancel sort_reverse toggle_referrer_tags
 def test_the_requested_actions_exist() -> None:
     asked = set(ASKED.split())
     assert asked <= set(ACTIONS)
-    extra = {"copy_digest", "redraw", "command_complete_prev", "logout", "remove_registry", "zoom"}
+    extra = {"copy_digest", "copy_menu", "redraw", "command_complete_prev", "logout"}
+    extra |= {"remove_registry", "zoom"}
     extra |= {"storage"}  # issue 14's storage view
     assert set(ACTIONS) - asked == extra
 

@@ -84,13 +84,44 @@ def test_tag_columns_give_way_in_the_documented_order(cols: int) -> None:
 
 
 def test_at_full_width_every_tag_column_shows_in_display_order() -> None:
-    assert header_of(browser().tags, 100) == [
+    # The aliases column (`= 1.4.2 = 1.4`) has no header: it reads on from the name.
+    assert header_of(browser().tags, 120) == [
         "NAME",
         "DIGEST",
         "SIZE",
+        "TOTAL",
         "CREATED",
+        "SIG/SBOM",
         "PLATFORMS",
     ]
+
+
+def test_a_tag_row_reads_as_its_aliases_and_badge() -> None:
+    import datetime as dt
+
+    from engine import TagInfo
+    from rex_tui.tui.browse import tag_cells
+
+    b = browser()
+    now = dt.datetime(2025, 1, 2, tzinfo=dt.UTC)
+    info = TagInfo(
+        "latest",
+        "sha256:" + "d" * 64,
+        1000,
+        now,
+        ("linux/amd64", "linux/arm64"),
+        "m",
+        platform_sizes={"linux/amd64": 1000, "linux/arm64": 2000},
+        aliases=("1.4", "1.4.2"),
+        signed=True,
+        sbom=True,
+    )
+    plain = TagInfo("edge", "sha256:" + "e" * 64, 10, now, ("linux/amd64",), "m")
+    b.tags.set_rows([Row(i.tag, tag_cells(i, now), key=i.tag) for i in (info, plain)])
+    lines = rendered(b.tags, 120)
+    assert "latest = 1.4 = 1.4.2 dddddddddddd" in lines[2]
+    assert "2.9 KB" in lines[2] and "sig+sbom" in lines[2]
+    assert "sig" not in lines[3] and "KB" not in lines[3].split("B", 1)[1]
 
 
 @pytest.mark.parametrize("cols", range(8, 40))

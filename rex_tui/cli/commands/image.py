@@ -13,7 +13,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from engine import Reference
+from engine import Reference, shown_tags
 from rex_tui.cli.commands.common import filtered, limit_arg, names_only, natural_key
 from rex_tui.cli.context import Context, host_of
 from rex_tui.cli.errors import UsageError
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 __all__ = ["register"]
 
 SORTS = ("name", "date", "size")
+GROUPS = ("digest",)
 ACTIONS = ("inspect", "referrers")
 """Words that, first, make `image` act on one REF rather than list or summarise."""
 
@@ -60,6 +61,24 @@ def register(subparsers: argparse._SubParsersAction[RexParser]) -> None:
     raw = parser.add_mutually_exclusive_group()
     raw.add_argument("--raw-manifest", action="store_true", help="inspect: the manifest bytes")
     raw.add_argument("--raw-config", action="store_true", help="inspect: the config bytes")
+    parser.add_argument(
+        "--group-by", choices=GROUPS, help="tags: one row per digest, its tags joined"
+    )
+    signed = parser.add_mutually_exclusive_group()
+    signed.add_argument(
+        "--signed", action="store_true", help="tags: only images a signature refers to"
+    )
+    signed.add_argument(
+        "--unsigned", action="store_true", help="tags: only images no signature refers to"
+    )
+    parser.add_argument(
+        "--all-tags", action="store_true", help="tags: show the sha256-… artifact tags too"
+    )
+    parser.add_argument(
+        "--aliases",
+        action="store_true",
+        help="one image: look up its other tags, signatures and SBOMs (reads the tag list)",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -97,7 +116,7 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
         return list_repositories(ctx, args)
     if not single:
         return list_tags(ctx, args, target)
-    info = _image(ctx, target, args.platform)
+    info = _image(ctx, target, args.platform, look_up=args.aliases)
     if args.raw_manifest or args.raw_config:
         # With --platform the shown platform's own manifest, else what the reference names.
         body = (
@@ -145,12 +164,24 @@ def _check_options(
 ) -> None:
     """Options that belong to another form of `image` are usage errors, named."""
     listing_only = [("--filter", args.filter), ("--sort", args.sort), ("--limit", args.limit)]
+    tags_only = [
+        ("--group-by", args.group_by),
+        ("--signed", args.signed or None),
+        ("--unsigned", args.unsigned or None),
+        ("--all-tags", args.all_tags or None),
+    ]
     if single:
-        for option, value in listing_only:
+        for option, value in listing_only + tags_only:
             if value is not None:
                 raise UsageError(f"{option} applies to listings, not to one image ({target})")
     elif args.platform is not None:
         raise UsageError("--platform applies to one image: give NAME:TAG or NAME@DIGEST")
+    elif args.aliases:
+        raise UsageError("--aliases applies to one image: give NAME:TAG or NAME@DIGEST")
+    if not target:
+        for option, value in tags_only:
+            if value is not None:
+                raise UsageError(f"{option} applies to the tags of one repository: rex image NAME")
     if (args.raw_manifest or args.raw_config) and not inspecting:
         option = "--raw-manifest" if args.raw_manifest else "--raw-config"
         raise UsageError(f"{option} applies to 'rex image inspect REF' only")
@@ -158,21 +189,33 @@ def _check_options(
         raise UsageError("--sort applies to the tags of one image: rex image NAME --sort date")
 
 
-def _image(ctx: Context, target: str, platform: str | None) -> ImageInfo:
-    """The image from the disk cache when fresh enough, else from the registry."""
-    if ctx.config.cache.enabled and ctx.consistency != "strong":
+def _image(ctx: Context, target: str, platform: str | None, *, look_up: bool) -> ImageInfo:
+    """The image from the disk cache when fresh enough, else from the registry.
+
+    Its aliases and signed/SBOM marks are looked up when the tag list is cached
+    (then they cost cache reads and at most a referrers request), or with
+    `look_up` (--aliases), which reads the tag list too; else they stay unknown.
+    """
+    tags_cached = False
+    if _warm(ctx) and not look_up:
         # The warm path: engine.reads.cached reads JSON files and imports no network code,
         # which is what lets a cached answer print in tens of milliseconds.
         from engine import image_from_cache
+        from rex_tui.cli import warm
 
         host = host_of(ctx.registry())
         ref = Reference.parse(target, default_registry=host)
+        listed = warm.tags(ctx.cache(), ref.registry, ref.repository)
+        tags_cached = listed is not None and len(shown_tags(listed)) <= warm.ALIAS_TAGS_MAX
         cached = image_from_cache(ctx.cache(), host, target, platform, display=_display(ref, host))
         if cached is not None:
-            return cached
+            known = warm.image_facts(ctx.cache(), cached)
+            if known.aliases is not None or not tags_cached:
+                return known
 
     async def fetch(rex: Rex) -> ImageInfo:
-        return await rex.inspect(target, platform=platform)
+        info = await rex.inspect(target, platform=platform)
+        return await rex.image_facts(info) if look_up or tags_cached else info
 
     return ctx.run(fetch)
 
@@ -266,24 +309,31 @@ class _TagPlan:
         self.limit: int | None = args.limit
         # Without --filter, tags come in natural name order; with it, best match first.
         self.sort: str | None = args.sort or (None if args.filter else "name")
+        self.signed: bool | None = True if args.signed else False if args.unsigned else None
+        self.all_tags: bool = args.all_tags
+        self.group_by: str | None = args.group_by
 
     @property
     def by_name(self) -> bool:
-        return self.sort in (None, "name")
+        """Whether the rows to show are known from the names alone (no details needed)."""
+        return self.sort in (None, "name") and self.signed is None and self.group_by is None
 
-    def wanted(self, tags: list[str]) -> list[str]:
+    def wanted(self, listed: list[str]) -> list[str]:
         """The tags whose details are needed, in display order when that is by name."""
+        tags = shown_tags(listed, all_tags=self.all_tags)
         tags = filtered(self.filter, tags) if self.filter else tags
+        if self.sort == "name":
+            tags = sorted(tags, key=natural_key)
         if self.by_name:
-            if self.sort == "name":
-                tags = sorted(tags, key=natural_key)
             # Name order needs no config fetches: cut before fetching, not after.
             tags = tags[: self.limit] if self.limit is not None else tags
         return tags
 
     def rows(self, infos: list[TagInfo]) -> list[TagInfo]:
+        if self.signed is not None:
+            infos = [info for info in infos if info.signed == self.signed]
         infos = _sorted(infos, self.sort)
-        return infos[: self.limit] if self.limit is not None else infos
+        return infos[: self.limit] if self.limit is not None and not self.group_by else infos
 
 
 def list_tags(ctx: Context, args: argparse.Namespace, name: str) -> int:
@@ -294,27 +344,65 @@ def list_tags(ctx: Context, args: argparse.Namespace, name: str) -> int:
 
         async def fetch(rex: Rex) -> tuple[list[str], list[TagInfo]]:
             ref = rex.reference(name)
-            tags = plan.wanted(await rex.list_tags(name))
+            listed = await rex.list_tags(name)
+            tags = plan.wanted(listed)
             if bare and plan.by_name:
                 return tags, []
             with ctx.progress.labelled(f"Reading tags of {ref.repository}") as progress:
                 infos = await rex.tag_infos(
-                    ref.repository, tags, registry=ref.registry, progress=progress
+                    ref.repository, tags, registry=ref.registry, progress=progress, listed=listed
                 )
             infos = plan.rows(infos)
             return [t.tag for t in infos], infos
 
         found = ctx.run(fetch)
     tags, infos = found
+    if plan.group_by:
+        return _show_groups(ctx, args, name, infos, bare)
     if bare:
         ctx.printer.names(tags)
         return 0
     if not infos and ctx.printer.pretty:
-        ctx.printer.note(f"{name} has no tags" + (" matching the filter" if args.filter else ""))
+        ctx.printer.note(f"{name} has no tags" + _matching(args))
         return 0
     ctx.printer.emit(
         {"name": name, "tags": [t.to_dict() for t in infos]}, lambda p: _tag_table(infos, p)
     )
+    return 0
+
+
+def _matching(args: argparse.Namespace) -> str:
+    if args.signed or args.unsigned:
+        return (
+            " that are "
+            + ("signed" if args.signed else "unsigned")
+            + (" and match the filter" if args.filter else "")
+        )
+    return " matching the filter" if args.filter else ""
+
+
+def _show_groups(
+    ctx: Context, args: argparse.Namespace, name: str, infos: list[TagInfo], bare: bool
+) -> int:
+    """--group-by digest: one row per digest, its tags joined; -q prints the digests."""
+    from engine import group_by_digest
+
+    groups = group_by_digest(infos)
+    if args.limit is not None:
+        groups = groups[: args.limit]
+    if bare:
+        ctx.printer.names([g.info.digest for g in groups])
+        return 0
+    if not groups and ctx.printer.pretty:
+        ctx.printer.note(f"{name} has no tags" + _matching(args))
+        return 0
+
+    def table(palette: Palette) -> str:
+        from rex_tui.cli.output.listings import digest_table
+
+        return digest_table(groups, palette)
+
+    ctx.printer.emit({"name": name, "digests": [g.to_dict() for g in groups]}, table)
     return 0
 
 
@@ -331,7 +419,7 @@ def _warm_tags(
     tags = plan.wanted(listed)
     if bare and plan.by_name:
         return tags, []
-    infos = warm.tag_infos(cache, ref.registry, ref.repository, tags)
+    infos = warm.tag_infos(cache, ref.registry, ref.repository, tags, listed)
     if infos is None:
         return None
     infos = plan.rows(infos)

@@ -33,6 +33,40 @@ def _size_line(info: ImageInfo, palette: Palette, title: str) -> str:
     return f"{palette.header(title)} {human_size(info.size)} (compressed layers; {apart})"
 
 
+def _total_line(info: ImageInfo, palette: Palette) -> list[str]:
+    """Every platform's pull size added up, for a multi-platform image."""
+    if not info.is_multi_platform:
+        return []
+    count = len(info.platform_sizes)
+    return [f"{palette.header('Total:')} {human_size(info.total_size)} (all {count} platforms)"]
+
+
+def _known(flag: bool | None) -> str:
+    return "unknown (--aliases looks it up)" if flag is None else "yes" if flag else "no"
+
+
+def _facts_lines(info: ImageInfo, palette: Palette) -> list[str]:
+    """Aliases and signed/SBOM, then what the image says about itself (escaped)."""
+    h = palette.header
+    aliases = (
+        _known(None)
+        if info.aliases is None
+        else ", ".join(visible(a) for a in info.aliases) or "(none)"
+    )
+    lines = [
+        f"{h('Aliases:')} {aliases}",
+        f"{h('Signed:')} {_known(info.signed)}",
+        f"{h('SBOM:')} {_known(info.sbom)}",
+    ]
+    about = info.description.known()
+    if about:
+        lines += ["", h("Description:")]
+        width = max(len(name) for name, _ in about)
+        # One line per fact: a newline in a registry's value must not forge the next line.
+        lines += [f"  {name.capitalize():<{width}}  {visible(value)}" for name, value in about]
+    return lines
+
+
 def _platform_size(info: ImageInfo, platform: str) -> str:
     size = info.platform_sizes.get(platform)
     return "unknown" if size is None else human_size(size)
@@ -69,6 +103,8 @@ def summary_text(info: ImageInfo, palette: Palette) -> str:
         f"{palette.header('Digest:')} {info.digest}",
         f"{palette.header('Type:')} {_type_line(info)}",
         _size_line(info, palette, "Size:"),
+        *_total_line(info, palette),
+        *_facts_lines(info, palette),
     ]
     if info.is_multi_platform:
         lines += ["", palette.header("Platforms:")]
@@ -121,6 +157,8 @@ def inspect_text(info: ImageInfo, palette: Palette) -> str:
         f"{h('Type:')} {_type_line(info)}",
         f"{h('Media Type:')} {info.media_type}",
         _size_line(info, palette, "Total Size:"),
+        *_total_line(info, palette),
+        *_facts_lines(info, palette),
         "",
         f"{h('Manifest Digest:')} {info.image.digest}",
         f"{h('Config Digest:')} {info.config_digest}",

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from engine import RepoInfo, TagInfo, human_size, relative_time
+from engine import DigestGroup, RepoInfo, TagInfo, human_size, relative_time
 from rex_tui.cli.output.color import Palette
 from rex_tui.cli.output.image_views import short_digest
 from rex_tui.cli.output.table import Column, render_table
 
-__all__ = ["repo_table", "tag_table", "when"]
+__all__ = ["digest_table", "repo_table", "tag_table", "when", "yes"]
 
 
 def when(moment: datetime | None, now: datetime | None = None) -> str:
@@ -24,22 +24,46 @@ def repo_table(repos: Sequence[RepoInfo], palette: Palette, now: datetime | None
     return render_table(columns, rows, palette)
 
 
-def tag_table(tags: Sequence[TagInfo], palette: Palette, now: datetime | None = None) -> str:
-    columns = [
-        Column("TAG", palette.name),
+def yes(flag: bool) -> str:
+    return "yes" if flag else "-"
+
+
+def _image_columns(palette: Palette) -> list[Column]:
+    return [
         Column("DIGEST", palette.muted),
         Column("SIZE"),
         Column("CREATED"),
         Column("PLATFORMS"),
+        Column("TOTAL"),
+        Column("SIGNED"),
+        Column("SBOM"),
     ]
-    rows = [
-        [
-            t.tag,
-            short_digest(t.digest),
-            human_size(t.size),
-            when(t.created, now),
-            ", ".join(t.platforms) or "-",
-        ]
-        for t in tags
+
+
+def _image_cells(info: TagInfo, now: datetime | None) -> list[str]:
+    return [
+        short_digest(info.digest),
+        human_size(info.size),
+        when(info.created, now),
+        ", ".join(info.platforms) or "-",
+        human_size(info.total_size),
+        yes(info.signed),
+        yes(info.sbom),
     ]
+
+
+def tag_table(tags: Sequence[TagInfo], palette: Palette, now: datetime | None = None) -> str:
+    """The seeds' columns, then the image facts: SIZE is the shown platform's pull size,
+    TOTAL every platform's; SIGNED and SBOM say what refers to the digest."""
+    columns = [Column("TAG", palette.name), *_image_columns(palette), Column("ALIASES")]
+    rows = [[t.tag, *_image_cells(t, now), ", ".join(t.aliases) or "-"] for t in tags]
+    return render_table(columns, rows, palette)
+
+
+def digest_table(
+    groups: Sequence[DigestGroup], palette: Palette, now: datetime | None = None
+) -> str:
+    """`rex image NAME --group-by digest`: one row per digest, its tags joined by " = "."""
+    columns = [Column("TAGS", palette.name), *_image_columns(palette)]
+    rows = [[" = ".join(g.tags), *_image_cells(g.info, now)] for g in groups]
     return render_table(columns, rows, palette)
