@@ -16,6 +16,7 @@ from engine._version import __version__
 # "module:attribute" exports the attribute under a clearer top-level name.
 _WHERE = {
     "Answer": "engine.reads.plan",
+    "referrers_plan": "engine.reads.plan",
     "Plan": "engine.reads.plan",
     "Consistency": "engine.reads.plan",
     "OfflineMiss": "engine.reads.plan",
@@ -162,6 +163,7 @@ if TYPE_CHECKING:
         OfflineMiss,
         Plan,
         image_plan,
+        referrers_plan,
         repo_rows_plan,
         repositories_plan,
         tag_rows_plan,
@@ -268,6 +270,7 @@ __all__ = [
     "load_config",
     "primary",
     "read_config_bytes",
+    "referrers_plan",
     "registry_url",
     "relative_time",
     "remove_registry",

@@ -116,11 +116,3 @@ def test_offline_miss_names_what_is_missing(rex: Rex, stopped_registry_url: str)
     assert "team/app:1.0" in lines[0]
     assert "without --offline" in result.stderr
     assert "Traceback" not in result.stderr
-
-
-def test_offline_never_imports_the_network_stack(rex: Rex, registry: SeededRegistry) -> None:
-    from tests.print.test_process import _loaded
-
-    args = ("-r", registry.url, "-f", "json", "image", "oci/multi:latest")
-    assert rex(*args).returncode == 0
-    assert _loaded(rex, *args, "--offline") == []

@@ -118,9 +118,15 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
 def list_referrers(ctx: Context, ref: Reference) -> int:
     """The manifests whose subject is REF's image, from the registry (never cached)."""
 
+    from engine import Consistency, referrers_plan
+
+    if ctx.offline:  # never cached: say so without loading the network stack
+        from engine import run_cached
+
+        run_cached(referrers_plan(ref, None, Consistency.OFFLINE), ctx.cache())
+
     async def fetch(rex: Rex) -> tuple[str, list[Descriptor]]:
-        digest = await rex.resolve(ref)
-        return digest, await rex.referrers(ref.with_digest(digest))
+        return await rex.read(referrers_plan(ref, None, Consistency(ctx.consistency)))
 
     digest, found = ctx.run(fetch)
     if names_only(ctx):
