@@ -190,6 +190,31 @@ async def test_eventual_image_refresh_follows_a_moved_tag(
         assert fresh.digest == moved.digest
 
 
+async def test_eventual_answers_from_the_cache_and_revalidates_a_fresh_tag(
+    proxy: FaultProxy,
+    cache: Cache,
+    clock: Clock,
+    fresh_registry_seeded: SeededRegistry,
+    nursery: trio.Nursery,
+) -> None:
+    """Within the TTL too: the cached image at once, then one HEAD finds the tag moved."""
+    moved = tiny_image(4)
+    async with make_rex(proxy.url, cache=cache) as rex:
+        rex.start_background(nursery)
+        first = await rex.fetch_image("oci/single:latest", consistency="eventual")
+        assert first.age is None and first.refresh is None  # it came from the registry
+        with Pusher(fresh_registry_seeded.url) as pusher:
+            pusher.push("oci/single", "latest", moved)
+        clock.now += 5
+        proxy.clear_requests()
+        cached = await rex.fetch_image("oci/single:latest", consistency="eventual")
+        assert cached.value.digest == first.value.digest and cached.age == 5
+        assert not cached.stale and cached.refresh is not None
+        fresh = await cached.refresh.wait()
+        assert fresh.digest == moved.digest
+        assert requests_to(proxy, "/manifests/")[0] == "HEAD /v2/oci/single/manifests/latest"
+
+
 async def test_eventual_refresh_failure_keeps_the_stale_value(
     proxy: FaultProxy, cache: Cache, clock: Clock, nursery: trio.Nursery
 ) -> None:
