@@ -245,10 +245,11 @@ class Context:
                     raise OfflineMiss("offline, and the answer needs the registry") from None
 
         async def online(rex: Rex) -> Answer[_T]:
+            now = self.cache().now()
             if label is None:
-                return await rex.read(plan_for(level, rex._now(), None))
+                return await rex.read(plan_for(level, now, None))
             with self.progress.labelled(label) as progress:
-                return await rex.read(plan_for(level, rex._now(), progress))
+                return await rex.read(plan_for(level, now, progress))
 
         return self.run(online)
 
