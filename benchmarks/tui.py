@@ -261,7 +261,7 @@ class Sandbox:
         from engine.cache.keys import CacheKey
         from engine.cache.store import Cache
         from engine.config.settings import load
-        from engine.reads.cached import list_data
+        from engine.reads.plan import list_data
 
         config = load(self.config, env=self.env).config
         cache = Cache(self.cache_dir, config=config.cache)

@@ -139,6 +139,8 @@ class Remedy(StrEnum):
     """Run without the cache."""
     SHOW_DEBUG_LOG = "show-debug-log"
     """See the registry's requests and answers in the debug log."""
+    GO_ONLINE = "go-online"
+    """Ask the registry: what is wanted is not in the cache, and only the cache was read."""
 
 
 class RexError(Exception):

@@ -3,41 +3,41 @@
 from __future__ import annotations
 
 import contextlib
-import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 import trio
 
-from engine.cache.store import Cache, CacheEntry, CacheKey
+from engine.cache.store import Cache
 from engine.config.model import Config, RegistryConfig
 from engine.errors import (
     AuthenticationError,
-    ContentError,
     NotFoundError,
     PermissionDeniedError,
     Remedy,
-    RexError,
 )
 from engine.oci import manifests
 from engine.oci.models import ImageInfo, Manifest, PingResult, RepoInfo, TagInfo, TagMatch
 from engine.oci.reference import Reference
-from engine.reads import facts, overview
-from engine.reads.assemble import assemble_image, choose_child, platform_entries
-from engine.reads.cached import (
-    Consistency,
-    cached_image,
-    config_data,
-    config_from,
-    list_data,
-    list_from,
-    manifest_data,
-    manifest_from,
-)
+from engine.reads import overview
+from engine.reads.driver import AsyncDriver
 from engine.reads.overview import Progress
+from engine.reads.plan import (
+    Answer,
+    Consistency,
+    Plan,
+    image_facts_plan,
+    image_plan,
+    manifest_plan,
+    referrers_plan,
+    repo_rows_plan,
+    repositories_plan,
+    tag_rows_plan,
+    tags_plan,
+)
 from engine.reads.refresh import Fetched, Refresher
 from engine.transport.credentials import Credentials
 from engine.transport.endpoint import Endpoint
@@ -55,6 +55,8 @@ if TYPE_CHECKING:  # the network stack is imported on the first request, not bef
     from engine.transport.registry import RegistryClient
 
 __all__ = ["CredentialSource", "Rex"]
+
+T = TypeVar("T")
 
 logger = logging.getLogger(__name__)
 
@@ -105,6 +107,7 @@ class Rex:
         self._tokens = TokenCache()
         self._clients: dict[str, RegistryClient] = {}
         self._retired: list[RegistryClient] = []
+        self._driver = AsyncDriver(cache, self._fetch_client, self._catalog, self._refresher)
 
     async def __aenter__(self) -> Rex:
         return self
@@ -227,123 +230,45 @@ class Rex:
     async def _client_for(self, ref: Reference) -> RegistryClient:
         return await self.client(ref.registry)
 
-    # -- cached reads ----------------------------------------------------------
+    # -- reads: the plan (engine.reads.plan) driven on trio -------------------
 
     def _consistency(self, value: str | Consistency | None) -> Consistency:
-        return Consistency.of(value, self.config.cache.behavior.consistency)
+        level = Consistency.of(value, self.config.cache.behavior.consistency)
+        if level is Consistency.EVENTUAL and not self._refresher.can_refresh:
+            return Consistency.WEAK  # nobody to refresh in the background: ask now
+        return level
 
-    async def _cached(self, key: CacheKey) -> CacheEntry | None:
-        """`key`'s cache entry; a disk read runs on a worker thread, never on trio's."""
-        cache = self._cache
-        if cache is None:
-            return None
-        entry = cache.get_from_memory(key)
-        if entry is not None:
-            return entry
-        if not cache.reads_disk:
-            return cache.get(key)  # counts the miss; memory only, nothing to wait on
-        return await trio.to_thread.run_sync(cache.get, key)
+    def _one_shot(self, value: str | Consistency | None) -> Consistency:
+        """The level of an answer given once: eventual reads as weak (nothing to update)."""
+        level = self._consistency(value)
+        return Consistency.WEAK if level is Consistency.EVENTUAL else level
 
     def start_background(self, nursery: trio.Nursery | None) -> None:
         """Let eventual reads refresh in `nursery` (the TUI's); None stops that."""
         self._refresher.attach(nursery)
 
-    async def _read_list(
+    async def read(self, plan: Plan[T]) -> T:
+        """Run a read plan with the registry and the cache (see engine.reads.plan)."""
+        return await self._driver.run(plan)
+
+    async def _fetch_client(self, host: str) -> RegistryClient:
+        return await self.client(host)
+
+    def _eventually(
         self,
-        key: CacheKey,
-        field: str,
-        fetch: Callable[[], Awaitable[list[str]]],
-        consistency: Consistency,
+        answer: Answer[T],
+        key: object,
+        again: Callable[[], Awaitable[T]],
+        *,
         refresh: bool,
-    ) -> Fetched[list[str]]:
-        """A catalog or tag list under the consistency rules (see engine.reads.cached)."""
-        cache = self._cache
-
-        async def fetch_and_store() -> list[str]:
-            items = await fetch()
-            if cache is not None:
-                # Encoding a list of 100,000 names takes tens of ms: not on trio's thread.
-                store = functools.partial(cache.put, background=True)
-                await trio.to_thread.run_sync(store, key, list_data(field, items))
-            return items
-
-        entry = await self._cached(key)
-        if entry is not None and cache is not None:
-            try:
-                cached = list_from(entry.data, field)
-            except ContentError:
-                cache.delete(key, background=True)
-            else:
-                now = cache.now()
-                age, stale = entry.age(now), entry.expired(now)
-                if consistency is Consistency.WEAK and not stale:
-                    return Fetched(cached, age)
-                if consistency is Consistency.EVENTUAL and self._refresher.can_refresh:
-                    started = (
-                        self._refresher.start(key, fetch_and_store) if stale or refresh else None
-                    )
-                    return Fetched(cached, age, stale, started)
-        return Fetched(await self._refresher.run(key, fetch_and_store))
-
-    async def _manifest(
-        self, ref: Reference, identifier: str, consistency: Consistency
-    ) -> Manifest:
-        """A manifest by tag or digest; a cached tag is revalidated with a HEAD when due."""
-        cache = self._cache
-        key = CacheKey.manifest(ref.registry, ref.repository, identifier)
-        cached: Manifest | None = None
-        entry = await self._cached(key)
-        if entry is not None and cache is not None:
-            try:
-                cached = manifest_from(entry.data)
-            except ContentError:
-                cache.delete(key, background=True)
-        if cached is not None and entry is not None:
-            if key.immutable:
-                return cached
-            if consistency is not Consistency.STRONG and not entry.expired(self._now()):
-                return cached
-        client = await self._client_for(ref)
-        if cached is not None:
-            head = await client.head_manifest(ref.repository, identifier)
-            if head.digest == cached.digest:
-                self._store_manifest(ref, identifier, cached)
-                return cached
-        manifest = await self._refresher.run(
-            key, lambda: client.get_manifest(ref.repository, identifier)
-        )
-        self._store_manifest(ref, identifier, manifest)
-        return manifest
-
-    def _store_manifest(self, ref: Reference, identifier: str, manifest: Manifest) -> None:
-        data = manifest_data(manifest) if self._cache is not None else None
-        if self._cache is None or data is None:
-            return
-        by_digest = CacheKey.manifest(ref.registry, ref.repository, manifest.digest)
-        self._cache.put(by_digest, data, background=True)
-        if identifier != manifest.digest:
-            by_tag = CacheKey.manifest(ref.registry, ref.repository, identifier)
-            self._cache.put(by_tag, data, background=True)
-
-    async def _config_blob(self, ref: Reference, digest: str) -> bytes:
-        """An image config: digest-addressed, so any cached copy is good."""
-        cache = self._cache
-        key = CacheKey.config(ref.registry, ref.repository, digest)
-        entry = await self._cached(key)
-        if entry is not None and cache is not None:
-            try:
-                return config_from(entry.data)
-            except ContentError:
-                cache.delete(key, background=True)
-        client = await self._client_for(ref)
-        raw = await self._refresher.run(
-            key,
-            lambda: client.get_blob(ref.repository, digest, max_bytes=manifests.MAX_CONFIG_BYTES),
-        )
-        data = config_data(raw)
-        if cache is not None and data is not None:
-            cache.put(key, data, background=True)
-        return raw
+    ) -> Fetched[T]:
+        """A cached answer, with its background refresh when it is stale or asked for."""
+        if answer.age is None:
+            return Fetched(answer.value)
+        # Its own key: the refresh's requests go through `Refresher.run` under theirs.
+        wanted = answer.stale or refresh
+        started = self._refresher.start(("eventual", key), again) if wanted else None
+        return Fetched(answer.value, answer.age, answer.stale, started)
 
     # -- operations ----------------------------------------------------------
 
@@ -383,13 +308,14 @@ class Rex:
     ) -> Fetched[list[str]]:
         """Every repository (or the configured list when the catalog is closed), with age."""
         host = self.default_host(registry)
-        return await self._read_list(
-            CacheKey.catalog(host),
-            "repositories",
-            lambda: self._catalog(registry),
-            self._consistency(consistency),
-            refresh,
-        )
+        level = self._consistency(consistency)
+        answer = await self.read(repositories_plan(registry, host, level, self._now()))
+
+        async def again() -> list[str]:
+            fresh = repositories_plan(registry, host, Consistency.STRONG, self._now())
+            return (await self.read(fresh)).value
+
+        return self._eventually(answer, ("catalog", host), again, refresh=refresh)
 
     async def list_repositories(
         self,
@@ -445,17 +371,15 @@ class Rex:
     ) -> Fetched[list[str]]:
         """A repository's tags, with their age under the consistency rules."""
         ref = self.reference(repository, registry)
+        level = self._consistency(consistency)
+        answer = await self.read(tags_plan(ref.registry, ref.repository, level, self._now()))
 
-        async def fetch() -> list[str]:
-            return await (await self._client_for(ref)).tags(ref.repository)
+        async def again() -> list[str]:
+            fresh = tags_plan(ref.registry, ref.repository, Consistency.STRONG, self._now())
+            return (await self.read(fresh)).value
 
-        return await self._read_list(
-            CacheKey.tags(ref.registry, ref.repository),
-            "tags",
-            fetch,
-            self._consistency(consistency),
-            refresh,
-        )
+        key = ("tags", ref.registry, ref.repository)
+        return self._eventually(answer, key, again, refresh=refresh)
 
     async def list_tags(
         self,
@@ -475,12 +399,16 @@ class Rex:
     ) -> Manifest:
         """The manifest a reference names; with `platform`, an index is resolved to it."""
         ref = self.reference(reference)
-        level = self._consistency(consistency)
-        manifest = await self._manifest(ref, ref.identifier, level)
+        level = self._one_shot(consistency)
+        now = self._now()
+        plan = manifest_plan(ref.registry, ref.repository, ref.identifier, level, now)
+        manifest = (await self.read(plan)).value
         if platform is None or not isinstance(manifest.parsed, manifests.ImageIndex):
             return manifest
         wanted = manifests.Platform.parse(platform) if isinstance(platform, str) else platform
-        return await self._manifest(ref, manifest.parsed.select(wanted).digest, level)
+        digest = manifest.parsed.select(wanted).digest
+        child = manifest_plan(ref.registry, ref.repository, digest, level, now)
+        return (await self.read(child)).value
 
     async def resolve(self, reference: str | Reference) -> str:
         """A tag's current digest, from the registry (a HEAD request, never the cache)."""
@@ -500,16 +428,35 @@ class Rex:
         return (await self.inspect(reference, platform=platform, consistency=consistency)).config
 
     async def referrers(
-        self, reference: str | Reference, *, artifact_type: str | None = None
+        self,
+        reference: str | Reference,
+        *,
+        artifact_type: str | None = None,
+        consistency: str | Consistency | None = None,
     ) -> list[manifests.Descriptor]:
         ref = self.reference(reference)
-        client = await self._client_for(ref)
-        digest = ref.digest or await self.resolve(ref)
-        return await client.referrers(ref.repository, digest, artifact_type=artifact_type)
+        level = self._consistency(consistency)
+        return (await self.read(referrers_plan(ref, artifact_type, level)))[1]
 
-    async def image_facts(self, info: ImageInfo) -> ImageInfo:
+    async def fetch_inspect(
+        self,
+        reference: str | Reference,
+        *,
+        platform: str | manifests.Platform | None = None,
+        consistency: str | Consistency | None = None,
+    ) -> Answer[ImageInfo]:
+        """`inspect` with the answer's age (set when it came from the cache unconfirmed)."""
+        ref = self.reference(reference)
+        level = self._consistency(consistency)
+        wanted = manifests.Platform.parse(platform) if isinstance(platform, str) else platform
+        return await self.read(image_plan(ref, self.display(ref), wanted, level, self._now()))
+
+    async def image_facts(
+        self, info: ImageInfo, *, consistency: str | Consistency | None = None
+    ) -> ImageInfo:
         """`info` with its aliases and signed/SBOM marks (engine.reads.facts)."""
-        return await facts.look_up_image_facts(self, info)
+        level = self._consistency(consistency)
+        return (await self.read(image_facts_plan(info, level, self._now()))).value
 
     async def inspect(
         self,
@@ -519,55 +466,8 @@ class Rex:
         consistency: str | Consistency | None = None,
     ) -> ImageInfo:
         """Manifest, config and derived facts of an image; an index shows one platform."""
-        ref = self.reference(reference)
-        level = self._consistency(consistency)
-        if level is Consistency.EVENTUAL:
-            level = Consistency.WEAK  # a one-shot answer: fetch_image() does the refreshing
-        wanted = manifests.Platform.parse(platform) if isinstance(platform, str) else platform
-        top = await self._manifest(ref, ref.identifier, level)
-        image, chosen = top, None
-        children: dict[str, Manifest] = {}
-        if isinstance(top.parsed, manifests.ImageIndex):
-            chosen = choose_child(top.parsed, wanted)
-            children = await self._platform_manifests(ref, top.parsed, level)
-            image = children.get(chosen.digest) or await self._manifest(ref, chosen.digest, level)
-        if not isinstance(image.parsed, manifests.ImageManifest):
-            raise RexError(
-                f"{self.display(ref)} resolves to a nested index, which rex cannot show",
-                hint="Inspect one of its child manifests by digest.",
-            )
-        raw_config = await self._config_blob(ref, image.parsed.config.digest)
-        return assemble_image(
-            ref,
-            self.display(ref),
-            top,
-            image,
-            raw_config,
-            chosen,
-            wanted=wanted,
-            children=children,
-        )
-
-    async def _platform_manifests(
-        self, ref: Reference, index: manifests.ImageIndex, level: Consistency
-    ) -> dict[str, Manifest]:
-        """Every platform manifest of an index, fetched concurrently (by digest: cached for good).
-
-        One that cannot be fetched or read is left out, so a broken sibling costs
-        only its own size, not the whole answer.
-        """
-        found: dict[str, Manifest] = {}
-
-        async def one(digest: str) -> None:
-            try:
-                found[digest] = await self._manifest(ref, digest, level)
-            except (NotFoundError, ContentError) as exc:
-                logger.debug("platform manifest %s of %s: %s", digest, ref, exc.message)
-
-        async with trio.open_nursery() as nursery:
-            for digest in dict.fromkeys(entry.digest for entry in platform_entries(index)):
-                nursery.start_soon(one, digest)
-        return found
+        level = self._one_shot(consistency)  # fetch_image() does the refreshing
+        return (await self.fetch_inspect(reference, platform=platform, consistency=level)).value
 
     async def fetch_image(
         self,
@@ -577,27 +477,22 @@ class Rex:
         consistency: str | Consistency | None = None,
         refresh: bool = False,
     ) -> Fetched[ImageInfo]:
-        """`inspect` for a UI: under eventual consistency, cached at once plus a refresh."""
+        """`inspect` for a UI: under eventual consistency, cached at once plus a revalidation.
+
+        A tag answered from the cache is always revalidated (one HEAD under weak
+        consistency); the refresh's value is the image as the registry has it now.
+        """
         ref = self.reference(reference)
         level = self._consistency(consistency)
-        if level is Consistency.EVENTUAL and self._cache and self._refresher.can_refresh:
-            # Several files, and a digest check of each: on a thread, off the UI's.
-            read = functools.partial(
-                cached_image, self._cache, ref, platform, self.display(ref), allow_stale=True
-            )
-            found = await trio.to_thread.run_sync(read)
-            if found is not None:
-                info, age, stale = found
-                started = None
-                if stale or refresh:
-                    started = self._refresher.start(
-                        ("image", str(ref), platform),
-                        lambda: self.inspect(ref, platform=platform, consistency="strong"),
-                    )
-                return Fetched(info, age, stale, started)
-        return Fetched(await self.inspect(ref, platform=platform, consistency=level))
+        answer = await self.fetch_inspect(ref, platform=platform, consistency=level)
 
-    # -- summaries and search (engine.reads.overview) --------------------------------
+        async def again() -> ImageInfo:
+            return await self.inspect(ref, platform=platform, consistency=Consistency.WEAK)
+
+        key = ("image", str(ref), platform)
+        return self._eventually(answer, key, again, refresh=refresh or answer.age is not None)
+
+    # -- summaries and search --------------------------------------------------
 
     async def tag_infos(
         self,
@@ -611,9 +506,14 @@ class Rex:
     ) -> list[TagInfo]:
         """Rows of `tags` (all when None); `listed`, the whole tag list, marks aliases'
         signatures and SBOMs (default: `tags`)."""
-        return await overview.tag_infos(
-            self, repository, tags, registry, consistency, progress, listed
+        ref = self.reference(repository, registry)
+        level = self._one_shot(consistency)
+        if tags is None:
+            tags = await self.list_tags(ref.repository, ref.registry, consistency=level)
+        plan = tag_rows_plan(
+            ref.registry, ref.repository, tags, level, self._now(), progress, listed=listed
         )
+        return (await self.read(plan)).value
 
     async def repo_infos(
         self,
@@ -624,9 +524,11 @@ class Rex:
         consistency: str | Consistency | None = None,
         progress: Progress | None = None,
     ) -> list[RepoInfo]:
-        return await overview.repo_infos(
-            self, repositories, registry, last_updated, consistency, progress
-        )
+        """Tag count and, with `last_updated`, the newest image date of each repository."""
+        host = self.default_host(registry)
+        level = self._one_shot(consistency)
+        plan = repo_rows_plan(host, repositories, last_updated, level, self._now(), progress)
+        return (await self.read(plan)).value
 
     async def search_images(
         self,

@@ -32,7 +32,7 @@ from engine.errors import (
 )
 from engine.frozen import Frozen
 from engine.oci.models import isoformat
-from engine.reads.cached import list_from
+from engine.reads.plan import list_from
 from engine.transport.endpoint import Endpoint
 from engine.transport.headers import RateLimit
 

@@ -6,7 +6,7 @@
 
 `ttl_seconds` is null for an entry that never expires.
 
-Manifest and config entries keep the content as `body` text (engine.reads.cached). A
+Manifest and config entries keep the content as `body` text (engine.reads.plan). A
 body is checked against its digest on every decode, so a file damaged or edited on
 disk is never trusted: under a digest key the body must hash to that digest (and a
 `digest` field, if any, must name it); under a tag, to the entry's own `digest`.

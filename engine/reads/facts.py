@@ -10,71 +10,36 @@ Pure functions, no I/O:
   more request (the tag list is already there);
 - a referrers index's entries are classified by their artifact type.
 
-The one read here, `referrer_indexes`, fetches the fallback tags the tag list
-names (only those: a digest without one costs nothing).
+The reads that feed them (the fallback tags a tag list names, each tag's
+digest for aliases) are plans in `engine.reads.plan`.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Protocol, TypeVar
+from typing import TYPE_CHECKING
 
-from engine.errors import RexError
 from engine.oci import manifests
-from engine.oci.models import ImageInfo, Manifest, TagInfo
+from engine.oci.models import ImageInfo, TagInfo
 
 if TYPE_CHECKING:
-    from engine.oci.reference import Reference
+    pass
 
 __all__ = [
     "ArtifactMarks",
     "DigestGroup",
-    "FactReader",
     "artifact_subject",
     "group_by_digest",
     "image_with_facts",
     "is_artifact_tag",
-    "look_up_image_facts",
     "marks_of_referrers",
     "marks_of_tags",
-    "referrer_indexes",
     "shown_tags",
     "tag_row",
     "with_facts",
 ]
-
-
-class FactReader(Protocol):
-    """The reads these facts need (`engine.Rex` is one)."""
-
-    def reference(self, text: str, registry: str | None = None) -> Reference: ...
-
-    async def get_manifest(self, reference: Reference) -> Manifest: ...
-
-    async def list_tags(self, repository: str, registry: str | None = None) -> list[str]: ...
-
-    async def referrers(self, reference: Reference) -> list[manifests.Descriptor]: ...
-
-
-_T = TypeVar("_T")
-_R = TypeVar("_R")
-
-
-async def _each(items: Sequence[_T], work: Callable[[_T], Awaitable[_R]]) -> list[_R]:
-    """`work` on every item concurrently (the client bounds what is in flight); in order."""
-    import trio  # the reads only: the pure functions above stay importable without it
-
-    results: dict[int, _R] = {}
-
-    async def one(i: int, item: _T) -> None:
-        results[i] = await work(item)
-
-    async with trio.open_nursery() as nursery:
-        for i, item in enumerate(items):
-            nursery.start_soon(one, i, item)
-    return [results[i] for i in range(len(items))]
 
 
 _ARTIFACT_TAG = re.compile(r"(sha256)-([0-9a-f]{64})(?:\.([A-Za-z0-9_-]+))?")
@@ -241,63 +206,3 @@ def group_by_digest(rows: Iterable[TagInfo]) -> list[DigestGroup]:
     for row in rows:
         groups.setdefault(row.digest, []).append(row)
     return [DigestGroup(tuple(r.tag for r in found), found[0]) for found in groups.values()]
-
-
-async def referrer_indexes(
-    rex: FactReader,
-    repository: str,
-    tags: Iterable[str],
-    digests: Iterable[str],
-    registry: str | None,
-) -> dict[str, list[manifests.Descriptor]]:
-    """The referrers of each of `digests` that has a fallback tag in `tags`.
-
-    One manifest read per such digest (cached under the tag's TTL); digests
-    without a fallback tag cost nothing. One that cannot be read is left out.
-    """
-    listed = set(tags)
-    wanted = sorted({d for d in digests if d.replace(":", "-", 1) in listed})
-
-    async def one(digest: str) -> list[manifests.Descriptor]:
-        ref = rex.reference(f"{repository}:{digest.replace(':', '-', 1)}", registry)
-        try:
-            found = await rex.get_manifest(ref)
-        except RexError:
-            return []
-        parsed = found.parsed
-        return list(parsed.manifests) if isinstance(parsed, manifests.ImageIndex) else []
-
-    found = await _each(wanted, one)
-    return {digest: refs for digest, refs in zip(wanted, found, strict=True) if refs}
-
-
-async def look_up_image_facts(rex: FactReader, info: ImageInfo) -> ImageInfo:
-    """`info` with aliases and signed/SBOM marks, from the registry (through the cache).
-
-    The tag list, each listed tag's manifest (to know its digest: one read per
-    tag, cached under the tags TTL) and the referrers of the image's digest
-    (the referrers API, else the fallback tag).
-    """
-    listed = await rex.list_tags(info.repository, info.registry)
-    tags = shown_tags(listed)
-
-    async def digest_of(tag: str) -> str | None:
-        try:
-            ref = rex.reference(f"{info.repository}:{tag}", info.registry)
-            return (await rex.get_manifest(ref)).digest
-        except RexError:
-            return None  # deleted since the listing, or unreadable: no alias
-
-    found = await _each(tags, digest_of)
-    digests = {tag: digest for tag, digest in zip(tags, found, strict=True) if digest}
-    if info.digest.replace(":", "-", 1) in listed:
-        # The fallback tag is listed: read it through the cache, as tag listings do.
-        indexes = await referrer_indexes(rex, info.repository, listed, [info.digest], info.registry)
-        referrers = indexes.get(info.digest, [])
-    else:
-        pinned = rex.reference(f"{info.repository}@{info.digest}", info.registry)
-        try:
-            referrers = await rex.referrers(pinned)
-        except RexError:
-            referrers = []
-    return image_with_facts(info, digests, listed, referrers)

@@ -1,43 +1,28 @@
-"""Summaries over many images: tag rows, repository rows, and searches across a registry.
+"""Searches across a registry: repositories by name, tags by name.
 
-Each fans out one task per item; the per-registry limiter in the HTTP client
-bounds what is in flight, and everything goes through the cache, so a second
-run is answered from it.
+They compose `Rex`'s reads (whose rules live in engine.reads.plan); each fans out
+one task per item, and the per-registry limiter in the HTTP client bounds what
+is in flight.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import datetime
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 import trio
 
-from engine.errors import ContentError, NotFoundError, RexError
+from engine.errors import NotFoundError, RexError
 from engine.oci.models import RepoInfo, TagInfo, TagMatch
-from engine.reads import facts
 
 if TYPE_CHECKING:
-    from engine.oci.manifests import Descriptor
-    from engine.oci.models import ImageInfo, Manifest
-    from engine.oci.reference import Reference
-    from engine.reads.cached import Consistency
+    from engine.reads.plan import Consistency
 
-__all__ = ["Progress", "Reader", "repo_infos", "search_images", "search_tags", "tag_infos"]
+__all__ = ["Progress", "Reader", "gather", "search_images", "search_tags"]
 
 
 class Reader(Protocol):
-    """The single-image reads these summaries fan out over (`engine.Rex` is one)."""
-
-    def reference(self, text: str, registry: str | None = None) -> Reference: ...
-
-    async def inspect(
-        self, reference: Reference, *, consistency: str | Consistency | None = None
-    ) -> ImageInfo: ...
-
-    async def get_manifest(
-        self, reference: Reference, *, consistency: str | Consistency | None = None
-    ) -> Manifest: ...
+    """The reads these searches fan out over (`engine.Rex` is one)."""
 
     async def list_tags(
         self,
@@ -49,9 +34,13 @@ class Reader(Protocol):
 
     async def list_repositories(self, registry: str | None = None) -> list[str]: ...
 
-    async def referrers(
-        self, reference: str | Reference, *, artifact_type: str | None = None
-    ) -> list[Descriptor]: ...
+    async def tag_infos(
+        self, repository: str, tags: Sequence[str] | None = None, *, registry: str | None = None
+    ) -> list[TagInfo]: ...
+
+    async def repo_infos(
+        self, repositories: Sequence[str], *, registry: str | None = None, last_updated: bool = True
+    ) -> list[RepoInfo]: ...
 
 
 Progress = Callable[[int, int], None]
@@ -79,80 +68,6 @@ async def gather(
         for i, item in enumerate(items):
             nursery.start_soon(one, i, item)
     return [results[i] for i in range(len(items))]
-
-
-async def _tag_info(
-    rex: Reader,
-    repository: str,
-    tag: str,
-    registry: str | None,
-    consistency: str | Consistency | None,
-) -> TagInfo | None:
-    ref = rex.reference(f"{repository}:{tag}", registry)
-    try:
-        info = await rex.inspect(ref, consistency=consistency)
-    except NotFoundError:
-        try:
-            manifest = await rex.get_manifest(ref, consistency=consistency)
-        except NotFoundError:
-            return None  # deleted between the listing and now
-        # An index of artifacts only (e.g. a referrers tag): no image to size.
-        platforms: tuple[str, ...] = ()
-        return TagInfo(tag, manifest.digest, 0, None, platforms, manifest.media_type)
-    except ContentError:
-        return None
-    return facts.tag_row(tag, info)
-
-
-async def tag_infos(
-    rex: Reader,
-    repository: str,
-    tags: Sequence[str] | None,
-    registry: str | None,
-    consistency: str | Consistency | None,
-    progress: Progress | None,
-    listed: Sequence[str] | None = None,
-) -> list[TagInfo]:
-    """Digest, size, created and platforms of each tag (all tags when `tags` is None),
-    with aliases and signed/SBOM marks from `listed`, the whole tag list (else `tags`)."""
-    if tags is None:
-        tags = await rex.list_tags(repository, registry, consistency=consistency)
-    rows = await gather(
-        list(tags), lambda tag: _tag_info(rex, repository, tag, registry, consistency), progress
-    )
-    found = [row for row in rows if row is not None]
-    listed = tags if listed is None else listed
-    digests = [row.digest for row in found]
-    referrers = await facts.referrer_indexes(rex, repository, listed, digests, registry)
-    return facts.with_facts(found, listed, referrers)
-
-
-async def repo_infos(
-    rex: Reader,
-    repositories: Sequence[str],
-    registry: str | None,
-    last_updated: bool,
-    consistency: str | Consistency | None,
-    progress: Progress | None,
-) -> list[RepoInfo]:
-    """Tag count and, with `last_updated`, the newest `created` among each repository's tags.
-
-    The newest date costs a manifest and a config per tag (cached afterwards).
-    """
-
-    async def one(name: str) -> RepoInfo:
-        try:
-            tags = await rex.list_tags(name, registry, consistency=consistency)
-        except NotFoundError:
-            return RepoInfo(name, 0, None)
-        newest: datetime | None = None
-        if last_updated and tags:
-            rows = await tag_infos(rex, name, tags, registry, consistency, None)
-            dates = [r.created for r in rows if r.created is not None]
-            newest = max(dates, default=None)
-        return RepoInfo(name, len(facts.shown_tags(tags)), newest)
-
-    return await gather(list(repositories), one, progress)
 
 
 async def search_images(
@@ -183,7 +98,7 @@ async def search_images(
         ranked = [name for name in found if name is not None]
     if limit is not None:
         ranked = ranked[:limit]
-    return await repo_infos(rex, ranked, registry, last_updated, None, None)
+    return await rex.repo_infos(ranked, registry=registry, last_updated=last_updated)
 
 
 async def search_tags(
@@ -216,7 +131,7 @@ async def search_tags(
     chosen = [pairs[m.index] for m in matches]
 
     async def details(pair: tuple[str, str]) -> TagMatch | None:
-        rows = await tag_infos(rex, pair[0], [pair[1]], registry, None, None)
+        rows = await rex.tag_infos(pair[0], [pair[1]], registry=registry)
         if not rows:
             return None
         return TagMatch(pair[0], pair[1], rows[0].digest, rows[0].size)

@@ -16,18 +16,30 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from engine import Config, Endpoint, LoadedConfig, RegistryConfig, flag_overrides, is_loopback
+from engine import (
+    Config,
+    Endpoint,
+    LoadedConfig,
+    RegistryConfig,
+    flag_overrides,
+    is_loopback,
+    relative_time,
+)
 from engine import load_config as load
 from rex_tui.cli.output.color import Palette, color_wanted
 from rex_tui.cli.output.printer import Printer
 from rex_tui.cli.progress import Progress
 
 if TYPE_CHECKING:
-    from engine import Cache, CredentialStore, Rex
+    from engine import Answer, Cache, CredentialStore, Plan, Rex
+
+    Progressed = Callable[[int, int], None]
 
 __all__ = ["Context", "pin_given_registry", "registry_for"]
 
 _T = TypeVar("_T")
+
+_NO_CACHE_ORIGINS = ("flag", "env:REX_NO_CACHE")
 
 
 def registry_for(config: Config, wanted: str | None) -> RegistryConfig:
@@ -158,6 +170,14 @@ class Context:
         self.progress = Progress(sys.stderr, enabled=not quiet and _isatty(sys.stderr))
         self._cache: Cache | None = None
         self._browsing: Config | None = None
+        self.offline = bool(getattr(args, "offline", False))
+        # --no-cache / REX_NO_CACHE: nothing read from the cache, every answer written to
+        # it, unless the cache was off before the flag (then it stays off).
+        self.write_through = (
+            self.loaded.origin("cache.enabled") in _NO_CACHE_ORIGINS
+            and not self.offline
+            and self._cache_was_enabled()
+        )
 
     @property
     def config(self) -> Config:
@@ -167,7 +187,12 @@ class Context:
     def browsing(self) -> Config:
         """The config the engine runs with: `config` plus the registry -r gave as a URL."""
         if self._browsing is None:
-            self._browsing = pin_given_registry(self.config)
+            config = pin_given_registry(self.config)
+            if self.offline or self.write_through:  # the engine reads at this level
+                cache = config.cache
+                behavior = replace(cache.behavior, consistency=self.consistency)
+                config = replace(config, cache=replace(cache, behavior=behavior))
+            self._browsing = config
         return self._browsing
 
     @property
@@ -179,9 +204,66 @@ class Context:
 
         return default_config_path(self.env)
 
+    def _cache_was_enabled(self) -> bool:
+        """cache.enabled as the file and defaults have it, before --no-cache."""
+        return _file_cache_enabled(self.loaded)
+
     @property
     def consistency(self) -> str:
+        """The read level: offline, fresh (--no-cache), else cache.behavior.consistency."""
+        if self.offline:
+            return "offline"
+        if self.write_through:
+            return "fresh"
         return self.config.cache.behavior.consistency
+
+    @property
+    def cache_enabled(self) -> bool:
+        """Whether answers are read from or written to the disk cache."""
+        return self.config.cache.enabled or self.write_through
+
+    def answer(
+        self,
+        plan_for: Callable[[str, float, Progressed | None], Plan[Answer[_T]]],
+        label: str | None = None,
+    ) -> Answer[_T]:
+        """Run a read plan: on the cache alone when it can answer, else with the registry.
+
+        `plan_for(consistency, now, progress)` builds the plan. The cache-only try
+        imports neither trio nor httpx; a plan that needs a request is run again
+        from the start with the network (the cache it read is warm by then).
+        """
+        from engine import NeedsNetwork, OfflineMiss, run_cached
+
+        level = self.consistency
+        if level != "fresh":
+            cache = self.cache()
+            try:
+                return run_cached(plan_for(level, cache.now(), None), cache)
+            except NeedsNetwork:
+                if self.offline:
+                    raise OfflineMiss("offline, and the answer needs the registry") from None
+
+        async def online(rex: Rex) -> Answer[_T]:
+            now = self.cache().now()
+            if label is None:
+                return await rex.read(plan_for(level, now, None))
+            with self.progress.labelled(label) as progress:
+                return await rex.read(plan_for(level, now, progress))
+
+        return self.run(online)
+
+    def say_age(self, answer: Answer[object]) -> None:
+        """Offline, a note on stderr of how old the answer is."""
+        if not self.offline:
+            return
+        from datetime import UTC, datetime, timedelta
+
+        if answer.age is None:
+            self.printer.note("offline: answer from the cache")
+            return
+        when = datetime.now(UTC) - timedelta(seconds=answer.age)
+        self.printer.note(f"offline: answer from the cache, fetched {relative_time(when)}")
 
     def registry(self, wanted: str | None = None) -> RegistryConfig:
         """The registry a name, URL or host (None: the current one) means, as the engine sees it."""
@@ -200,8 +282,11 @@ class Context:
         if self._cache is None:
             from engine import Cache
 
-            root = self.cache_root() if self.config.cache.enabled else None
-            self._cache = Cache(root, config=self.config.cache)
+            root = self.cache_root() if self.cache_enabled else None
+            config = self.config.cache
+            if self.write_through:
+                config = replace(config, enabled=True)
+            self._cache = Cache(root, config=config)
             self._cache.start_cleanup()
         return self._cache
 
@@ -235,6 +320,18 @@ class Context:
     def close(self) -> None:
         if self._cache is not None:
             self._cache.flush()
+
+
+def _file_cache_enabled(loaded: LoadedConfig) -> bool:
+    """cache.enabled without the --no-cache override: the file's value, else the default."""
+    if loaded.origin("cache.enabled") not in _NO_CACHE_ORIGINS or not loaded.file_exists:
+        return True
+    try:
+        from engine import load_config
+
+        return load_config(loaded.path, env={}).config.cache.enabled
+    except Exception:  # the file already loaded once; whatever fails now, do not write
+        return False
 
 
 def _skip_httpx_cli() -> None:

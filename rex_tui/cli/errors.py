@@ -11,7 +11,7 @@ name flags and `rex` commands are decided here, and only here::
     4     AuthenticationError, PermissionDeniedError
     5     NotFoundError
     6     ConfigurationError
-    7     CacheError
+    7     CacheError, OfflineMiss (--offline, and the cache lacks the answer)
     130   interrupted (Ctrl+C)
     141   stdout closed early (`rex image | head`)
 
@@ -30,6 +30,7 @@ from engine import (
     ContentError,
     NetworkError,
     NotFoundError,
+    OfflineMiss,
     PermissionDeniedError,
     RateLimitError,
     Remedy,
@@ -89,6 +90,7 @@ KINDS: dict[type[RexError], Kind] = {
         6, "Fix the configuration file, or run 'rex config' to see every value."
     ),
     CacheError: Kind(7, "Check the cache directory's permissions, or run with --no-cache."),
+    OfflineMiss: Kind(7, "Run again without --offline to ask the registry."),
 }
 """Every kind of error, by class (a test checks each engine class has its own row)."""
 
@@ -117,6 +119,7 @@ REMEDIES: dict[Remedy, str] = {
     Remedy.RAISE_TIMEOUT: KINDS[RequestTimeout].hint,
     Remedy.BYPASS_CACHE: KINDS[CacheError].hint,
     Remedy.SHOW_DEBUG_LOG: "{hint} Run again with -vv to see the registry's requests and answers.",
+    Remedy.GO_ONLINE: "Run again without --offline to ask the registry.",
 }
 """Each remedy as the CLI words it; `{hint}` is the site's neutral advice, the rest are facts."""
 

@@ -148,7 +148,13 @@ def add_globals(
         "--no-cache",
         action="store_true",
         default=default(False),
-        help="bypass the cache: always ask the registry",
+        help="ask the registry for everything, and store the answers in the cache",
+    )
+    group.add_argument(
+        "--offline",
+        action="store_true",
+        default=default(False),
+        help="answer from the cache alone, never the network (says how old the answer is)",
     )
     group.add_argument("--cache-dir", metavar="PATH", default=default(None), help="cache directory")
     group.add_argument("--config", metavar="PATH", default=default(None), help="configuration file")

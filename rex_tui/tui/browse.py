@@ -841,7 +841,7 @@ class Browser:
             self._run(
                 "details-refresh",
                 fetched.refresh.wait,
-                lambda fresh: self._show_image(reference, Fetched(fresh)),
+                lambda fresh: self._image_revalidated(reference, info, fresh),
                 context="details",
                 failed=lambda _: None,  # the cached details stay; the status bar says why
             )
@@ -858,6 +858,13 @@ class Browser:
             context="details",
             failed=lambda _: None,
         )
+
+    def _image_revalidated(self, reference: str, shown: ImageInfo, fresh: ImageInfo) -> None:
+        """The registry's answer after a cached one: redrawn only when the tag moved."""
+        if fresh.digest != shown.digest or fresh.image.digest != shown.image.digest:
+            self._show_image(reference, Fetched(fresh))
+        elif self.image is shown:
+            self._landed("details", self.subject("details"), Fetched(fresh))
 
     def _show_referrers(self, info: ImageInfo, found: list[Descriptor]) -> None:
         if self.image is info:

@@ -76,6 +76,7 @@ def test_the_seeds_exit_codes() -> None:
         "UsageError": 2,
         "ConfigurationError": 6,
         "CacheError": 7,
+        "OfflineMiss": 7,
     }
 
 

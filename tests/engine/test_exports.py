@@ -50,13 +50,16 @@ NETWORK_STACK = {"httpx", "httpcore", "trio", "urwid"}
 CACHED_READ_NAMES = (
     "Cache",
     "CacheKey",
+    "Consistency",
     "ImageInfo",
     "Reference",
     "RexError",
     "human_size",
-    "image_from_cache",
-    "list_from",
+    "image_plan",
     "load_config",
+    "repo_rows_plan",
+    "run_cached",
+    "tag_rows_plan",
 )
 
 

@@ -17,7 +17,11 @@ import trio
 from engine.cache.disk import DiskStore
 from engine.cache.store import Cache, CacheKey
 from engine.config.model import CacheConfig
-from engine.reads.cached import image_from_cache
+from engine.errors import CacheError
+from engine.oci.manifests import Platform
+from engine.oci.reference import Reference
+from engine.reads.cacheonly import run_cached
+from engine.reads.plan import Consistency, OfflineMiss, image_plan
 from engine.testing.images import BuiltImage, Layer, build_image, make_config
 from engine.testing.pusher import Pusher
 from tests.engine.helpers import make_rex
@@ -71,23 +75,35 @@ async def test_weak_reads_are_answered_from_the_cache(proxy: FaultProxy, cache: 
         warm = await rex.inspect("oci/multi:latest", platform="linux/arm/v7")
         assert await rex.list_tags("oci/multi") == tags
         assert await rex.list_repositories() == repos
-    assert len(proxy.requests) == sent  # a new process, a fresh L1: all from disk
+    # A new process, a fresh L1: all from disk, but for the one HEAD confirming the tag.
+    assert [f"{r.method} {r.path}" for r in proxy.requests[sent:]] == [
+        "HEAD /v2/oci/multi/manifests/latest"
+    ]
     assert warm.to_dict() == cold.to_dict()
     assert warm.raw_config == cold.raw_config and warm.manifest.body == cold.manifest.body
 
 
-async def test_image_from_cache_needs_no_registry(proxy: FaultProxy, cache: Cache) -> None:
+def offline_image(cache: Cache, host: str, text: str, platform: str | None = None) -> Any:
+    ref = Reference.parse(text, default_registry=host)
+    wanted = Platform.parse(platform) if platform else None
+    plan = image_plan(ref, text, wanted, Consistency.OFFLINE, cache.now())
+    return run_cached(plan, cache)
+
+
+async def test_offline_images_need_no_registry(proxy: FaultProxy, cache: Cache) -> None:
     async with make_rex(proxy.url, cache=cache) as rex:
         info = await rex.inspect("oci/multi:latest")
         arm = await rex.inspect("oci/multi:latest", platform="linux/arm64/v8")
     sent = len(proxy.requests)
-    found = image_from_cache(cache, proxy.host, "oci/multi:latest", display="oci/multi:latest")
-    assert found is not None and found.to_dict() == info.to_dict()
-    found_arm = image_from_cache(cache, proxy.host, "oci/multi:latest", "linux/arm64/v8")
-    assert found_arm is not None and found_arm.image.digest == arm.image.digest
-    assert image_from_cache(cache, proxy.host, "oci/multi:latest", "linux/arm/v7") is None
-    assert image_from_cache(cache, proxy.host, "oci/single:1.0") is None
-    assert image_from_cache(cache, proxy.host, "Not A Reference") is None
+    found = offline_image(cache, proxy.host, "oci/multi:latest")
+    assert found.value.to_dict() == info.to_dict() and found.age is not None
+    found_arm = offline_image(cache, proxy.host, "oci/multi:latest", "linux/arm64/v8")
+    assert found_arm.value.image.digest == arm.image.digest
+    with pytest.raises(OfflineMiss) as missing:
+        offline_image(cache, proxy.host, "oci/multi:latest", "linux/arm/v7")
+    assert isinstance(missing.value, CacheError) and "the config" in missing.value.message
+    with pytest.raises(OfflineMiss, match=r"oci/single:1\.0"):
+        offline_image(cache, proxy.host, "oci/single:1.0")
     assert len(proxy.requests) == sent
 
 
@@ -102,7 +118,7 @@ async def test_expired_tag_is_revalidated_with_one_head(
     assert requests_to(proxy, "/v2/oci/single/") == ["HEAD /v2/oci/single/manifests/1.0"]
 
 
-async def test_strong_consistency_sees_a_moved_tag_at_once(
+async def test_weak_and_strong_consistency_see_a_moved_tag_at_once(
     proxy: FaultProxy, cache: Cache, fresh_registry_seeded: SeededRegistry
 ) -> None:
     moved = tiny_image(1)
@@ -113,9 +129,10 @@ async def test_strong_consistency_sees_a_moved_tag_at_once(
         weak = await rex.inspect("oci/single:latest", consistency="weak")
         strong = await rex.inspect("oci/single:latest", consistency="strong")
         after = await rex.inspect("oci/single:latest", consistency="weak")
-    assert weak.digest == before.digest  # within its TTL the cached tag is trusted
+    assert before.digest != moved.digest
+    assert weak.digest == moved.digest  # its HEAD saw the tag move, within the TTL
     assert strong.digest == moved.digest
-    assert after.digest == moved.digest  # strong wrote the new answer back
+    assert after.digest == moved.digest
 
 
 async def test_eventual_serves_stale_then_refreshes_in_the_background(
@@ -173,6 +190,31 @@ async def test_eventual_image_refresh_follows_a_moved_tag(
         assert fresh.digest == moved.digest
 
 
+async def test_eventual_answers_from_the_cache_and_revalidates_a_fresh_tag(
+    proxy: FaultProxy,
+    cache: Cache,
+    clock: Clock,
+    fresh_registry_seeded: SeededRegistry,
+    nursery: trio.Nursery,
+) -> None:
+    """Within the TTL too: the cached image at once, then one HEAD finds the tag moved."""
+    moved = tiny_image(4)
+    async with make_rex(proxy.url, cache=cache) as rex:
+        rex.start_background(nursery)
+        first = await rex.fetch_image("oci/single:latest", consistency="eventual")
+        assert first.age is None and first.refresh is None  # it came from the registry
+        with Pusher(fresh_registry_seeded.url) as pusher:
+            pusher.push("oci/single", "latest", moved)
+        clock.now += 5
+        proxy.clear_requests()
+        cached = await rex.fetch_image("oci/single:latest", consistency="eventual")
+        assert cached.value.digest == first.value.digest and cached.age == 5
+        assert not cached.stale and cached.refresh is not None
+        fresh = await cached.refresh.wait()
+        assert fresh.digest == moved.digest
+        assert requests_to(proxy, "/manifests/")[0] == "HEAD /v2/oci/single/manifests/latest"
+
+
 async def test_eventual_refresh_failure_keeps_the_stale_value(
     proxy: FaultProxy, cache: Cache, clock: Clock, nursery: trio.Nursery
 ) -> None:
@@ -221,7 +263,8 @@ async def test_an_unwritable_cache_dir_degrades_to_memory(
         again = await rex.inspect("oci/single:1.0")
     assert cache.degraded
     assert again.digest == info.digest
-    assert requests_to(proxy, "/v2/oci/") == []  # served from memory
+    # Served from memory, but for the HEAD confirming the tag (weak consistency).
+    assert requests_to(proxy, "/v2/oci/") == ["HEAD /v2/oci/single/manifests/1.0"]
 
 
 async def test_no_credentials_or_tokens_reach_the_cache(

@@ -13,7 +13,9 @@ import pytest
 
 from engine import NotFoundError
 from engine.cache.store import Cache
-from engine.reads.cached import image_from_cache
+from engine.oci.reference import Reference
+from engine.reads.cacheonly import run_cached
+from engine.reads.plan import Consistency, image_plan
 from rex_tui.cli.errors import exit_code
 from tests.engine.helpers import make_rex
 from tests.print.conftest import rex  # noqa: F401 - the sandboxed `rex` fixture
@@ -48,8 +50,9 @@ async def test_cached_answer_has_the_same_sizes(registry: SeededRegistry, tmp_pa
     async with make_rex(registry.url, cache=cache) as client:
         fetched = await client.inspect("oci/multi:latest")
     host = registry.url.split("://", 1)[-1]
-    warm = image_from_cache(Cache(tmp_path / "cache"), host, "oci/multi:latest")
-    assert warm is not None
+    ref = Reference.parse("oci/multi:latest", default_registry=host)
+    offline = image_plan(ref, "oci/multi:latest", None, Consistency.OFFLINE, 0.0)
+    warm = run_cached(offline, Cache(tmp_path / "cache")).value
     assert warm.platform_sizes == fetched.platform_sizes
     assert (warm.size, warm.config_size, warm.manifest_size) == (
         fetched.size,

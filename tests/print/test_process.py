@@ -129,11 +129,19 @@ def _loaded(rex: Rex, *args: str) -> list[str]:
     return loaded
 
 
-def test_warm_image_never_imports_the_network_stack(rex: Rex, registry: SeededRegistry) -> None:
-    args = ("-r", registry.url, "-f", "json", "image", "oci/multi:latest")
-    cold = _loaded(rex, *args)
+def test_warm_image_by_digest_never_imports_the_network_stack(
+    rex: Rex, registry: SeededRegistry
+) -> None:
+    """A digest's content never changes: the cache alone answers it (a tag needs a HEAD)."""
+    digest = rex("-r", registry.url, "-f", "json", "image", "oci/multi:latest").json()["digest"]
+    args = ("-r", registry.url, "-f", "json", "image", f"oci/multi@{digest}")
+    cold = _loaded(rex, *args, "--no-cache")
     assert {"httpx", "trio"} <= set(cold)
     assert _loaded(rex, *args) == []
+    assert (
+        _loaded(rex, "-r", registry.url, "-f", "json", "image", "oci/multi:latest", "--offline")
+        == []
+    )
 
 
 @pytest.mark.parametrize("target", [[], ["tags/many"], ["tags/many", "--sort", "date"]])

@@ -21,7 +21,11 @@ from rex_tui.cli.output.image_views import inspect_document, inspect_text, summa
 from rex_tui.cli.parser import COMMANDS, IMAGE_VERBS, RexParser, add_command
 
 if TYPE_CHECKING:
-    from engine import Descriptor, ImageInfo, RepoInfo, Rex, TagInfo
+    from collections.abc import Callable
+
+    from engine import Answer, Descriptor, ImageInfo, Plan, RepoInfo, Rex, TagInfo
+
+    Progressed = Callable[[int, int], None]
     from rex_tui.cli.output.color import Palette
 
 __all__ = ["register"]
@@ -138,9 +142,15 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
 def list_referrers(ctx: Context, ref: Reference) -> int:
     """The manifests whose subject is REF's image, from the registry (never cached)."""
 
+    from engine import Consistency, referrers_plan
+
+    if ctx.offline:  # never cached: say so without loading the network stack
+        from engine import run_cached
+
+        run_cached(referrers_plan(ref, None, Consistency.OFFLINE), ctx.cache())
+
     async def fetch(rex: Rex) -> tuple[str, list[Descriptor]]:
-        digest = await rex.resolve(ref)
-        return digest, await rex.referrers(ref.with_digest(digest))
+        return await rex.read(referrers_plan(ref, None, Consistency(ctx.consistency)))
 
     digest, found = ctx.run(fetch)
     if names_only(ctx):
@@ -190,34 +200,28 @@ def _check_options(
 
 
 def _image(ctx: Context, target: str, platform: str | None, *, look_up: bool) -> ImageInfo:
-    """The image from the disk cache when fresh enough, else from the registry.
+    """The image under the read plan's rules: a tag confirmed with one HEAD (weak).
 
-    Its aliases and signed/SBOM marks are looked up when the tag list is cached
-    (then they cost cache reads and at most a referrers request), or with
-    `look_up` (--aliases), which reads the tag list too; else they stay unknown.
+    Its aliases and signed/SBOM marks come when the tag list is cached (then they
+    cost cache reads), or with `look_up` (--aliases), which reads the tag list
+    and asks for the referrers; else they stay unknown.
     """
-    tags_cached = False
-    if _warm(ctx) and not look_up:
-        # The warm path: engine.reads.cached reads JSON files and imports no network code,
-        # which is what lets a cached answer print in tens of milliseconds.
-        from engine import image_from_cache
-        from rex_tui.cli import warm
+    from engine import Consistency, Platform, image_facts_plan, image_plan
 
-        host = host_of(ctx.registry())
-        ref = Reference.parse(target, default_registry=host)
-        listed = warm.tags(ctx.cache(), ref.registry, ref.repository)
-        tags_cached = listed is not None and len(shown_tags(listed)) <= warm.ALIAS_TAGS_MAX
-        cached = image_from_cache(ctx.cache(), host, target, platform, display=_display(ref, host))
-        if cached is not None:
-            known = warm.image_facts(ctx.cache(), cached)
-            if known.aliases is not None or not tags_cached:
-                return known
+    ref = Reference.parse(target, default_registry=host_of(ctx.registry()))
+    shown = _display(ref, host_of(ctx.registry()))
+    wanted = Platform.parse(platform) if platform else None
 
-    async def fetch(rex: Rex) -> ImageInfo:
-        info = await rex.inspect(target, platform=platform)
-        return await rex.image_facts(info) if look_up or tags_cached else info
+    def plan(level: str, now: float, progress: Progressed | None) -> Plan[Answer[ImageInfo]]:
+        consistency = Consistency(level)
+        image = yield from image_plan(ref, shown, wanted, consistency, now)
+        known = yield from image_facts_plan(image.value, consistency, now, look_up=look_up)
+        ages = [a for a in (image.age, known.age) if a is not None]
+        return Answer(known.value, max(ages, default=None), image.stale or known.stale)
 
-    return ctx.run(fetch)
+    answer = ctx.answer(plan)
+    ctx.say_age(answer)
+    return answer.value
 
 
 def _display(ref: Reference, default_host: str) -> str:
@@ -228,11 +232,6 @@ def _display(ref: Reference, default_host: str) -> str:
     return text + (f"@{ref.digest}" if ref.digest else "")
 
 
-def _warm(ctx: Context) -> bool:
-    """Whether listings may be answered from fresh cache entries without the registry."""
-    return ctx.config.cache.enabled and ctx.consistency != "strong"
-
-
 def _repository_names(names: list[str], args: argparse.Namespace) -> list[str]:
     if args.filter:
         names = filtered(args.filter, names)
@@ -240,24 +239,39 @@ def _repository_names(names: list[str], args: argparse.Namespace) -> list[str]:
 
 
 def list_repositories(ctx: Context, args: argparse.Namespace) -> int:
+    from engine import Answer, Consistency, repo_rows_plan, repositories_plan
+
     bare = names_only(ctx)
-    found = _warm_repositories(ctx, args, bare) if _warm(ctx) else None
-    if found is None:
+    host = host_of(ctx.registry())
 
-        async def fetch(rex: Rex) -> tuple[list[str], list[RepoInfo]]:
-            names = _repository_names(await rex.list_repositories(), args)
-            if bare:
-                return names, []
-            with ctx.progress.labelled("Reading repositories") as progress:
-                return names, await rex.repo_infos(names, progress=progress)
+    def plan(
+        level: str, now: float, progress: Progressed | None
+    ) -> Plan[Answer[tuple[list[str], list[RepoInfo]]]]:
+        consistency = Consistency(level)
+        listed = yield from repositories_plan(None, host, consistency, now)
+        names = _repository_names(listed.value, args)
+        if bare:
+            return Answer((names, []), listed.age, listed.stale)
+        rows = yield from repo_rows_plan(host, names, True, consistency, now, progress)
+        age = max((a for a in (listed.age, rows.age) if a is not None), default=None)
+        return Answer((names, rows.value), age, listed.stale or rows.stale)
 
-        found = ctx.run(fetch)
-    names, repos = found
+    answer = ctx.answer(plan, None if bare else "Reading repositories")
+    ctx.say_age(answer)
+    names, repos = answer.value
     if bare:
         ctx.printer.names(names)
         return 0
-    ctx.printer.emit({"images": [r.to_dict() for r in repos]}, lambda p: _repo_table(repos, p))
+    document: dict[str, object] = {"images": [r.to_dict() for r in repos]}
+    _with_age(ctx, document, answer)
+    ctx.printer.emit(document, lambda p: _repo_table(repos, p))
     return 0
+
+
+def _with_age(ctx: Context, document: dict[str, object], answer: Answer[object]) -> None:
+    """Offline, a document also says how old its answer is (seconds since fetched)."""
+    if ctx.offline:
+        document["age"] = round(answer.age) if answer.age is not None else None
 
 
 def _repo_table(repos: list[RepoInfo], palette: Palette) -> str:
@@ -271,22 +285,6 @@ def _tag_table(infos: list[TagInfo], palette: Palette) -> str:
     from rex_tui.cli.output.listings import tag_table
 
     return tag_table(infos, palette)
-
-
-def _warm_repositories(
-    ctx: Context, args: argparse.Namespace, bare: bool
-) -> tuple[list[str], list[RepoInfo]] | None:
-    from rex_tui.cli import warm
-
-    cache, host = ctx.cache(), host_of(ctx.registry())
-    names = warm.repositories(cache, host)
-    if names is None:
-        return None
-    names = _repository_names(names, args)
-    if bare:
-        return names, []
-    repos = warm.repo_infos(cache, host, names)
-    return None if repos is None else (names, repos)
 
 
 def _sorted(infos: list[TagInfo], sort: str | None) -> list[TagInfo]:
@@ -337,27 +335,31 @@ class _TagPlan:
 
 
 def list_tags(ctx: Context, args: argparse.Namespace, name: str) -> int:
+    from engine import Answer, Consistency, tag_rows_plan, tags_plan
+
     bare = names_only(ctx)
-    plan = _TagPlan(args)
-    found = _warm_tags(ctx, name, plan, bare) if _warm(ctx) else None
-    if found is None:
+    wanted = _TagPlan(args)
+    ref = Reference.parse(name, default_registry=host_of(ctx.registry()))
 
-        async def fetch(rex: Rex) -> tuple[list[str], list[TagInfo]]:
-            ref = rex.reference(name)
-            listed = await rex.list_tags(name)
-            tags = plan.wanted(listed)
-            if bare and plan.by_name:
-                return tags, []
-            with ctx.progress.labelled(f"Reading tags of {ref.repository}") as progress:
-                infos = await rex.tag_infos(
-                    ref.repository, tags, registry=ref.registry, progress=progress, listed=listed
-                )
-            infos = plan.rows(infos)
-            return [t.tag for t in infos], infos
+    def plan(
+        level: str, now: float, progress: Progressed | None
+    ) -> Plan[Answer[tuple[list[str], list[TagInfo]]]]:
+        consistency = Consistency(level)
+        listed = yield from tags_plan(ref.registry, ref.repository, consistency, now)
+        tags = wanted.wanted(listed.value)
+        if bare and wanted.by_name:
+            return Answer((tags, []), listed.age, listed.stale)
+        rows = yield from tag_rows_plan(
+            ref.registry, ref.repository, tags, consistency, now, progress, listed=listed.value
+        )
+        infos = wanted.rows(rows.value)
+        age = max((a for a in (listed.age, rows.age) if a is not None), default=None)
+        return Answer(([t.tag for t in infos], infos), age, listed.stale or rows.stale)
 
-        found = ctx.run(fetch)
-    tags, infos = found
-    if plan.group_by:
+    answer = ctx.answer(plan, f"Reading tags of {ref.repository}")
+    ctx.say_age(answer)
+    tags, infos = answer.value
+    if wanted.group_by:
         return _show_groups(ctx, args, name, infos, bare)
     if bare:
         ctx.printer.names(tags)
@@ -365,9 +367,9 @@ def list_tags(ctx: Context, args: argparse.Namespace, name: str) -> int:
     if not infos and ctx.printer.pretty:
         ctx.printer.note(f"{name} has no tags" + _matching(args))
         return 0
-    ctx.printer.emit(
-        {"name": name, "tags": [t.to_dict() for t in infos]}, lambda p: _tag_table(infos, p)
-    )
+    document: dict[str, object] = {"name": name, "tags": [t.to_dict() for t in infos]}
+    _with_age(ctx, document, answer)
+    ctx.printer.emit(document, lambda p: _tag_table(infos, p))
     return 0
 
 
@@ -404,23 +406,3 @@ def _show_groups(
 
     ctx.printer.emit({"name": name, "digests": [g.to_dict() for g in groups]}, table)
     return 0
-
-
-def _warm_tags(
-    ctx: Context, name: str, plan: _TagPlan, bare: bool
-) -> tuple[list[str], list[TagInfo]] | None:
-    from rex_tui.cli import warm
-
-    ref = Reference.parse(name, default_registry=host_of(ctx.registry()))
-    cache = ctx.cache()
-    listed = warm.tags(cache, ref.registry, ref.repository)
-    if listed is None:
-        return None
-    tags = plan.wanted(listed)
-    if bare and plan.by_name:
-        return tags, []
-    infos = warm.tag_infos(cache, ref.registry, ref.repository, tags, listed)
-    if infos is None:
-        return None
-    infos = plan.rows(infos)
-    return [t.tag for t in infos], infos
