@@ -540,6 +540,8 @@ def _referrer_indexes(
     a digest without one costs nothing)."""
     tags = set(listed)
     wanted = sorted({d for d in digests if d.replace(":", "-", 1) in tags})
+    if not wanted:
+        return {}
     found: list[list[manifests.Descriptor]] = yield Gather(
         tuple(_fallback_index(registry, repository, d, level, now) for d in wanted)
     )

@@ -12,10 +12,10 @@ from engine import (
     is_artifact_tag,
     marks_of_referrers,
     shown_tags,
-    with_facts,
 )
 from engine.oci.annotations import describe
 from engine.oci.manifests import Descriptor
+from engine.reads.facts import with_facts
 
 A = "sha256:" + "a" * 64
 B = "sha256:" + "b" * 64

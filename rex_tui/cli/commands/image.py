@@ -206,7 +206,7 @@ def _image(ctx: Context, target: str, platform: str | None, *, look_up: bool) ->
     cost cache reads), or with `look_up` (--aliases), which reads the tag list
     and asks for the referrers; else they stay unknown.
     """
-    from engine import Consistency, Platform, image_facts_plan, image_plan
+    from engine import Answer, Consistency, Platform, image_facts_plan, image_plan
 
     ref = Reference.parse(target, default_registry=host_of(ctx.registry()))
     shown = _display(ref, host_of(ctx.registry()))
