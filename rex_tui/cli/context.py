@@ -16,7 +16,16 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from engine import Config, Endpoint, LoadedConfig, RegistryConfig, flag_overrides, is_loopback
+from engine import (
+    Config,
+    ConfigurationError,
+    Endpoint,
+    LoadedConfig,
+    RegistryConfig,
+    default_config_path,
+    flag_overrides,
+    is_loopback,
+)
 from engine import load_config as load
 from rex_tui.cli.output.color import Palette, color_wanted
 from rex_tui.cli.output.printer import Printer
@@ -124,8 +133,6 @@ def _load(args: argparse.Namespace, env: Mapping[str, str], *, tolerant: bool) -
     try:
         return load(path, env=env, overrides=overrides)
     except Exception as exc:
-        from engine import ConfigurationError
-
         if not tolerant or not isinstance(exc, ConfigurationError):
             raise
         # `config edit` exists to fix a broken file and `version` should always answer:
@@ -175,7 +182,6 @@ class Context:
         """The config file commands edit: --config, else REX_CONFIG, else the default path."""
         if self.args.config:
             return Path(self.args.config).expanduser()
-        from engine import default_config_path
 
         return default_config_path(self.env)
 
