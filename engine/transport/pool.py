@@ -68,12 +68,13 @@ class _Pool:
         while self._discard:
             await self._discard.pop().aclose()
 
-    def give_back(self, connection: httpcore.AsyncHTTPConnection, origin: httpcore.Origin) -> None:
-        """Keep a connection whose exchange completed; forget one that closed."""
+    async def give_back(
+        self, connection: httpcore.AsyncHTTPConnection, origin: httpcore.Origin
+    ) -> None:
+        """Keep a connection whose exchange completed; close any other at once."""
         if self._closed or not connection.is_idle() or self._idle_count >= self._max_idle:
-            if not connection.is_closed():
-                self._discard.append(connection)
             self._open.discard(connection)
+            await connection.aclose()  # closes the socket before it can be cancelled
             return
         self._idle.setdefault(_key(origin), []).append(connection)
         self._idle_count += 1
@@ -142,7 +143,7 @@ class _ReturningStream:
             if hasattr(self._stream, "aclose"):
                 await self._stream.aclose()
         finally:
-            self._pool.give_back(self._connection, self._origin)
+            await self._pool.give_back(self._connection, self._origin)
 
 
 class PooledTransport(httpx.AsyncHTTPTransport):
