@@ -21,6 +21,7 @@ from collections.abc import AsyncIterator
 
 import httpcore
 import httpx
+import trio
 
 __all__ = ["PooledTransport"]
 
@@ -66,7 +67,7 @@ class _Pool:
 
     async def _close_discarded(self) -> None:
         while self._discard:
-            await self._discard.pop().aclose()
+            await _close(self._discard.pop())
 
     async def give_back(
         self, connection: httpcore.AsyncHTTPConnection, origin: httpcore.Origin
@@ -74,7 +75,7 @@ class _Pool:
         """Keep a connection whose exchange completed; close any other at once."""
         if self._closed or not connection.is_idle() or self._idle_count >= self._max_idle:
             self._open.discard(connection)
-            await connection.aclose()  # closes the socket before it can be cancelled
+            await _close(connection)
             return
         self._idle.setdefault(_key(origin), []).append(connection)
         self._idle_count += 1
@@ -94,6 +95,7 @@ class _Pool:
                 raise
             except BaseException:
                 self._open.discard(connection)
+                await _close(connection)  # a cancelled or failed exchange: never reused
                 raise
             stream = _ReturningStream(response.stream, connection, origin, self)
             return httpcore.Response(
@@ -117,6 +119,13 @@ class _Pool:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
+
+
+async def _close(connection: httpcore.AsyncHTTPConnection) -> None:
+    """Close whatever cancellation is under way, as httpcore's own pool does: a socket
+    left to the garbage collector is a leak (and a ResourceWarning)."""
+    with trio.CancelScope(shield=True):
+        await connection.aclose()
 
 
 class _ReturningStream:
