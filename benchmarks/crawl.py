@@ -299,7 +299,7 @@ def profile(url: str, repo: str, concurrency: int, rounds: int) -> None:
         profiler.disable()
         requests += sent
     stats = pstats.Stats(profiler)
-    own: collections.Counter[str] = collections.Counter()
+    own: collections.defaultdict[str, float] = collections.defaultdict(float)
     entries: dict[tuple[str, int, str], tuple[int, int, float, float, object]]
     entries = stats.stats  # type: ignore[attr-defined]
     for (filename, _, function), (_, _, tottime, _, _) in entries.items():
@@ -309,7 +309,7 @@ def profile(url: str, repo: str, concurrency: int, rounds: int) -> None:
         f"profile: {requests} requests, {total / requests * 1000:.2f} ms profiled CPU a "
         "request (cProfile inflates Python calls)"
     )
-    for name, seconds in own.most_common():
+    for name, seconds in sorted(own.items(), key=lambda item: -item[1]):
         print(f"  {name:46} {seconds / total:6.1%}  {seconds / requests * 1e6:7.0f} us/request")
 
 
