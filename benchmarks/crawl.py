@@ -17,13 +17,27 @@ overlap CPU work), and through `latency_proxy.py` adding `--rtt-ms` (default
 and what concurrency is for. The headline keys of the JSON object on the
 last line (`catalog_tags_speedup`, `inspect_tags_speedup`, `req_per_s`) come
 from the run with latency; the loopback figures carry a `loopback_` prefix.
+
+Against `wrk` (issue 12 section 7): on loopback, the whole crawl (both jobs at once,
+`--concurrency` requests in flight) is timed alternately with `wrk` driven by
+crawl.lua over the same request mix (the catalog page, every tag list, the big
+repository's manifest GETs with the full Accept list and its config blob GETs)
+on as many connections. It prints both request rates, their ratio (target: the
+engine >= 50 % of wrk) and the client's CPU time per request, keys `wrk_*`.
+`--profile` also runs the crawl under cProfile and prints where the client's
+time goes, grouped (httpx, httpcore, h11, trio, json, models, cache, logging...).
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
+import cProfile
 import datetime as dt
 import json
+import pstats
+import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -38,11 +52,13 @@ import trio
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from engine import Config, NetworkConfig, RegistryConfig, Rex
+from engine.oci.manifests import MANIFEST_ACCEPT, ImageManifest
 from engine.testing.images import BuiltImage, Layer, build_image, make_config
 from engine.testing.pusher import Pusher
 from engine.testing.registry import RegistryProcess
 
 BIG_REPO = "bench/big"
+WRK_LUA = Path(__file__).with_name("crawl.lua")
 
 
 def seed(url: str, repos: int, tags: int, big_tags: int) -> None:
@@ -150,6 +166,153 @@ async def run(url: str, repo: str, concurrency: int, runs: int) -> dict[str, flo
     return results
 
 
+async def crawl(rex: Rex, repo: str) -> None:
+    """Both jobs at once: what the engine's crawl keeps in flight, wrk keeps too."""
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(catalog_and_tags, rex, True)
+        nursery.start_soon(inspect_tags, rex, repo, True)
+
+
+async def request_mix(url: str, repo: str) -> list[tuple[str, str]]:
+    """The requests `crawl` sends, as (path, Accept) pairs, for wrk to send too."""
+    mix: list[tuple[str, str]] = [("/v2/_catalog?n=1000", "")]
+    async with make_rex(url, 16) as rex:
+        repos = await rex.list_repositories()
+        mix += [(f"/v2/{name}/tags/list?n=1000", "") for name in repos]
+        tags = await rex.list_tags(repo)
+        if repo not in repos:
+            mix.append((f"/v2/{repo}/tags/list?n=1000", ""))
+        for tag in tags:
+            info = await rex.inspect(f"{repo}:{tag}")
+            mix.append((f"/v2/{repo}/manifests/{tag}", MANIFEST_ACCEPT))
+            image = info.image.parsed
+            assert isinstance(image, ImageManifest)  # inspect shows one platform's manifest
+            mix.append((f"/v2/{repo}/blobs/{image.config.digest}", ""))
+    return mix
+
+
+async def engine_round(url: str, repo: str, concurrency: int) -> tuple[int, float, float]:
+    """One crawl by a fresh client: (requests, wall seconds, client CPU seconds)."""
+    async with make_rex(url, concurrency) as rex:
+        cpu = time.process_time()
+        started = time.perf_counter()
+        await crawl(rex, repo)
+        wall = time.perf_counter() - started
+        cpu = time.process_time() - cpu
+        requests = (await rex.client()).http.requests_sent
+    return requests, wall, cpu
+
+
+def wrk_round(url: str, mix_file: Path, concurrency: int, seconds: float) -> float:
+    """wrk's request rate over the same mix and connection count."""
+    threads = max(1, min(2, concurrency))
+    out = subprocess.run(
+        [
+            *("wrk", f"-t{threads}", f"-c{concurrency}", f"-d{seconds:g}s"),
+            *("-s", str(WRK_LUA), url, "--", str(mix_file)),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if bad:
+        raise SystemExit(f"wrk got {bad.group(1)} error answers: the mix is wrong\n{out}")
+    rate = re.search(r"Requests/sec:\s+([0-9.]+)", out)
+    if rate is None:
+        raise SystemExit(f"cannot read wrk's output:\n{out}")
+    return float(rate.group(1))
+
+
+def versus_wrk(
+    url: str, repo: str, concurrency: int, rounds: int, seconds: float
+) -> dict[str, float]:
+    """Engine and wrk rounds alternated (a busy neighbour slows both), medians compared."""
+    mix = trio.run(request_mix, url, repo)
+    with tempfile.NamedTemporaryFile("w", suffix=".mix", delete=False) as handle:
+        handle.writelines(f"{path}\t{accept}\n" for path, accept in mix)
+        mix_file = Path(handle.name)
+    trio.run(engine_round, url, repo, concurrency)  # warm-up: imports, registry caches
+    rates: list[float] = []
+    wrk_rates: list[float] = []
+    cpu_per_request: list[float] = []
+    try:
+        for _ in range(rounds):
+            requests, wall, cpu = trio.run(engine_round, url, repo, concurrency)
+            rates.append(requests / wall)
+            cpu_per_request.append(cpu / requests * 1000)
+            wrk_rates.append(wrk_round(url, mix_file, concurrency, seconds))
+    finally:
+        mix_file.unlink()
+    rate, wrk_rate = statistics.median(rates), statistics.median(wrk_rates)
+    cpu_ms = statistics.median(cpu_per_request)
+    print(
+        f"crawl vs wrk  ({len(mix)} requests a crawl, {concurrency} in flight, "
+        f"median of {rounds} alternated rounds)\n"
+        f"  engine {rate:7.0f} req/s   wrk {wrk_rate:7.0f} req/s   "
+        f"ratio {rate / wrk_rate:5.1%} (target >= 50 %)   client CPU {cpu_ms:.2f} ms/request"
+    )
+    return {
+        "wrk_engine_req_per_s": round(rate, 1),
+        "wrk_req_per_s": round(wrk_rate, 1),
+        "wrk_ratio": round(rate / wrk_rate, 3),
+        "wrk_engine_cpu_ms_per_request": round(cpu_ms, 3),
+    }
+
+
+# Where the client's time goes: the first group whose pattern a function's file
+# (or, for C functions, its name) matches.
+_GROUPS: list[tuple[str, str]] = [
+    ("httpx", r"/httpx/"),
+    ("httpcore", r"/httpcore/"),
+    ("h11", r"/h11/"),
+    ("trio", r"/(trio|outcome|sniffio|anyio)/|attrs generated methods (trio|outcome)"),
+    ("json", r"/json/|msgspec|orjson"),
+    ("cache writes", r"/engine/cache/"),
+    ("models (engine/oci)", r"/engine/oci/|/engine/frozen\.py"),
+    ("reads (engine/reads, rex.py)", r"/engine/reads/|/engine/rex\.py"),
+    ("transport (engine/transport)", r"/engine/transport/"),
+    ("logging", r"/logging/"),
+    ("socket and poll (kernel)", r"'_socket\.socket'|'select\.|<built-in method _socket"),
+    ("ssl", r"/ssl\.py|_ssl\."),
+]
+
+
+def _group(filename: str, function: str) -> str:
+    where = f"{filename} {function}"
+    for name, pattern in _GROUPS:
+        if re.search(pattern, where):
+            return name
+    if filename == "~":
+        return "other C functions (isinstance, dict, str...)"
+    return "other Python (stdlib, contextlib, urllib...)"
+
+
+def profile(url: str, repo: str, concurrency: int, rounds: int) -> None:
+    """Print the crawl's time (cProfile: own time per function) grouped by package."""
+    trio.run(engine_round, url, repo, concurrency)  # imports and first connections
+    profiler = cProfile.Profile(time.process_time)  # CPU: the client's cost, not waits
+    requests = 0
+    for _ in range(rounds):
+        profiler.enable()
+        sent = trio.run(engine_round, url, repo, concurrency)[0]
+        profiler.disable()
+        requests += sent
+    stats = pstats.Stats(profiler)
+    own: collections.defaultdict[str, float] = collections.defaultdict(float)
+    entries: dict[tuple[str, int, str], tuple[int, int, float, float, object]]
+    entries = stats.stats  # type: ignore[attr-defined]
+    for (filename, _, function), (_, _, tottime, _, _) in entries.items():
+        own[_group(filename, function)] += tottime
+    total = sum(own.values())
+    print(
+        f"profile: {requests} requests, {total / requests * 1000:.2f} ms profiled CPU a "
+        "request (cProfile inflates Python calls)"
+    )
+    for name, seconds in sorted(own.items(), key=lambda item: -item[1]):
+        print(f"  {name:46} {seconds / total:6.1%}  {seconds / requests * 1e6:7.0f} us/request")
+
+
 def start_latency_proxy(url: str, rtt_ms: float) -> tuple[subprocess.Popen[str], str]:
     """Run latency_proxy.py in its own process (its CPU stays out of our GIL)."""
     script = Path(__file__).with_name("latency_proxy.py")
@@ -176,8 +339,15 @@ def main() -> None:
     parser.add_argument("--big-tags", type=int, default=50)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--rtt-ms", type=float, default=20.0, help="emulated round trip")
+    parser.add_argument(
+        "--rtt-ms", type=float, default=20.0, help="emulated round trip (0: skip that run)"
+    )
+    parser.add_argument("--wrk-rounds", type=int, default=5, help="alternated rounds vs wrk")
+    parser.add_argument("--wrk-seconds", type=float, default=2.0, help="length of a wrk round")
+    parser.add_argument("--profile", action="store_true", help="print where the time goes")
     args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed (Debian package wrk)")
 
     process: RegistryProcess | None = None
     url = args.registry
@@ -193,17 +363,23 @@ def main() -> None:
                 f"{BIG_REPO} ({args.big_tags} tags) in {time.perf_counter() - started:.1f} s"
             )
         print(f"-- loopback, no added latency: {url}")
+        versus = versus_wrk(url, args.repo, args.concurrency, args.wrk_rounds, args.wrk_seconds)
+        if args.profile:
+            profile(url, args.repo, args.concurrency, args.runs)
         loopback = trio.run(run, url, args.repo, args.concurrency, args.runs)
-        proxy, proxied = start_latency_proxy(url, args.rtt_ms)
-        try:
-            print(f"-- {args.rtt_ms:g} ms round trip added by a proxy: {proxied}")
-            results = trio.run(run, proxied, args.repo, args.concurrency, args.runs)
-        finally:
-            proxy.kill()
-            proxy.wait()
+        results: dict[str, float] = {}
+        if args.rtt_ms > 0:
+            proxy, proxied = start_latency_proxy(url, args.rtt_ms)
+            try:
+                print(f"-- {args.rtt_ms:g} ms round trip added by a proxy: {proxied}")
+                results = trio.run(run, proxied, args.repo, args.concurrency, args.runs)
+            finally:
+                proxy.kill()
+                proxy.wait()
     finally:
         if process is not None:
             process.close()
+    results.update(versus)
     results["rtt_ms"] = args.rtt_ms
     results["concurrency"] = args.concurrency
     results.update({f"loopback_{k}": v for k, v in loopback.items()})

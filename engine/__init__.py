@@ -7,6 +7,7 @@ Most callers need only `Rex` and a `Config`::
         info = await rex.inspect("team/app:1.2")
 """
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
 from engine._version import __version__
@@ -237,7 +238,6 @@ def __getattr__(name: str) -> Any:
     target = _WHERE.get(name)
     if target is None:
         raise AttributeError(f"module 'engine' has no attribute {name!r}")
-    import importlib
 
     module, _, attribute = target.partition(":")
     value = getattr(importlib.import_module(module), attribute or name)

@@ -53,12 +53,22 @@ async def read_within(
     response: httpx.Response, limit: int, *, what: str, registry: str
 ) -> httpx.Response:
     """The response with its whole body in memory; a ContentError past `limit` bytes."""
-    body, more = await read_capped(response, limit)
-    if more:
-        raise ContentError(
+
+    def too_big() -> ContentError:
+        return ContentError(
             f"{what} from {registry} is over the {limit:,}-byte limit; stopped reading there",
             registry=registry,
         )
+
+    if "content-encoding" not in response.headers:
+        # Bytes on the wire are the body's bytes: count them under httpx's own read, which
+        # keeps this response (a copy of it cost more than the rest of our code a request).
+        cap_stream(response, limit, too_big)
+        await response.aread()
+        return response
+    body, more = await read_capped(response, limit)
+    if more:
+        raise too_big()
     return with_body(response, body)
 
 

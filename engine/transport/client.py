@@ -64,6 +64,7 @@ from engine.transport.bodies import (
 from engine.transport.endpoint import Endpoint
 from engine.transport.headers import parse_retry_after, parse_www_authenticate
 from engine.transport.observed import Observed
+from engine.transport.pool import PooledTransport
 
 __all__ = ["HttpClient", "RetryPolicy", "redact_url"]
 
@@ -197,6 +198,7 @@ class HttpClient:
     ) -> None:
         network = network or NetworkConfig()
         self.endpoint = endpoint
+        self._base_url = endpoint.base_url
         self.auth = auth
         self.retry = retry or RetryPolicy(
             retries=network.retry_attempts,
@@ -210,14 +212,20 @@ class HttpClient:
             max_connections=network.concurrency,
             max_keepalive_connections=network.concurrency,
         )
+        verify = _verifying_context(ca_file)
+        mounts = None
+        if transport is None:
+            mounts = _unverified_origin(endpoint, network, skip_verify, limits)
+            if not urllib.request.getproxies():
+                # httpx mounts the environment's proxies only when it makes the default
+                # transport itself: with a proxy set, that one (and its pool) it is.
+                transport = PooledTransport(verify=verify, limits=limits)
         self._client = httpx.AsyncClient(
             base_url=endpoint.base_url,
             timeout=httpx.Timeout(network.timeout),
             limits=limits,
-            verify=_verifying_context(ca_file),
-            mounts=None
-            if transport is not None
-            else _unverified_origin(endpoint, network, skip_verify, limits),
+            verify=verify,
+            mounts=mounts,
             follow_redirects=True,
             event_hooks={"response": [_cap_redirect]},
             headers={"User-Agent": network.user_agent or f"rex-tui/{__version__}"},
@@ -299,8 +307,10 @@ class HttpClient:
         max_bytes: int | None,
     ) -> httpx.Response:
         attempt = 0
+        # A path joined here is parsed once; httpx would parse it, then the joined URL.
+        target = httpx.URL(self._base_url + url) if url.startswith("/") else url
         while True:
-            request = self._client.build_request(method, url, headers=headers)
+            request = self._client.build_request(method, target, headers=headers)
             outcome = await self._attempt(request, what, read_body=read_body, max_bytes=max_bytes)
             if isinstance(outcome, httpx.Response):
                 return outcome
@@ -363,13 +373,14 @@ class HttpClient:
             return error, False
         self.requests_sent += 1
         self.observed.note(response)
-        logger.debug(
-            "%s %s -> %d in %.1f ms",
-            request.method,
-            redact_url(request.url),
-            response.status_code,
-            (time.perf_counter() - started) * 1000,
-        )
+        if logger.isEnabledFor(logging.DEBUG):  # redacting parses the URL again: not for nothing
+            logger.debug(
+                "%s %s -> %d in %.1f ms",
+                request.method,
+                redact_url(request.url),
+                response.status_code,
+                (time.perf_counter() - started) * 1000,
+            )
         if response.status_code < 400 and not read_body:
             return response
         limit = _DEFAULT_MAX_BYTES if max_bytes is None else max_bytes

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from dataclasses import dataclass
@@ -48,6 +49,12 @@ class Endpoint(Frozen):
     @classmethod
     def parse(cls, url: str, *, insecure: bool = False) -> Endpoint:
         """Parse `[http://|https://]host[:port]`; plain HTTP needs `insecure` or loopback."""
+        if cls is Endpoint:  # a pure function of its text, asked again for every request
+            return _parse_cached(url, insecure)
+        return cls._parse(url, insecure=insecure)
+
+    @classmethod
+    def _parse(cls, url: str, *, insecure: bool = False) -> Endpoint:
         text = url.strip()
         scheme: str | None = None
         if "://" in text:
@@ -92,3 +99,8 @@ class Endpoint(Frozen):
 
     def __str__(self) -> str:
         return f"{self.scheme}://{self.host}"
+
+
+@functools.lru_cache(maxsize=256)
+def _parse_cached(url: str, insecure: bool) -> Endpoint:
+    return Endpoint._parse(url, insecure=insecure)

@@ -18,9 +18,11 @@ from typing import TYPE_CHECKING, TypeVar
 
 from engine import (
     Config,
+    ConfigurationError,
     Endpoint,
     LoadedConfig,
     RegistryConfig,
+    default_config_path,
     flag_overrides,
     is_loopback,
     relative_time,
@@ -136,8 +138,6 @@ def _load(args: argparse.Namespace, env: Mapping[str, str], *, tolerant: bool) -
     try:
         return load(path, env=env, overrides=overrides)
     except Exception as exc:
-        from engine import ConfigurationError
-
         if not tolerant or not isinstance(exc, ConfigurationError):
             raise
         # `config edit` exists to fix a broken file and `version` should always answer:
@@ -200,7 +200,6 @@ class Context:
         """The config file commands edit: --config, else REX_CONFIG, else the default path."""
         if self.args.config:
             return Path(self.args.config).expanduser()
-        from engine import default_config_path
 
         return default_config_path(self.env)
 

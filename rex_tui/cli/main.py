@@ -19,6 +19,7 @@ from typing import NoReturn, TextIO
 
 from engine import RexError, primary
 from rex_tui.cli.errors import INTERRUPTED, KINDS, UsageError, exit_code, report
+from rex_tui.untrusted import visible
 
 __all__ = ["main", "run"]
 
@@ -144,8 +145,6 @@ def _report(exc: RexError) -> int:
 
 
 def _internal_error(exc: BaseException) -> int:
-    from rex_tui.untrusted import visible
-
     summary = visible(f"{type(exc).__name__}: {exc}".replace("\n", " "))
     tb = exc.__traceback__
     while tb is not None and tb.tb_next is not None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import importlib
 import os
 import re
 import sys
@@ -255,8 +256,6 @@ def build_parser(argv: list[str] | None = None) -> RexParser:
     subparsers with their global options costs ~10 ms a run, and a command's
     module is imported only when it may run.
     """
-    import importlib
-
     parser = RexParser(
         prog="rex",
         description="Explore OCI/Docker container registries.",

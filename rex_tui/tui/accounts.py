@@ -17,7 +17,15 @@ from typing import TypeVar
 
 import trio
 
-from engine import Credentials, CredentialStore, RegistryConfig, Rex, RexError
+from engine import (
+    Credentials,
+    CredentialStore,
+    RegistryConfig,
+    Rex,
+    RexError,
+    add_registry,
+    remove_registry,
+)
 from rex_tui.tui.browse import Browser
 from rex_tui.tui.dialogs import Dialog, Field, confirm_dialog
 from rex_tui.tui.statusbar import StatusBar
@@ -260,12 +268,8 @@ class Accounts:
 
 
 def _save_registry(path: Path, registry: RegistryConfig) -> None:
-    from engine import add_registry
-
     add_registry(path, registry)
 
 
 def _drop_registry(path: Path, name: str) -> None:
-    from engine import remove_registry
-
     remove_registry(path, name)

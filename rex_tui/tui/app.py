@@ -20,7 +20,8 @@ from typing import Any, Literal
 import trio
 import urwid
 
-from engine import CredentialStore, Endpoint, Rex, RexError
+from engine import CredentialStore, Endpoint, Rex, RexError, add_repository, default_config_path
+from engine import load_config as load
 from rex_tui.keymap import KeyDispatcher, Keymap, Outcome
 from rex_tui.palette import Theme, available_themes, load_theme, set_theme
 from rex_tui.tui.accounts import Accounts
@@ -43,6 +44,7 @@ from rex_tui.tui.layout import PaneLayout
 from rex_tui.tui.lineedit import History
 from rex_tui.tui.logs import LogLine, LogPanel, RingHandler
 from rex_tui.tui.panes import ListPane, Pane
+from rex_tui.tui.referrers import details_action
 from rex_tui.tui.state import STATE_FILE, SavedState, load_state, save_state
 from rex_tui.tui.statusbar import StatusBar
 from rex_tui.tui.views import ViewStack
@@ -190,8 +192,6 @@ class App:
         return "log" if self.log_panel.focused else self.layout.focused.context
 
     def _config_path(self) -> Path:
-        from engine import default_config_path
-
         return self.options.config_path or default_config_path()
 
     # -- running ---------------------------------------------------------------
@@ -423,8 +423,6 @@ class App:
 
     def _details_action(self, action: str) -> bool:
         """Details keys beyond moving: Enter on a platform or a referrer, / search."""
-        from rex_tui.tui.referrers import details_action
-
         return details_action(self, action)
 
     def _selected_registry(self) -> str:
@@ -533,9 +531,6 @@ class App:
 
     def _add_repository(self, repository: str) -> None:
         """Save `repository` to the current registry's list in the config, then show it."""
-        from engine import add_repository
-        from engine import load_config as load
-
         path = self._config_path()
         try:
             add_repository(path, self.registry, repository)

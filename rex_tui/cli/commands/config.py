@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import shlex
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
-from engine import ConfigurationError
+from engine import ConfigurationError, ValidationError
 from engine import config_key as lookup
 from engine import get_setting as get_value
+from engine import load_config as load
 from engine import set_setting as set_value
 from rex_tui.cli.context import Context
 from rex_tui.cli.output.color import Palette
@@ -145,7 +148,6 @@ def set_one(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def _editor_command(env: dict[str, str]) -> list[str]:
-    import shlex
     import shutil
 
     for var in ("VISUAL", "EDITOR"):
@@ -163,8 +165,6 @@ def _editor_command(env: dict[str, str]) -> list[str]:
 
 
 def edit_file(ctx: Context, args: argparse.Namespace) -> int:
-    from contextlib import suppress
-
     from engine import read_config_bytes
 
     path = ctx.config_path
@@ -198,9 +198,6 @@ def edit_file(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def _validate(path: Path) -> None:
-    from engine import ValidationError
-    from engine import load_config as load
-
     try:
         load(path, env={})
     except (ConfigurationError, ValidationError) as exc:

@@ -9,13 +9,16 @@ from typing import TYPE_CHECKING
 
 from engine import (
     AuthenticationError,
+    CacheError,
     ConfigurationError,
     NetworkError,
     NotFoundError,
     RegistryConfig,
     RexError,
     ValidationError,
+    set_current_registry,
 )
+from engine import remove_registry as drop
 from rex_tui.cli.commands import cache
 from rex_tui.cli.commands.common import registry_hint, resolve
 from rex_tui.cli.context import Context, host_of, url_of
@@ -137,8 +140,6 @@ def init_registry(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def use_registry(ctx: Context, args: argparse.Namespace) -> int:
-    from engine import set_current_registry
-
     rc = _configured(ctx, args.name)
     set_current_registry(ctx.config_path, rc.name)
 
@@ -282,8 +283,6 @@ def _forget_cached(ctx: Context, host: str) -> int:
     What was read with the credentials must not outlive them. A cache that cannot be
     cleared only warns (exit 7 is for the cache commands): the logout itself is done.
     """
-    from engine import CacheError
-
     try:
         return ctx.managed_cache().clear(host).entries
     except CacheError as exc:
@@ -292,8 +291,6 @@ def _forget_cached(ctx: Context, host: str) -> int:
 
 
 def remove_registry(ctx: Context, args: argparse.Namespace) -> int:
-    from engine import remove_registry as drop
-
     rc = _configured(ctx, args.name)
     url = url_of(rc)
     if not args.force and not confirm(f"Remove registry '{rc.name}' ({url})?"):

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+import sysconfig
+from importlib.util import find_spec
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -77,8 +81,6 @@ def _built(dist: Distribution | None) -> str | None:
 
 def _profile(dist: Distribution | None) -> str:
     """How this copy was installed: "editable" (`pip install -e`) or "release"."""
-    import json
-
     if dist is None:
         return "source"
     try:
@@ -91,8 +93,6 @@ def _profile(dist: Distribution | None) -> str:
 
 def _features() -> list[str]:
     """Optional capabilities this installation has."""
-    from importlib.util import find_spec
-
     found = ["print"]
     for feature, module in (("tui", "urwid"), ("keyring", "keyring"), ("yaml", "yaml")):
         if find_spec(module) is not None:
@@ -103,8 +103,6 @@ def _features() -> list[str]:
 def build_info() -> dict[str, Any]:
     """The seed's version document; `python` replaces `rustc`."""
     import platform
-    import sys
-    import sysconfig
 
     dist = _distribution()
     commit = _git("rev-parse", "HEAD") or "unknown"
