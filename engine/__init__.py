@@ -60,6 +60,10 @@ _WHERE = {
     "Superseded": "engine.search.matcher",
     "TagInfo": "engine.oci.models",
     "TagMatch": "engine.oci.models",
+    "TRANSFER_LAYOUTS": "engine.transfer:LAYOUTS",
+    "TransferOutcome": "engine.transfer:Outcome",
+    "TransferResult": "engine.transfer",
+    "TransferWatcher": "engine.transfer",
     "ValidationError": "engine.errors",
     "absolute_time": "engine.format",
     "add_registry": "engine.config.settings",
@@ -161,6 +165,9 @@ if TYPE_CHECKING:
     from engine.search.matcher import (
         search as search_names,
     )
+    from engine.transfer import LAYOUTS as TRANSFER_LAYOUTS
+    from engine.transfer import Outcome as TransferOutcome
+    from engine.transfer import TransferResult, TransferWatcher
     from engine.transport.client import RetryPolicy
     from engine.transport.credentials import Credentials, CredentialStore
     from engine.transport.endpoint import Endpoint, is_loopback
@@ -185,6 +192,7 @@ def __dir__() -> list[str]:
 __all__ = [
     "REGISTRY_NAME",
     "REGISTRY_NAME_HINT",
+    "TRANSFER_LAYOUTS",
     "AuthenticationError",
     "Cache",
     "CacheError",
@@ -228,6 +236,9 @@ __all__ = [
     "Superseded",
     "TagInfo",
     "TagMatch",
+    "TransferOutcome",
+    "TransferResult",
+    "TransferWatcher",
     "ValidationError",
     "__version__",
     "absolute_time",
