@@ -31,3 +31,8 @@ def skopeo_raw(target: str) -> bytes:
     done = skopeo("inspect", "--tls-verify=false", "--raw", target)
     assert done.returncode == 0, done.stderr
     return done.stdout.encode()
+
+
+from tests.print.conftest import rex  # noqa: E402  (the sandboxed `rex` CLI fixture)
+
+__all__ = ["rex", "skopeo", "skopeo_inspect", "skopeo_raw"]
