@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable, Sequence
 
 import trio
 
+from engine.errors import RexError, leaves
 from engine.oci.manifests import Descriptor
 
 __all__ = ["each_blob"]
@@ -21,6 +22,13 @@ async def each_blob(
         async with limiter:
             await work(blob)
 
-    async with trio.open_nursery() as nursery:
-        for blob in sorted(blobs, key=lambda b: -b.size):
-            nursery.start_soon(one, blob)
+    try:
+        async with trio.open_nursery() as nursery:
+            for blob in sorted(blobs, key=lambda b: -b.size):
+                nursery.start_soon(one, blob)
+    except BaseExceptionGroup as group:
+        # One blob's failure is the transfer's: raise it, not a group around it.
+        found = leaves(group)
+        if all(isinstance(leaf, RexError) for leaf in found):
+            raise found[0] from None
+        raise

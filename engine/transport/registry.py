@@ -6,6 +6,7 @@ import logging
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from contextlib import aclosing
+from typing import cast
 from urllib.parse import quote
 
 import httpx
@@ -317,9 +318,12 @@ class RegistryClient:
         what = f"blob {digest} in {repository}"
         async with self.http.open("GET", f"/v2/{repository}/blobs/{digest}", what=what) as resp:
             try:
-                async for chunk in resp.aiter_bytes(chunk_size):
-                    verifier.update(chunk)
-                    await write(chunk)
+                # aclosing: a `write` that raises (a full disk) closes the body at once.
+                body = cast(AsyncGenerator[bytes, None], resp.aiter_bytes(chunk_size))
+                async with aclosing(body) as chunks:
+                    async for chunk in chunks:
+                        verifier.update(chunk)
+                        await write(chunk)
             except httpx.HTTPError as exc:
                 raise self.http.body_error(exc, resp.request) from exc
         verifier.verify(what=what)
