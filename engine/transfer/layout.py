@@ -12,7 +12,7 @@ import errno
 import json
 import os
 import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -154,7 +154,9 @@ class OciLayout:
 
         await self.write_blob(digest, fill)
 
-    async def read_blob(self, digest: str, chunk_size: int = _READ_CHUNK) -> AsyncIterator[bytes]:
+    async def read_blob(
+        self, digest: str, chunk_size: int = _READ_CHUNK
+    ) -> AsyncGenerator[bytes, None]:
         """A blob's bytes in chunks, verified against `digest` at the end."""
         path = self.blob_path(digest)
         verifier = DigestVerifier(Digest.parse(digest))

@@ -16,16 +16,18 @@ async def each_blob(
     blobs: Sequence[Descriptor], jobs: int, work: Callable[[Descriptor], Awaitable[None]]
 ) -> None:
     """`work(blob)` for every blob, `jobs` at a time, largest first (the long pole starts early)."""
-    limiter = trio.CapacityLimiter(max(1, jobs))
+    # `jobs` workers share one queue, so blobs start in this order (trio runs tasks
+    # started together in no fixed order).
+    queue = iter(sorted(blobs, key=lambda b: -b.size))
 
-    async def one(blob: Descriptor) -> None:
-        async with limiter:
+    async def worker() -> None:
+        for blob in queue:
             await work(blob)
 
     try:
         async with trio.open_nursery() as nursery:
-            for blob in sorted(blobs, key=lambda b: -b.size):
-                nursery.start_soon(one, blob)
+            for _ in range(max(1, min(jobs, len(blobs)))):
+                nursery.start_soon(worker)
     except BaseExceptionGroup as group:
         # One blob's failure is the transfer's: raise it, not a group around it.
         found = leaves(group)

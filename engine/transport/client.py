@@ -482,7 +482,6 @@ class HttpClient:
             **common,
         )
 
-
     # -- uploads (engine.transport.upload) -----------------------------------
 
     async def send_body(
@@ -514,6 +513,7 @@ class HttpClient:
         if isinstance(outcome, httpx.Response):
             return outcome
         raise outcome[0]
+
 
 def _insufficient_scope(response: httpx.Response) -> bool:
     try:

@@ -1,8 +1,8 @@
 """The push side of the Distribution API: blob HEAD, cross-repository mount, upload, manifest PUT.
 
-Uploads are monolithic from the client's side (POST, then one PUT `?digest=`) with a
-streamed body of known length, so memory stays constant whatever the blob's size and
-the registry checks the digest before it accepts the blob.
+An upload is a POST, one streamed PATCH with the whole blob (known length), and a
+PUT `?digest=`: memory stays constant whatever the blob's size, and the registry
+checks the digest before it accepts the blob.
 """
 
 from __future__ import annotations
@@ -68,9 +68,9 @@ class BlobPusher:
         )
         return self._location(response, repository)
 
-    def _location(self, response: httpx.Response, repository: str) -> str:
+    def _location(self, response: httpx.Response, repository: str, expected: int = 202) -> str:
         location = response.headers.get("location")
-        if response.status_code != 202 or not location:
+        if response.status_code != expected or not location:
             raise ServerError(
                 f"{self.host} did not start a blob upload to {repository} "
                 f"(HTTP {response.status_code})",
@@ -93,15 +93,22 @@ class BlobPusher:
         size: int,
         body: AsyncIterator[bytes] | bytes,
     ) -> None:
-        """Finish an upload: the whole blob (streamed) and its digest, which the registry checks."""
-        url = httpx.URL(location).copy_merge_params({"digest": digest})
-        await self.client.http.send_body(
-            "PUT",
-            str(url),
+        """Send the whole blob (streamed) in one PATCH, then close the upload with its digest.
+
+        A PATCH lets the registry hash the bytes as they arrive; a PUT with the body
+        makes Distribution read the whole blob back from its storage to check it.
+        """
+        what = f"blob {digest} upload to {repository}"
+        response = await self.client.http.send_body(
+            "PATCH",
+            location,
             content=body,
             headers={"Content-Type": "application/octet-stream", "Content-Length": str(size)},
-            what=f"blob {digest} upload to {repository}",
+            what=what,
         )
+        location = self._location(response, repository, expected=202)
+        url = httpx.URL(location).copy_merge_params({"digest": digest})
+        await self.client.http.send_body("PUT", str(url), content=b"", what=what)
 
     async def put_manifest(
         self, repository: str, reference: str, body: bytes, media_type: str
