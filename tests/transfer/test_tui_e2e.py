@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.faultproxy import FaultProxy
 from tests.support.seed import SeededRegistry
 from tests.transfer.conftest import skopeo_inspect
 from tests.tui.test_e2e import REX_TUI, Terminal, terminal_env
@@ -84,6 +85,37 @@ def test_pull_then_copy_the_selected_tag(
     shown = term.wait_for("#2 copy", "done: 3 mounted")
     target = f"docker://{seeded.host}/copies/single:1"
     assert skopeo_inspect(target)["Digest"] == seeded.digest("oci/single:2.0")
+    term.press("Escape")
+    _wait_gone(term, "Transfers")
+    term.press("q")
+    assert term.exit_code() == 0
+
+
+def test_cancel_a_running_pull_in_the_jobs_panel(
+    tui_in: Callable[[str], Terminal],
+    registry: SeededRegistry,
+    fault_proxy: FaultProxy,
+    tmp_path: Path,
+) -> None:
+    built = registry.image("oci/single:2.0")
+    slow = max(built.layers, key=lambda layer: layer.size)
+    fault_proxy.drip(0.05, method="GET", path=f"/blobs/{slow.digest}$", times=None)
+    term = tui_in(fault_proxy.url)
+    _select_oci_single(term)
+    term.press("P")
+    term.wait_for("Pull image")
+    term.press("Enter")
+    _wait_gone(term, "Pull image")
+    term.press("J")
+    term.wait_for("Transfers", "running")
+    term.press("x")
+    term.wait_for("cancelled")
+    blobs = tmp_path / "work" / "oci-single-2.0" / "blobs" / "sha256"
+    deadline = time.monotonic() + 10  # the cancelled task removes its temp file as it ends
+    while any(path.name.endswith(".partial") for path in blobs.iterdir()):
+        assert time.monotonic() < deadline, list(blobs.iterdir())
+        time.sleep(0.05)
+    assert slow.digest.partition(":")[2] not in {path.name for path in blobs.iterdir()}
     term.press("Escape")
     _wait_gone(term, "Transfers")
     term.press("q")
