@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from engine.errors import ContentError
 from engine.oci.manifests import Descriptor
 from engine.transfer.ends import Destination, Source
 from engine.transfer.plan import TransferPlan, plan_transfer
@@ -46,6 +47,12 @@ async def transfer(
             nonlocal done, moved
             done += len(chunk)
             moved += len(chunk)
+            if done > blob.size:
+                # Checked as bytes arrive: a blob that never ends must not fill the disk.
+                raise ContentError(
+                    f"blob {blob.digest} is larger than the {blob.size:,} bytes its "
+                    "manifest says; stopped reading"
+                )
             watcher.advanced(blob.digest, done)
 
         outcome = await destination.receive(blob, source, count)

@@ -228,3 +228,16 @@ def test_a_non_layout_directory_is_refused(
     assert result.returncode == 2, str(result)
     assert "is no OCI image layout" in result.stderr
     assert [p.name for p in mine.iterdir()] == ["notes.txt"]
+
+
+def test_a_blob_that_never_ends_is_stopped_at_its_size(
+    rex: Rex, registry: SeededRegistry, fault_proxy: FaultProxy, tmp_path: Path
+) -> None:
+    layer = registry.image("oci/single:1.0").layers[0]
+    fault = fault_proxy.endless(method="GET", path=f"/blobs/{layer.digest}$", times=None)
+    out = tmp_path / "single"
+    result = rex("-r", fault_proxy.url, "image", "pull", "oci/single:1.0", "-o", str(out))
+    assert result.returncode == 1, str(result)
+    assert "larger than the" in result.stderr.splitlines()[0]
+    assert fault.sent < layer.size + 64 * 1024 * 1024  # stopped, not read to the end of time
+    _all_verified(out)
