@@ -17,6 +17,7 @@ JSON with the medians and the ratios rex / skopeo.
 from __future__ import annotations
 
 import argparse
+import compileall
 import hashlib
 import json
 import os
@@ -290,6 +291,9 @@ def main() -> None:
     args = parser.parse_args()
     if not REX.exists():
         raise SystemExit(f"{REX} is missing: pip install -e . first")
+    # Bytecode first, as an installed rex has it: compiling is no part of a transfer.
+    for package in ("engine", "rex_tui"):
+        compileall.compile_dir(REPO / package, quiet=1)
     CACHE.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     layout = build_layout(CACHE)

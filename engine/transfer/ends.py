@@ -88,7 +88,10 @@ class RegistrySource:
         return await self.client.get_manifest(self.ref.repository, digest)
 
     async def stream(self, blob: manifests.Descriptor, write: Write) -> None:
-        await self.client.copy_blob(self.ref.repository, blob.digest, write, chunk_size=CHUNK)
+        # Chunks as they arrive (no re-chunking copies); verified after the last.
+        async with self.chunks(blob) as chunks:
+            async for chunk in chunks:
+                await write(chunk)
 
     def chunks(
         self, blob: manifests.Descriptor

@@ -110,7 +110,7 @@ class OciLayout:
         """Have `fill(write)` produce the blob; keep it only if it verifies as `digest`.
 
         With `fill_verifies`, `fill` checks the digest itself after the last chunk and
-        raises on a mismatch (the registry client's `copy_blob` does): one hash, not two.
+        raises on a mismatch (the registry client's `open_blob` does): one hash, not two.
         The temp file goes on any failure; nothing appears under the final name.
         """
         final = self.blob_path(digest)
@@ -121,17 +121,32 @@ class OciLayout:
         except OSError as exc:
             raise disk_error(exc, final.parent, "write to") from exc
         try:
+            # Chunks arrive at up to 64 KiB: written ~1 MiB at a time, on a worker thread.
+            batch: list[bytes] = []
+            batched = 0
+
+            async def flush() -> None:
+                nonlocal batched
+                pending = batch.copy()
+                batch.clear()
+                batched = 0
+                try:
+                    await trio.to_thread.run_sync(handle.writelines, pending)
+                except OSError as exc:
+                    raise disk_error(exc, final.parent, "write to") from exc
+
+            async def write(chunk: bytes) -> None:
+                nonlocal batched
+                if not fill_verifies:
+                    verifier.update(chunk)
+                batch.append(chunk)
+                batched += len(chunk)
+                if batched >= _READ_CHUNK:
+                    await flush()
+
             try:
-
-                async def write(chunk: bytes) -> None:
-                    if not fill_verifies:
-                        verifier.update(chunk)
-                    try:
-                        await trio.to_thread.run_sync(handle.write, chunk)
-                    except OSError as exc:
-                        raise disk_error(exc, final.parent, "write to") from exc
-
                 await fill(write)
+                await flush()
             finally:
                 with trio.CancelScope(shield=True):
                     await trio.to_thread.run_sync(handle.close)

@@ -29,6 +29,10 @@ class _FullDisk:
         self._room[0] -= len(data)
         return int(self._handle.write(data))
 
+    def writelines(self, chunks: list[bytes]) -> None:
+        for chunk in chunks:
+            self.write(chunk)
+
     def close(self) -> None:
         self._handle.close()
 
