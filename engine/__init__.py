@@ -79,6 +79,10 @@ _WHERE = {
     "Superseded": "engine.search.matcher",
     "TagInfo": "engine.oci.models",
     "TagMatch": "engine.oci.models",
+    "TRANSFER_LAYOUTS": "engine.transfer:LAYOUTS",
+    "TransferOutcome": "engine.transfer:Outcome",
+    "TransferResult": "engine.transfer",
+    "TransferWatcher": "engine.transfer",
     "ValidationError": "engine.errors",
     "absolute_time": "engine.format",
     "add_registry": "engine.config.settings",
@@ -228,6 +232,9 @@ if TYPE_CHECKING:
     )
     from engine.storage.totals import StorageTotal
     from engine.storage.totals import cached_total as cached_storage_total
+    from engine.transfer import LAYOUTS as TRANSFER_LAYOUTS
+    from engine.transfer import Outcome as TransferOutcome
+    from engine.transfer import TransferResult, TransferWatcher
     from engine.transport.client import RetryPolicy
     from engine.transport.credentials import Credentials, CredentialStore
     from engine.transport.endpoint import Endpoint, is_loopback
@@ -253,6 +260,7 @@ __all__ = [
     "REGISTRY_NAME",
     "REGISTRY_NAME_HINT",
     "STORAGE_SORTS",
+    "TRANSFER_LAYOUTS",
     "Answer",
     "ArtifactMarks",
     "AuthenticationError",
@@ -313,6 +321,9 @@ __all__ = [
     "TagInfo",
     "TagMatch",
     "TagUsage",
+    "TransferOutcome",
+    "TransferResult",
+    "TransferWatcher",
     "ValidationError",
     "__version__",
     "absolute_time",

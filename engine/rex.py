@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
@@ -49,6 +51,7 @@ if TYPE_CHECKING:  # the network stack is imported on the first request, not bef
     from engine.status import RegistryStatus
     from engine.storage.accounting import StorageReport
     from engine.storage.totals import StorageTotal
+    from engine.transfer import TransferResult, TransferWatcher
     from engine.transport.auth import RegistryAuth
     from engine.transport.client import RetryPolicy
     from engine.transport.headers import RateLimit
@@ -617,3 +620,59 @@ class Rex:
         from engine.storage.totals import cached_total
 
         return cached_total(self._cache, self.default_host(registry))
+
+    # -- transfers (engine.transfer) -------------------------------------------
+
+    async def pull(
+        self,
+        reference: str | Reference,
+        output: str | os.PathLike[str],
+        *,
+        layout: str = "oci",
+        platform: str | None = None,
+        all_platforms: bool = False,
+        jobs: int = 4,
+        watcher: TransferWatcher | None = None,
+    ) -> TransferResult:
+        """An image into an OCI layout directory, or a docker archive file (one platform)."""
+        from engine.transfer import quiet
+        from engine.transfer.images import pull_image
+
+        ref = self.reference(reference)
+        return await pull_image(
+            ref,
+            Path(output),
+            self.client,
+            layout=layout,
+            platform=platform,
+            all_platforms=all_platforms,
+            jobs=jobs,
+            watcher=watcher or quiet,
+            repo_tag=self.display(ref) if ref.tag else None,
+        )
+
+    async def copy(
+        self,
+        source: str,
+        destination: str,
+        *,
+        platform: str | None = None,
+        all_platforms: bool = False,
+        jobs: int = 4,
+        watcher: TransferWatcher | None = None,
+    ) -> TransferResult:
+        """An image from a registry or `oci:DIR[:NAME]` to another, every digest kept."""
+        from engine.transfer import quiet
+        from engine.transfer.images import copy_image
+
+        return await copy_image(
+            source,
+            destination,
+            self.client,
+            self.reference,
+            platform=platform,
+            all_platforms=all_platforms,
+            jobs=jobs,
+            concurrency=self.config.network.concurrency,
+            watcher=watcher or quiet,
+        )

@@ -150,6 +150,10 @@ _ACTIONS = (
     _a("next_section", "Show the next section of the details", "details", GLOBAL),
     _a("prev_section", "Show the previous section of the details", "details", GLOBAL),
     _a("toggle_raw", "Show the raw JSON of the details, or the summary again", "details", GLOBAL),
+    _a("pull_image", "Pull the selected tag to a directory (an OCI layout)", "tags", "details"),
+    _a("copy_image", "Copy the selected tag to another repository or registry", "tags", "details"),
+    _a("show_jobs", "Show the transfers (pull, copy): progress, and cancel", _VIEWS),
+    _a("cancel_job", "Cancel the selected transfer (in the transfers panel)", "help"),
     _a("confirm", "Confirm the dialog", "dialog"),
     _a("cancel", "Cancel and close", "dialog", "command"),
 )

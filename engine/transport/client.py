@@ -498,6 +498,38 @@ class HttpClient:
             **common,
         )
 
+    # -- uploads (engine.transport.upload) -----------------------------------
+
+    async def send_body(
+        self,
+        method: str,
+        url: str,
+        *,
+        content: bytes | AsyncIterator[bytes],
+        headers: Mapping[str, str] | None = None,
+        what: str = "",
+    ) -> httpx.Response:
+        """Send a request with a body once; raise unless < 400.
+
+        Not retried: a streamed body cannot be sent twice (the upload's caller starts
+        over). Not under the whole-try deadline either: a large blob takes its time,
+        and httpx's per-read timeouts still catch a registry that stops answering.
+        """
+        async with self._limiter:
+            request = self._client.build_request(method, url, headers=headers, content=content)
+            try:
+                outcome = await self._exchange(request, what, read_body=True, max_bytes=None)
+            except httpx.StreamConsumed as exc:
+                # The registry asked for credentials again halfway through a streamed body.
+                raise AuthenticationError(
+                    f"{self.host} asked for authentication again during {what or 'an upload'}",
+                    remedy=Remedy.LOGIN,
+                    registry=self.host,
+                ) from exc
+        if isinstance(outcome, httpx.Response):
+            return outcome
+        raise outcome[0]
+
 
 def _insufficient_scope(response: httpx.Response) -> bool:
     try:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncGenerator, Awaitable, Callable
-from contextlib import aclosing
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from contextlib import aclosing, asynccontextmanager
+from typing import cast
 from urllib.parse import quote
 
 import httpx
@@ -317,13 +318,42 @@ class RegistryClient:
         what = f"blob {digest} in {repository}"
         async with self.http.open("GET", f"/v2/{repository}/blobs/{digest}", what=what) as resp:
             try:
-                async for chunk in resp.aiter_bytes(chunk_size):
-                    verifier.update(chunk)
-                    await write(chunk)
+                # aclosing: a `write` that raises (a full disk) closes the body at once.
+                body = cast(AsyncGenerator[bytes, None], resp.aiter_bytes(chunk_size))
+                async with aclosing(body) as chunks:
+                    async for chunk in chunks:
+                        verifier.update(chunk)
+                        await write(chunk)
             except httpx.HTTPError as exc:
                 raise self.http.body_error(exc, resp.request) from exc
         verifier.verify(what=what)
         return verifier.size
+
+    @asynccontextmanager
+    async def open_blob(
+        self, repository: str, digest: str
+    ) -> AsyncIterator[AsyncGenerator[bytes, None]]:
+        """A blob's body as the chunks arrive, verified after the last (a mismatch raises).
+
+        For feeding an upload directly: one task reads and writes, nothing in between.
+        """
+        verifier = DigestVerifier(Digest.parse(digest))
+        what = f"blob {digest} in {repository}"
+        async with self.http.open("GET", f"/v2/{repository}/blobs/{digest}", what=what) as resp:
+
+            async def chunks() -> AsyncGenerator[bytes, None]:
+                body = cast(AsyncGenerator[bytes, None], resp.aiter_bytes())
+                try:
+                    async with aclosing(body) as arriving:
+                        async for chunk in arriving:
+                            verifier.update(chunk)
+                            yield chunk
+                except httpx.HTTPError as exc:
+                    raise self.http.body_error(exc, resp.request) from exc
+                verifier.verify(what=what)
+
+            async with aclosing(chunks()) as verified:
+                yield verified
 
     # -- referrers -----------------------------------------------------------
 

@@ -204,7 +204,10 @@ COMMANDS = {
 }
 """Top-level commands and their one-line help; each is `rex_tui.cli.commands.<name>`."""
 
-IMAGE_VERBS: dict[str, str] = {}
+IMAGE_VERBS: dict[str, str] = {
+    "pull": "write an image to an OCI layout or a docker archive",
+    "copy": "copy an image between registries or OCI layouts, digests kept",
+}
 """`rex image VERB ...` commands with options of their own: verb -> one-line help.
 
 Each is the command `image-VERB`, in `rex_tui.cli.commands.image_VERB`; `route`

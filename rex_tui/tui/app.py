@@ -20,7 +20,15 @@ from typing import Any, Literal
 import trio
 import urwid
 
-from engine import CredentialStore, Endpoint, Rex, RexError, add_repository, default_config_path
+from engine import (
+    CredentialStore,
+    Endpoint,
+    Reference,
+    Rex,
+    RexError,
+    add_repository,
+    default_config_path,
+)
 from engine import load_config as load
 from rex_tui.keymap import KeyDispatcher, Keymap, Outcome
 from rex_tui.palette import Theme, available_themes, load_theme, set_theme
@@ -36,10 +44,11 @@ from rex_tui.tui.copymenu import (
     reference,
 )
 from rex_tui.tui.details import SECTIONS
-from rex_tui.tui.dialogs import Dialog, DialogView, MenuDialog
+from rex_tui.tui.dialogs import Dialog, DialogView, Field, MenuDialog
 from rex_tui.tui.footer import Footer
 from rex_tui.tui.help import HelpView, help_rows
 from rex_tui.tui.inputs import CommandView, FilterView
+from rex_tui.tui.jobs import Job, Jobs, JobsView, default_directory
 from rex_tui.tui.layout import PaneLayout
 from rex_tui.tui.lineedit import History
 from rex_tui.tui.logs import LogLine, LogPanel, RingHandler
@@ -233,6 +242,7 @@ class App:
         """Start the workers in `nursery` and load what the panes show."""
         self.rex.start_background(nursery)
         self.workers = Workers(nursery, on_error=self._failed, on_busy=self._busy)
+        self.jobs = Jobs(self.workers, self._jobs_changed)
         self.browser.workers = self.workers
         self.browser.redraw = self._draw
         self.browser.load_registries()
@@ -354,6 +364,9 @@ class App:
             "hard_refresh": lambda: self.browser.refresh(pane, hard=True),
             "toggle_referrer_tags": lambda: self.status.say(self.browser.toggle_referrer_tags()),
             "storage": self._open_storage,
+            "pull_image": lambda: self._transfer_dialog(copy=False),
+            "copy_image": lambda: self._transfer_dialog(copy=True),
+            "show_jobs": self._show_jobs,
         }
         if action == "quit":
             raise urwid.ExitMainLoop()
@@ -669,3 +682,64 @@ class App:
         if isinstance(screen, urwid.display.raw.Screen):
             screen.write(osc52(text))
         self.status.state.notice = f"copied {text}"
+
+    # -- transfers (rex_tui.tui.jobs) ------------------------------------------------
+
+    def _transfer_dialog(self, *, copy: bool) -> None:
+        """P / T: ask where, then pull or copy the selected tag as a job."""
+        browser = self.browser
+        if browser.repository is None or browser.tag is None:
+            self.status.state.notice = "select a tag first"
+            return
+        host = self.rex.default_host(self.registry)
+        source = f"{host}/{browser.repository}:{browser.tag}"
+        shown = f"{browser.repository}:{browser.tag}"
+
+        def submit(dialog: Dialog) -> None:
+            target = dialog.value("target").strip()
+            if not target:
+                dialog.focus_field("target")
+                dialog.fail("Type where it goes.")
+                return
+            self.show_dialog(None)
+            if copy:
+                if not target.startswith("oci:"):
+                    target = str(Reference.parse(target, default_registry=host))
+                title = f"copy {shown} -> {target}"
+                self.jobs.start(
+                    title, lambda job: self.rex.copy(source, target, watcher=job), self._job_done
+                )
+            else:
+                title = f"pull {shown} -> {target}"
+                self.jobs.start(
+                    title, lambda job: self.rex.pull(source, target, watcher=job), self._job_done
+                )
+            self.status.say(f"{title}: started (J shows the transfers)")
+
+        if copy:
+            text = f"Copy {shown} to a repository (NAME:TAG, HOST/NAME:TAG) or oci:DIR."
+            field = Field("target", "To", default=shown)
+        else:
+            text = f"Pull {shown} to a directory (an OCI image layout)."
+            field = Field("target", "Directory", default=default_directory(*shown.split(":")))
+        self.show_dialog(Dialog("Copy image" if copy else "Pull image", text, [field], submit))
+
+    def _job_done(self, job: Job, state: str) -> None:
+        self.status.say(
+            f"#{job.number} {job.title}: {state}" + (f" ({job.message})" if job.message else "")
+        )
+
+    def _show_jobs(self) -> None:
+        view = self.views.find(JobsView)
+        if view is not None:
+            self.views.remove(view)
+            return
+        jobs_view = JobsView(self.keymap, self.jobs, self.views.pop)
+        jobs_view.size = self._size
+        self.views.push(jobs_view)
+
+    def _jobs_changed(self) -> None:
+        view = self.views.find(JobsView)
+        if isinstance(view, JobsView):
+            view.refresh()
+        self._draw()

@@ -82,6 +82,7 @@ def test_the_requested_actions_exist() -> None:
     extra = {"copy_digest", "copy_menu", "redraw", "command_complete_prev", "logout"}
     extra |= {"remove_registry", "zoom"}
     extra |= {"storage"}  # issue 14's storage view
+    extra |= {"pull_image", "copy_image", "show_jobs", "cancel_job"}  # issue 15
     assert set(ACTIONS) - asked == extra
 
 
@@ -508,6 +509,7 @@ def test_help_rows() -> None:
     assert [(b.display, b.action, b.help) for b in own] == [
         ("q", "back", "Close the help"),
         ("?", "back", "Close the help"),
+        ("x", "cancel_job", "Cancel the selected transfer (in the transfers panel)"),
     ]
     inherited = keymap.bindings("help", inherited=True)
     assert {b.context for b in inherited} == {"help", GLOBAL}
