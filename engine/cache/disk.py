@@ -64,6 +64,7 @@ KIND_DIRS: dict[CacheKind, str] = {
     CacheKind.TAGS: "tags",
     CacheKind.MANIFEST: "manifests",
     CacheKind.CONFIG: "configs",
+    CacheKind.FILES: "files",
 }
 _TEMP_PREFIX, _TEMP_SUFFIX = ".", ".tmp"
 

@@ -21,12 +21,14 @@ _DIGEST = re.compile(r"(?!tag:)[a-z0-9]{1,32}:[A-Za-z0-9=_-]{1,200}", re.ASCII)
 
 
 class CacheKind(StrEnum):
-    """The four kinds of registry response the cache keeps."""
+    """The kinds of registry response the cache keeps."""
 
     CATALOG = "catalog"
     TAGS = "tags"
     MANIFEST = "manifest"
     CONFIG = "config"
+    FILES = "files"
+    """A layer's file listing, keyed by the layer's (immutable) digest."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +41,7 @@ class CacheKey:
     repository: str | None = None
     """None for the catalog, required for everything else."""
     name: str | None = None
-    """MANIFEST: a digest or a tag; CONFIG: a digest; otherwise None."""
+    """MANIFEST: a digest or a tag; CONFIG, FILES: a digest; otherwise None."""
 
     def __post_init__(self) -> None:
         # The name becomes part of a file path, so a key that could escape its
@@ -90,6 +92,11 @@ class CacheKey:
         """The key of an image configuration blob."""
         return cls(CacheKind.CONFIG, registry, repository, digest)
 
+    @classmethod
+    def files(cls, registry: str, repository: str, layer_digest: str) -> CacheKey:
+        """The key of a layer's file listing."""
+        return cls(CacheKind.FILES, registry, repository, layer_digest)
+
     @property
     def immutable(self) -> bool:
         """Whether the content can never change: a manifest or config addressed by digest."""
@@ -104,6 +111,8 @@ class CacheKey:
                 return f"{self.registry}/{self.repository}/tags"
             case CacheKind.MANIFEST:
                 return f"{self.registry}/{self.repository}/manifests/{self.name}"
+            case CacheKind.FILES:
+                return f"{self.registry}/{self.repository}/files/{self.name}"
             case _:
                 return f"{self.registry}/{self.repository}/configs/{self.name}"
 
