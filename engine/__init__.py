@@ -61,6 +61,15 @@ _WHERE = {
     "TagInfo": "engine.oci.models",
     "TagMatch": "engine.oci.models",
     "ValidationError": "engine.errors",
+    "ConfigChange": "engine.layers.diff",
+    "FileChange": "engine.layers.diff",
+    "FileEntry": "engine.layers.entries",
+    "ImageDiff": "engine.layers.diff",
+    "ImageFiles": "engine.layers.reader",
+    "LayerFiles": "engine.layers.reader",
+    "MergedFiles": "engine.layers.merge",
+    "Waste": "engine.layers.merge",
+    "file_mode": "engine.layers.entries:mode_text",
     "absolute_time": "engine.format",
     "add_registry": "engine.config.settings",
     "add_repository": "engine.config.settings",
@@ -135,6 +144,11 @@ if TYPE_CHECKING:
         primary,
     )
     from engine.format import absolute_time, group_digits, human_size, relative_time
+    from engine.layers.diff import ConfigChange, FileChange, ImageDiff
+    from engine.layers.entries import FileEntry
+    from engine.layers.entries import mode_text as file_mode
+    from engine.layers.merge import MergedFiles, Waste
+    from engine.layers.reader import ImageFiles, LayerFiles
     from engine.oci.digest import Digest
     from engine.oci.manifests import Descriptor, ImageConfig, ImageIndex, ImageManifest, Platform
     from engine.oci.models import (
@@ -191,6 +205,7 @@ __all__ = [
     "CacheKey",
     "CacheKind",
     "Config",
+    "ConfigChange",
     "ConfigurationError",
     "ContentError",
     "CredentialStore",
@@ -199,15 +214,21 @@ __all__ = [
     "Digest",
     "Endpoint",
     "Fetched",
+    "FileChange",
+    "FileEntry",
     "FilterResult",
     "ImageConfig",
+    "ImageDiff",
+    "ImageFiles",
     "ImageIndex",
     "ImageInfo",
     "ImageManifest",
     "IncrementalFilter",
+    "LayerFiles",
     "LoadedConfig",
     "Manifest",
     "Match",
+    "MergedFiles",
     "NetworkConfig",
     "NetworkError",
     "NotFoundError",
@@ -229,6 +250,7 @@ __all__ = [
     "TagInfo",
     "TagMatch",
     "ValidationError",
+    "Waste",
     "__version__",
     "absolute_time",
     "add_registry",
@@ -236,6 +258,7 @@ __all__ = [
     "choose_child",
     "config_key",
     "default_config_path",
+    "file_mode",
     "flag_overrides",
     "get_setting",
     "group_digits",

@@ -693,14 +693,18 @@ class Rex:
         sink: Callable[[bytes], None],
         *,
         platform: str | None = None,
+        files: ImageFiles | None = None,
         progress: ByteProgress | None = None,
     ) -> FileEntry:
-        """Send one file's content to `sink` (on a worker thread), stopping once it is read."""
+        """Send one file's content to `sink` (on a worker thread), stopping once it is read.
+
+        `files`, from `image_files` on the same reference, saves listing the layers again.
+        """
         ref = self.reference(reference)
-        info = await self.inspect(ref, platform=platform)
         reader = await self._layer_reader(ref)
-        _, merged = await reader.merged(info.layers, progress)
-        return await reader.read(info.layers, merged, path, sink)
+        if files is None:
+            files = await self.image_files(ref, platform=platform, progress=progress)
+        return await reader.read(files.image.layers, files.merged, path, sink)
 
     async def diff_images(
         self,

@@ -216,12 +216,18 @@ class LayerReader:
         resolved = resolve_path(path, index)
         entry = index.get(resolved)
         if entry is None:
-            raise NotFoundError(f"{shown(path)} is not in the image's filesystem")
+            raise NotFoundError(
+                f"{shown(path)} is not in the image's filesystem",
+                hint="Paths are looked up in the merged filesystem, with whiteouts applied.",
+            )
         if entry.kind == "hardlink" and entry.link is not None:
             # The content lives with the link's target, earlier in the same layer.
             resolved = entry.link
         elif entry.kind != "file":
-            raise ValidationError(f"{shown(path)} is a {entry.kind}, not a file")
+            raise ValidationError(
+                f"{shown(path)} is a {entry.kind}, not a file",
+                hint="Give the path of a regular file (symbolic links are followed).",
+            )
         layer = layers[entry.layer - 1]
         walk = await scan_layer(
             self._client, self._repository, layer, want=resolved, sink=sink, progress=progress

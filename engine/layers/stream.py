@@ -33,10 +33,6 @@ def one_error(group: BaseExceptionGroup[BaseException]) -> BaseException:
     return found[0] if found else group
 
 
-class _ReaderDone(Exception):
-    """Raised inside the download's write callback to stop it: the walker has what it needs."""
-
-
 async def scan_layer(
     client: RegistryClient,
     repository: str,
@@ -53,11 +49,15 @@ async def scan_layer(
     pipe = ChunkPipe()
     failure: list[BaseException] = []
     done = 0
+    stop = trio.CancelScope()
 
     async def write(chunk: bytes) -> None:
         nonlocal done
         if pipe.reader_done:
-            raise _ReaderDone
+            # Cancelled at the download's next wait for the network, inside httpx's own
+            # body iterator, so that it closes; raising here would leave it dangling.
+            stop.cancel()
+            return
         if not pipe.offer(chunk):
             await trio.to_thread.run_sync(pipe.put, chunk)
         done += len(chunk)
@@ -66,9 +66,8 @@ async def scan_layer(
 
     async def download() -> None:
         try:
-            await client.copy_blob(repository, layer.digest, write)
-        except _ReaderDone:
-            pass
+            with stop:
+                await client.copy_blob(repository, layer.digest, write)
         except RexError as exc:
             failure.append(exc)
         finally:
@@ -89,6 +88,9 @@ async def scan_layer(
         async with trio.open_nursery() as nursery:
             nursery.start_soon(download)
             result = await trio.to_thread.run_sync(walk)
+            # A walk that stopped early (the file read, or a bad tar) needs no more bytes;
+            # one that read to the end saw the download finish, verified, already.
+            stop.cancel()
     except BaseExceptionGroup as group:
         raise one_error(group) from None
     if failure:

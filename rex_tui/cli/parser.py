@@ -196,7 +196,11 @@ COMMANDS = {
 }
 """Top-level commands and their one-line help; each is `rex_tui.cli.commands.<name>`."""
 
-IMAGE_VERBS: dict[str, str] = {}
+IMAGE_VERBS: dict[str, str] = {
+    "files": "list the files inside an image or one of its layers, without docker",
+    "cat": "print one file from inside an image",
+    "diff": "compare two images: config, layers, history, sizes and files",
+}
 """`rex image VERB ...` commands with options of their own: verb -> one-line help.
 
 Each is the command `image-VERB`, in `rex_tui.cli.commands.image_VERB`; `route`
