@@ -54,6 +54,7 @@ def test_actions_are_well_formed() -> None:
         "filter",
         "command",
         "help",
+        "files",
         "dialog",
         "log",
     }
@@ -80,6 +81,7 @@ def test_the_requested_actions_exist() -> None:
     asked = set(ASKED.split())
     assert asked <= set(ACTIONS)
     extra = {"copy_digest", "redraw", "command_complete_prev", "logout", "remove_registry", "zoom"}
+    extra |= {"files", "mark_tag", "diff_marked"}  # issue 15: files inside images, diffs
     assert set(ACTIONS) - asked == extra
 
 
