@@ -322,6 +322,11 @@ class FilesView(View):
             self.open()
         elif action in ("top", "bottom") and len(self.walker):
             self.listbox.set_focus(0 if action == "top" else len(self.walker) - 1)
+        elif action in ("move_down", "move_up") and len(self.walker):
+            # Text rows are not selectable: the list box would scroll, not move the line.
+            step = 1 if action == "move_down" else -1
+            here = self.listbox.focus_position
+            self.listbox.set_focus(max(0, min(len(self.walker) - 1, here + step)))
         elif action is not None:
             from rex_tui.keynames import SCROLL_KEYS
 
