@@ -103,3 +103,20 @@ async def test_cat_stops_reading_once_it_has_the_file(
     assert b"".join(out) == wanted
     assert fault.fired == 1
     assert fault.sent < 16 << 20
+
+
+async def test_gnu_long_names_and_links(fresh_registry: RegistryProcess) -> None:
+    long_dir = "d" * 120
+    layer = Layer.from_entries(
+        [
+            TarEntry(f"{long_dir}/target-with-a-long-name-{'x' * 90}", b"t"),
+            TarEntry("short", kind="symlink", link=f"{long_dir}/{'y' * 150}"),
+        ],
+        tar_format="gnu",
+    )
+    _push(fresh_registry.url, "gnu/long", [layer])
+    async with make_rex(fresh_registry.url) as rex:
+        files = await rex.image_files("gnu/long:1")
+    entries = {e.path: e for e in files.merged.entries}
+    assert f"/{long_dir}/target-with-a-long-name-{'x' * 90}" in entries
+    assert entries["/short"].link == f"{long_dir}/{'y' * 150}"
