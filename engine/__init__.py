@@ -47,9 +47,11 @@ _WHERE = {
     "PlatformManifest": "engine.oci.models",
     "REGISTRY_NAME": "engine.config.file",
     "REGISTRY_NAME_HINT": "engine.config.file",
+    "RateLimit": "engine.transport.headers",
     "RateLimitError": "engine.errors",
     "Reference": "engine.oci.reference",
     "RegistryConfig": "engine.config.model",
+    "RegistryStatus": "engine.status",
     "Remedy": "engine.errors",
     "RepoInfo": "engine.oci.models",
     "RequestTimeout": "engine.errors",
@@ -95,6 +97,18 @@ _WHERE = {
     "search_names": "engine.search.matcher:search",
     "set_current_registry": "engine.config.settings",
     "set_setting": "engine.config.settings:set_value",
+    "ImageSize": "engine.storage.accounting",
+    "NamespaceUsage": "engine.storage.accounting",
+    "RepoScan": "engine.storage.accounting",
+    "RepoUsage": "engine.storage.accounting",
+    "STORAGE_SORTS": "engine.storage.accounting:SORTS",
+    "StorageReport": "engine.storage.accounting",
+    "StorageTotal": "engine.storage.totals",
+    "TagUsage": "engine.storage.accounting",
+    "cached_storage_total": "engine.storage.totals:cached_total",
+    "namespace_of": "engine.storage.accounting",
+    "sort_usages": "engine.storage.accounting",
+    "tag_usages": "engine.storage.accounting",
 }
 
 if TYPE_CHECKING:
@@ -175,9 +189,25 @@ if TYPE_CHECKING:
     from engine.search.matcher import (
         search as search_names,
     )
+    from engine.status import RegistryStatus
+    from engine.storage.accounting import SORTS as STORAGE_SORTS
+    from engine.storage.accounting import (
+        ImageSize,
+        NamespaceUsage,
+        RepoScan,
+        RepoUsage,
+        StorageReport,
+        TagUsage,
+        namespace_of,
+        sort_usages,
+        tag_usages,
+    )
+    from engine.storage.totals import StorageTotal
+    from engine.storage.totals import cached_total as cached_storage_total
     from engine.transport.client import RetryPolicy
     from engine.transport.credentials import Credentials, CredentialStore
     from engine.transport.endpoint import Endpoint, is_loopback
+    from engine.transport.headers import RateLimit
 
 
 def __getattr__(name: str) -> Any:
@@ -199,6 +229,7 @@ def __dir__() -> list[str]:
 __all__ = [
     "REGISTRY_NAME",
     "REGISTRY_NAME_HINT",
+    "STORAGE_SORTS",
     "AuthenticationError",
     "Cache",
     "CacheError",
@@ -223,12 +254,14 @@ __all__ = [
     "ImageIndex",
     "ImageInfo",
     "ImageManifest",
+    "ImageSize",
     "IncrementalFilter",
     "LayerFiles",
     "LoadedConfig",
     "Manifest",
     "Match",
     "MergedFiles",
+    "NamespaceUsage",
     "NetworkConfig",
     "NetworkError",
     "NotFoundError",
@@ -236,25 +269,33 @@ __all__ = [
     "PingResult",
     "Platform",
     "PlatformManifest",
+    "RateLimit",
     "RateLimitError",
     "Reference",
     "RegistryConfig",
+    "RegistryStatus",
     "Remedy",
     "RepoInfo",
+    "RepoScan",
+    "RepoUsage",
     "RequestTimeout",
     "RetryPolicy",
     "Rex",
     "RexError",
     "ServerError",
+    "StorageReport",
+    "StorageTotal",
     "Superseded",
     "TagInfo",
     "TagMatch",
+    "TagUsage",
     "ValidationError",
     "Waste",
     "__version__",
     "absolute_time",
     "add_registry",
     "add_repository",
+    "cached_storage_total",
     "choose_child",
     "config_key",
     "default_config_path",
@@ -270,6 +311,7 @@ __all__ = [
     "list_from",
     "load_config",
     "manifest_from",
+    "namespace_of",
     "primary",
     "read_config_bytes",
     "registry_url",
@@ -278,4 +320,6 @@ __all__ = [
     "search_names",
     "set_current_registry",
     "set_setting",
+    "sort_usages",
+    "tag_usages",
 ]

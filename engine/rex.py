@@ -50,8 +50,12 @@ if TYPE_CHECKING:  # the network stack is imported on the first request, not bef
     from engine.layers.entries import FileEntry
     from engine.layers.reader import ImageFiles, LayerFiles, LayerReader
     from engine.layers.stream import ByteProgress
+    from engine.status import RegistryStatus
+    from engine.storage.accounting import StorageReport
+    from engine.storage.totals import StorageTotal
     from engine.transport.auth import RegistryAuth
     from engine.transport.client import RetryPolicy
+    from engine.transport.headers import RateLimit
     from engine.transport.registry import RegistryClient
 
 __all__ = ["CredentialSource", "Rex"]
@@ -739,3 +743,64 @@ class Rex:
         _, merged_a = await reader_a.merged(info_a.layers, part("a"))
         _, merged_b = await reader_b.merged(info_b.layers, part("b"))
         return diff_images(info_a, info_b, (merged_a, merged_b))
+
+    # -- the registry dashboard (engine.status) ----------------------------------
+
+    async def registry_status(
+        self, registry: str | None = None, *, timeout: float | None = None
+    ) -> RegistryStatus:
+        """A registry's health: a short ping, plus what the cache and its answers told."""
+        from engine.status import check_registry
+
+        return await check_registry(self, registry, timeout=self._status_timeout(timeout))
+
+    async def registry_statuses(
+        self, registries: Sequence[str], *, timeout: float | None = None
+    ) -> list[RegistryStatus]:
+        """`registry_status` of each, side by side: one that fails never delays the others."""
+        from engine.status import check_registries
+
+        return await check_registries(self, registries, timeout=self._status_timeout(timeout))
+
+    def _status_timeout(self, timeout: float | None) -> float:
+        """A dashboard ping's deadline: as asked, else the shorter of the network
+        timeout and STATUS_TIMEOUT."""
+        from engine.status import STATUS_TIMEOUT
+
+        return timeout or min(self.config.network.timeout, STATUS_TIMEOUT)
+
+    def rate_limit(self, registry: str | None = None) -> RateLimit | None:
+        """The last rate limit `registry` stated in this session (no request is made)."""
+        client = self._clients.get(self.default_host(registry))
+        return client.http.observed.rate_limit if client is not None else None
+
+    # -- storage accounting (engine.storage) ------------------------------------------
+
+    async def storage(
+        self,
+        registry: str | None = None,
+        *,
+        scope: str | None = None,
+        sort: str = "size",
+        refresh: bool = False,
+        max_requests: int | None = None,
+        progress: Progress | None = None,
+    ) -> StorageReport:
+        """What each repository and namespace stores, shared blobs once (a resumable crawl)."""
+        from engine.storage.crawl import crawl_storage
+
+        return await crawl_storage(
+            self,
+            registry,
+            scope=scope,
+            sort=sort,
+            refresh=refresh,
+            max_requests=max_requests,
+            progress=progress,
+        )
+
+    def storage_total(self, registry: str | None = None) -> StorageTotal | None:
+        """The registry's last storage totals from the cache, or None; no network, cheap."""
+        from engine.storage.totals import cached_total
+
+        return cached_total(self._cache, self.default_host(registry))

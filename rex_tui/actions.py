@@ -128,6 +128,12 @@ _ACTIONS = (
     _a("logout", "Remove the stored login of the selected registry", "registries"),
     _a("add_registry", "Add a registry", GLOBAL, "registries"),
     _a("remove_registry", "Remove the selected registry from the config", "registries"),
+    _a(
+        "storage",
+        "Show storage per namespace, repository and tag of the selected registry",
+        "registries",
+        GLOBAL,
+    ),
     _a("sort_cycle", "Sort the focused list by the next key (name, date, size)", _LISTS, GLOBAL),
     _a("sort_reverse", "Reverse the focused list's sort order", _LISTS, GLOBAL),
     _a(

@@ -4,6 +4,7 @@
     ROOT/tags/{reg16}/{repo16}/tags.json
     ROOT/manifests/{reg16}/{repo16}/{sha256-<hex> | tag-<tag>}.json
     ROOT/configs/{reg16}/{repo16}/sha256-<hex>.json
+    ROOT/storage/{reg16}/registry.json, ROOT/storage/{reg16}/{repo16}/repository.json
     ROOT/metadata.json     {"version", "last_cleanup", "hits", "misses", "registries"}
     ROOT/.lock             flock'ed by every writer, never by a reader
 
@@ -65,6 +66,7 @@ KIND_DIRS: dict[CacheKind, str] = {
     CacheKind.MANIFEST: "manifests",
     CacheKind.CONFIG: "configs",
     CacheKind.FILES: "files",
+    CacheKind.STORAGE: "storage",
 }
 _TEMP_PREFIX, _TEMP_SUFFIX = ".", ".tmp"
 
@@ -335,7 +337,13 @@ def merge_counts(meta: dict[str, Any], counts: dict[str, list[int]]) -> None:
 
 def _relative_path(key: CacheKey) -> str:
     parts = [KIND_DIRS[key.kind], hash16(key.registry)]
-    if key.repository is None:
+    if key.kind is CacheKind.STORAGE:
+        parts += (
+            ["registry.json"]
+            if key.repository is None
+            else [hash16(key.repository), "repository.json"]
+        )
+    elif key.repository is None:
         parts.append("catalog.json")
     elif key.name is None:
         parts += [hash16(key.repository), "tags.json"]

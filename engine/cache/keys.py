@@ -21,7 +21,7 @@ _DIGEST = re.compile(r"(?!tag:)[a-z0-9]{1,32}:[A-Za-z0-9=_-]{1,200}", re.ASCII)
 
 
 class CacheKind(StrEnum):
-    """The kinds of registry response the cache keeps."""
+    """The kinds of registry response the cache keeps, and storage accounting."""
 
     CATALOG = "catalog"
     TAGS = "tags"
@@ -29,6 +29,8 @@ class CacheKind(StrEnum):
     CONFIG = "config"
     FILES = "files"
     """A layer's file listing, keyed by the layer's (immutable) digest."""
+    STORAGE = "storage"
+    """A registry's storage totals (no repository) or one repository's scan."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +55,10 @@ class CacheKey:
         if self.kind is CacheKind.CATALOG:
             if self.repository is not None or self.name is not None:
                 raise ValidationError("a catalog cache key has no repository or name")
+            return
+        if self.kind is CacheKind.STORAGE:
+            if self.name is not None or not isinstance(self.repository, str | None):
+                raise ValidationError("a storage cache key has no name")
             return
         if not self.repository or not isinstance(self.repository, str):
             raise ValidationError(f"a {self.kind} cache key needs a repository")
@@ -97,6 +103,11 @@ class CacheKey:
         """The key of a layer's file listing."""
         return cls(CacheKind.FILES, registry, repository, layer_digest)
 
+    @classmethod
+    def storage(cls, registry: str, repository: str | None = None) -> CacheKey:
+        """The key of `registry`'s storage totals, or of one repository's storage scan."""
+        return cls(CacheKind.STORAGE, registry, repository)
+
     @property
     def immutable(self) -> bool:
         """Whether the content can never change: a manifest or config addressed by digest."""
@@ -113,6 +124,8 @@ class CacheKey:
                 return f"{self.registry}/{self.repository}/manifests/{self.name}"
             case CacheKind.FILES:
                 return f"{self.registry}/{self.repository}/files/{self.name}"
+            case CacheKind.STORAGE:
+                return f"{self.registry}/{self.repository or ''}/storage".replace("//", "/")
             case _:
                 return f"{self.registry}/{self.repository}/configs/{self.name}"
 

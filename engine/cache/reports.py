@@ -19,7 +19,7 @@ __all__ = [
     "empty_by_type",
 ]
 
-TYPE_NAMES = ("catalogs", "tags", "manifests", "configs")
+TYPE_NAMES = ("catalogs", "tags", "manifests", "configs", "storage")
 """The `by_type` keys, which are also the cache's top-level directory names."""
 
 

@@ -19,6 +19,13 @@ and readers take no lock. No write waits for that lock: one that finds it busy i
 queued and retried by a worker thread (engine.cache.behind), and `put(...,
 background=True)` queues at once, so an async caller never touches the disk. The
 daily cleanup runs on a thread of its own (`start_cleanup`).
+
+With `cache.backend = "redis"` a team's Redis is a third tier (engine.cache.redis_tier):
+reads try memory, disk, then Redis (also when the disk's copy of a mutable entry has
+expired, as a teammate may have fetched a newer one); a Redis hit is verified like a
+file, then copied to memory and disk. Writes go to disk and Redis, Redis's on a
+writer thread of its own. When Redis cannot be reached, the disk cache works on
+alone after one warning.
 """
 
 from __future__ import annotations
@@ -57,6 +64,7 @@ from engine.errors import CacheError
 # Only stats/clear/prune need these (and their dataclasses): imported on first use,
 # so reading the cache costs no start-up for them.
 if TYPE_CHECKING:
+    from engine.cache.redis_tier import RedisTier
     from engine.cache.reports import CacheStats, ClearReport, PruneReport
 
 __all__ = [
@@ -75,6 +83,8 @@ _MB = 1024 * 1024
 _DAY = 86400.0
 CLEANUP_INTERVAL = _DAY
 """`cleanup_if_due` prunes when the last cleanup is older than this (seconds)."""
+REDIS_FLUSH_WAIT = 2.0
+"""Seconds the last flush of a process waits for its writes to reach Redis."""
 _DEFAULT_CONFIG = CacheConfig()
 
 
@@ -85,6 +95,20 @@ def __getattr__(name: str) -> object:
 
         return getattr(reports, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _redis_tier(config: CacheConfig) -> RedisTier | None:
+    """The shared tier `config` asks for, or None (disk backend, or caching off)."""
+    if not config.enabled or config.backend != "redis":
+        return None
+    if not config.redis_url:
+        logger.warning(
+            "cache.backend is redis but cache.redis_url is not set; using the disk cache"
+        )
+        return None
+    from engine.cache.redis_tier import RedisTier
+
+    return RedisTier(config.redis_url)
 
 
 def _entry_size(entry: CacheEntry) -> int:
@@ -111,6 +135,7 @@ class Cache:
         self._config = config
         self._clock = clock
         self._disk = DiskStore(root) if root is not None else None
+        self._redis = _redis_tier(config)
         self._writes = WriteBehind(self._disk, self._degrade) if self._disk is not None else None
         self._cleanup: threading.Thread | None = None
         # The state (version, lookups) a flush last failed to save: a flush of the very
@@ -154,8 +179,13 @@ class Cache:
 
     @property
     def reads_disk(self) -> bool:
-        """Whether a memory miss goes to the disk (so async callers read on a thread)."""
-        return self._live_disk is not None
+        """Whether a memory miss goes to the disk or Redis (so async callers read on a thread)."""
+        return self._live_disk is not None or self._redis is not None
+
+    @property
+    def redis_endpoint(self) -> str | None:
+        """scheme://host:port of the shared Redis tier (no password), or None without one."""
+        return self._redis.endpoint if self._redis is not None else None
 
     def now(self) -> float:
         """The cache's clock (injectable), so callers judge age and expiry as it does."""
@@ -168,12 +198,13 @@ class Cache:
         push, so it lives as long as a tag list; by digest it gets `ttl.manifest`.
         Digest-addressed content never changes, so its TTL only bounds how long it is
         trusted without a revalidation, and eviction still prefers to keep it.
+        A storage scan holds tag->digest resolutions too, so it lives as long as a tag list.
         """
         ttl = self._config.ttl
         match key.kind:
             case CacheKind.CATALOG:
                 return float(ttl.catalog)
-            case CacheKind.TAGS:
+            case CacheKind.TAGS | CacheKind.STORAGE:
                 return float(ttl.tags)
             case CacheKind.MANIFEST:
                 return float(ttl.manifest if key.immutable else ttl.tags)
@@ -217,11 +248,21 @@ class Cache:
                 return change
         disk = self._live_disk
         found = disk.read(key) if disk is not None else None
+        shared = None
+        if self._redis is not None and (found is None or found.expired(now)):
+            shared = self._redis.read(key, now, self.ttl_for(key))
+            if shared is not None and found is not None and shared[0].cached_at <= found.cached_at:
+                shared = None  # no newer than the disk's copy
+        if shared is not None:
+            found = shared[0]
         with self._lock:
             self._count(key.registry, found is not None and not found.expired(now))
             if found is not None and version == self._version:
                 self._remember(found)
-        if found is not None and disk is not None:
+        if shared is not None:
+            if self._writes is not None and disk is not None:
+                self._writes.add(key, shared, now=True)  # the team's copy, kept locally
+        elif found is not None and disk is not None:
             disk.touch(disk.path_for(key), now)
         return found
 
@@ -256,6 +297,8 @@ class Cache:
             self._remember(entry)
         if self._writes is not None and self._live_disk is not None:
             self._writes.add(key, (entry, payload), now=not background)
+        if self._redis is not None:
+            self._redis.put(key, payload, seconds)
         return entry
 
     def delete(self, key: CacheKey, *, background: bool = False) -> None:
@@ -266,6 +309,8 @@ class Cache:
             self._accessed.pop(key, None)
         if self._writes is not None and self._live_disk is not None:
             self._writes.add(key, None, now=not background)
+        if self._redis is not None:
+            self._redis.delete(key)
 
     def stats(self, registry: str | None = None) -> CacheStats:
         """Entries and bytes per tier and type, hit rate and last cleanup; never raises."""
@@ -454,7 +499,11 @@ class Cache:
 
     def flush(self) -> None:
         """Write what is queued, merge this process's hit/miss counts into metadata.json
-        and record accesses; waits for the lock at most CLOSE_WAIT, then skips."""
+        and record accesses; waits for the lock at most CLOSE_WAIT, then skips.
+
+        Writes bound for Redis get up to REDIS_FLUSH_WAIT to reach it."""
+        if self._redis is not None:
+            self._redis.flush(REDIS_FLUSH_WAIT)
         disk = self._live_disk
         if disk is None or self._writes is None:
             return

@@ -110,6 +110,11 @@ class CacheConfig(Frozen):
     behavior: CacheBehavior = field(default_factory=CacheBehavior)
     dir: str | None = None
     """None means the platform's user cache directory."""
+    backend: str = "disk"
+    """disk (memory and disk) or redis (memory, disk and a shared Redis as a further tier)."""
+    redis_url: str | None = None
+    """redis:// or rediss:// URL of the shared cache; may hold a password, so never show it
+    unmasked (engine.config.schema.mask_url)."""
 
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)

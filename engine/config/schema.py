@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Literal, TypeGuard
 
 from engine.config.model import Config
+from engine.config.secret_url import mask_url, redis_url_problem
 from engine.errors import Remedy, ValidationError, shown
 from engine.frozen import Frozen
 
@@ -29,7 +30,7 @@ __all__ = [
     "value_of",
 ]
 
-Kind = Literal["bool", "int", "seconds", "choice", "name", "text", "path"]
+Kind = Literal["bool", "int", "seconds", "choice", "name", "text", "path", "redis_url"]
 
 SECTIONS = ("output", "network", "cache", "tui", "registries")
 """Section order of the seeds' `rex config` listing."""
@@ -89,6 +90,7 @@ class Key(Frozen):
             "name": "a name of lowercase letters, digits, '-' and '_'",
             "text": "text without control characters",
             "path": "a path",
+            "redis_url": "a redis:// or rediss:// URL (a password in it is never shown)",
         }[self.kind]
         return f"{text}, or empty to unset" if self.optional else text
 
@@ -113,7 +115,24 @@ class Key(Frozen):
             if self.kind == "path" and value:
                 # A config file is written by hand, and "~/..." is what people write.
                 return os.path.expanduser(value)
-        raise SchemaMismatch(f"expected {self.expected()}, got {describe(value)}")
+            if self.kind == "redis_url":
+                problem = redis_url_problem(value)
+                if problem is None:
+                    return value
+                raise SchemaMismatch(f"{shown(mask_url(value))} is not usable: {problem}")
+        raise SchemaMismatch(f"expected {self.expected()}, got {self.shown(value)}")
+
+    def shown(self, value: object) -> str:
+        """`value` for a message: as `describe` renders it, with any password masked."""
+        if self.kind == "redis_url" and isinstance(value, str):
+            return shown(mask_url(value))
+        return describe(value)
+
+    def display(self, value: object) -> object:
+        """`value` as `rex config` may show it: a URL's password masked, the rest as is."""
+        if self.kind == "redis_url" and isinstance(value, str):
+            return mask_url(value)
+        return value
 
     def parse(self, raw: str) -> object:
         """Parse `raw` text (from `set`, an env var or a flag) by this key's type."""
@@ -236,6 +255,21 @@ _SCHEMA = (
         env=("REX_CACHE_DIR",),
         flag="--cache-dir",
         aliases=("cache.location",),
+    ),
+    Key(
+        "cache.backend",
+        "choice",
+        "Where answers are cached beyond memory: disk, or redis (disk plus a Redis shared "
+        "by a team, at cache.redis_url).",
+        choices=("disk", "redis"),
+    ),
+    Key(
+        "cache.redis_url",
+        "redis_url",
+        "The shared Redis of cache.backend = redis, e.g. redis://:PASSWORD@host:6379/0 "
+        "(rediss:// for TLS). Shown with the password masked.",
+        optional=True,
+        env=("REX_REDIS_URL",),
     ),
     Key("cache.ttl.catalog", "int", "Seconds a repository list stays fresh."),
     Key("cache.ttl.tags", "int", "Seconds a tag list stays fresh."),

@@ -12,6 +12,7 @@ Environment variables (seeds section 2.9), where "set" means non-empty:
     REX_NO_VERIFY_TLS   when set, network.verify_tls = false
     REX_NO_CACHE        when set, cache.enabled = false and consistency = strong
     REX_CACHE_DIR       cache.dir
+    REX_REDIS_URL       cache.redis_url (keeps a Redis password out of the config file)
 
 Decisions where the seeds leave room:
 
@@ -187,6 +188,7 @@ def _from_env(env: Mapping[str, str], names: list[str]) -> dict[str, tuple[objec
     parse("REX_OUTPUT_FORMAT", "output.format")
     parse("REX_TIMEOUT", "network.timeout")
     parse("REX_CACHE_DIR", "cache.dir")
+    parse("REX_REDIS_URL", "cache.redis_url")
     if env.get("REX_NO_VERIFY_TLS"):
         found["network.verify_tls"] = (False, "env:REX_NO_VERIFY_TLS")
     if env.get("REX_NO_CACHE"):
@@ -276,12 +278,16 @@ def flag_overrides(
 
 
 def get_value(loaded: LoadedConfig, key: str) -> object:
-    """The effective value of dotted `key`; an unknown key is a ValidationError."""
-    return value_of(loaded.config, lookup(key).name)
+    """The effective value of dotted `key` as it may be shown (a URL's password masked).
+
+    An unknown key is a ValidationError. Code that needs the real value reads `Config`.
+    """
+    spec = lookup(key)
+    return spec.display(value_of(loaded.config, spec.name))
 
 
 def set_value(path: Path, key: str, raw: str) -> object:
-    """Parse `raw` by `key`'s type, store it in the file at `path` and return it.
+    """Parse `raw` by `key`'s type, store it in the file at `path` and return it as shown.
 
     An empty `raw` unsets an optional key. The change is made under the file's
     writer lock, keeping every other key, comment and the order (engine.config.edit).
@@ -326,7 +332,7 @@ def set_value(path: Path, key: str, raw: str) -> object:
             table[present[0] if present else spellings[0]] = stored
 
     _edit(path, change)
-    return value
+    return spec.display(value)
 
 
 def _registries(doc: Document, path: Path) -> tuple[Document, list[Document]]:

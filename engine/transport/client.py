@@ -63,6 +63,7 @@ from engine.transport.bodies import (
 )
 from engine.transport.endpoint import Endpoint
 from engine.transport.headers import parse_retry_after, parse_www_authenticate
+from engine.transport.observed import Observed
 
 __all__ = ["HttpClient", "RetryPolicy", "redact_url"]
 
@@ -224,6 +225,8 @@ class HttpClient:
             trust_env=True,
         )
         self.requests_sent = 0
+        self.observed = Observed()
+        """Auth scheme, rate limit and last failure, as the registry's answers showed them."""
 
     @property
     def host(self) -> str:
@@ -302,6 +305,7 @@ class HttpClient:
             if isinstance(outcome, httpx.Response):
                 return outcome
             failure, transient = outcome
+            self.observed.failed(failure)
             delay = self._retry_delay(failure, attempt) if transient else None
             if delay is None:
                 raise failure
@@ -358,6 +362,7 @@ class HttpClient:
             error.__cause__ = exc
             return error, False
         self.requests_sent += 1
+        self.observed.note(response)
         logger.debug(
             "%s %s -> %d in %.1f ms",
             request.method,

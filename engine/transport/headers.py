@@ -3,20 +3,30 @@
 `WWW-Authenticate` (RFC 9110 challenges), `Link` (RFC 8288, for pagination)
 and `Retry-After`. Each takes untrusted text and raises only
 `ValidationError`.
+
+Rate limits (`parse_rate_limit`) are advisory, so their parser never raises:
+a header it cannot read, or a number out of any sane range, is ignored.
 """
 
 from __future__ import annotations
 
 import email.utils
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from engine.errors import ValidationError, shown
 from engine.frozen import Frozen
 
-__all__ = ["Challenge", "parse_link_next", "parse_retry_after", "parse_www_authenticate"]
+__all__ = [
+    "Challenge",
+    "RateLimit",
+    "parse_link_next",
+    "parse_rate_limit",
+    "parse_retry_after",
+    "parse_www_authenticate",
+]
 
 _TOKEN = r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
 _TOKEN_RE = re.compile(_TOKEN)
@@ -186,3 +196,127 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
         when = when.replace(tzinfo=UTC)
     current = now or datetime.now(UTC)
     return max(0.0, (when - current).total_seconds())
+
+
+# -- rate limits ------------------------------------------------------------------
+
+_MAX_RATE_HEADER = 256
+"""Longer rate-limit header values are not read at all (no registry needs more)."""
+_MAX_COUNT = 10**12
+_MAX_SECONDS = 366 * 86400.0
+"""A window or a reset further away than a year is not a rate limit anyone can use."""
+_EPOCH_FLOOR = 10**9
+"""A reset this large is an epoch time (GitHub's X-RateLimit-Reset), not a delay."""
+_NUMBER = re.compile(r"[0-9]{1,13}")
+_THROTTLE_GUESS = 60.0
+"""How long a 429 without Retry-After or a stated window is taken to last (seconds)."""
+
+
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class RateLimit(Frozen):
+    """A registry's request quota as one of its answers stated it."""
+
+    limit: int | None
+    """Requests allowed per window (`ratelimit-limit: 100;w=21600` -> 100)."""
+    remaining: int | None
+    window: float | None
+    """Seconds of the quota window (`w=`), when stated."""
+    resets_at: float | None
+    """Epoch seconds when the quota refills (RateLimit-Reset, Retry-After), when stated."""
+    observed_at: float
+    """Epoch seconds of the answer that said so."""
+    throttled: bool = False
+    """The answer was a 429: the registry is refusing requests now."""
+
+    def reset_in(self, now: float) -> float | None:
+        """Seconds until the quota refills, when known (never negative)."""
+        return None if self.resets_at is None else max(0.0, self.resets_at - now)
+
+    def exhausted(self, now: float) -> bool:
+        """Whether requests are being refused (a 429) or none are left, as of `now`."""
+        if not self.throttled and self.remaining != 0:
+            return False
+        until = self.resets_at
+        if until is None:
+            until = self.observed_at + (self.window or _THROTTLE_GUESS)
+        return now < until
+
+
+def _first_item(value: str | None) -> tuple[str, dict[str, str]] | None:
+    """`100;w=21600` (the first of a list) as ("100", {"w": "21600"}); None if unusable."""
+    if value is None or len(value) > _MAX_RATE_HEADER:
+        return None
+    head, *params = value.split(",", 1)[0].split(";")
+    found: dict[str, str] = {}
+    for param in params:
+        name, sep, raw = param.partition("=")
+        if sep:
+            found[name.strip().lower()] = raw.strip().strip('"')
+    return head.strip().strip('"'), found
+
+
+def _count(text: str | None) -> int | None:
+    if text is None or not _NUMBER.fullmatch(text):
+        return None
+    number = int(text)
+    return number if number <= _MAX_COUNT else None
+
+
+def _seconds(text: str | None) -> float | None:
+    number = _count(text)
+    return float(number) if number is not None and number <= _MAX_SECONDS else None
+
+
+def _header(headers: Mapping[str, str], *names: str) -> str | None:
+    return next((v for n in names if (v := headers.get(n)) is not None), None)
+
+
+def parse_rate_limit(
+    headers: Mapping[str, str], *, status: int = 200, now: float
+) -> RateLimit | None:
+    """The quota an answer states, or None when it states none (or only garbage).
+
+    Reads Docker Hub's `ratelimit-limit: 100;w=21600` and `ratelimit-remaining:
+    76;w=21600`, the IETF draft's `RateLimit-Limit`/`-Remaining`/`-Reset` (delay
+    seconds) and its later `RateLimit: "p";r=76;t=30` with `RateLimit-Policy:
+    "p";q=100;w=21600`, and `X-RateLimit-*` (a reset that large is an epoch time).
+    A 429 is a limit reached: its Retry-After says when it lifts.
+    """
+    now = float(now)
+    limit_item = _first_item(_header(headers, "ratelimit-limit", "x-ratelimit-limit"))
+    remaining_item = _first_item(_header(headers, "ratelimit-remaining", "x-ratelimit-remaining"))
+    reset_item = _first_item(_header(headers, "ratelimit-reset", "x-ratelimit-reset"))
+    combined = _first_item(headers.get("ratelimit"))
+    policy = _first_item(headers.get("ratelimit-policy"))
+    limit = _count(limit_item[0]) if limit_item else None
+    remaining = _count(remaining_item[0]) if remaining_item else None
+    window = None
+    for item in (limit_item, remaining_item, policy):
+        if window is None and item is not None:
+            window = _seconds(item[1].get("w"))
+    if combined is not None:
+        remaining = remaining if remaining is not None else _count(combined[1].get("r"))
+    if policy is not None and limit is None:
+        limit = _count(policy[1].get("q"))
+    resets_at = None
+    reset_text = reset_item[0] if reset_item else combined[1].get("t") if combined else None
+    reset = _count(reset_text)
+    if reset is not None and reset >= _EPOCH_FLOOR:
+        resets_at = float(reset) if abs(reset - now) <= _MAX_SECONDS else None
+    elif reset is not None and reset <= _MAX_SECONDS:
+        resets_at = now + reset
+    throttled = status == 429
+    if throttled:
+        try:
+            when = datetime.fromtimestamp(now, UTC)
+            wait = parse_retry_after(headers.get("retry-after"), now=when)
+        except ValidationError:
+            wait = None
+        if wait is not None and wait <= _MAX_SECONDS:
+            resets_at = now + wait
+        remaining = 0 if remaining is None else remaining
+    if limit is not None and remaining is not None and remaining > limit:
+        remaining = None  # not a count of this limit: one of the two is wrong
+    if not throttled and limit is None and remaining is None:
+        return None
+    return RateLimit(limit, remaining, window, resets_at, now, throttled)

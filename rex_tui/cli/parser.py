@@ -190,6 +190,7 @@ def add_command(
 COMMANDS = {
     "image": "list repositories and tags, show one image or its referrers",
     "search": "fuzzy-search images or tags",
+    "storage": "storage per repository and namespace, shared layers counted once",
     "registry": "manage configured registries",
     "config": "show and change the configuration",
     "version": "show version and build information",

@@ -140,6 +140,7 @@ class App:
             ring.listener = self._log
         self.status.pane_facts = lambda: self.browser.facts(self.layout.focused)
         self.status.key_for = lambda action: (self.keymap.keys_for(action) or [action])[0]
+        self.status.rate_limit = lambda: rex.rate_limit(self.browser.registry)
         self.layout.focus_pane(1)
         if self.saved.section in SECTIONS:
             self.browser.details.show_section(SECTIONS.index(self.saved.section))
@@ -294,6 +295,7 @@ class App:
             beats += 1
             if beats % 10 == 0:
                 self.status.clock()  # once a second: the age ticks, old notices fade
+                self.browser.refresh_dashboard()
 
     # -- input -------------------------------------------------------------------
 
@@ -348,6 +350,7 @@ class App:
             "files": self._open_files,
             "mark_tag": self._mark_tag,
             "diff_marked": self._diff_marked,
+            "storage": self._open_storage,
         }
         if action == "quit":
             raise urwid.ExitMainLoop()
@@ -409,6 +412,11 @@ class App:
         else:
             self.layout.focus_pane(self.layout.focus_index + step)
         self.frame.body = self._compose()
+
+    def _open_storage(self) -> None:
+        from rex_tui.tui.storage import open_storage
+
+        open_storage(self, self._selected_registry())
 
     def _details_action(self, action: str) -> bool:
         """Details keys beyond moving: Enter on a platform or a referrer, / search."""

@@ -21,7 +21,7 @@ import logging
 import re
 import time
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -34,6 +34,8 @@ from engine import (
     ImageInfo,
     NetworkError,
     NotFoundError,
+    RateLimitError,
+    RegistryStatus,
     Rex,
     RexError,
     TagInfo,
@@ -42,7 +44,8 @@ from engine import (
 )
 from rex_tui.tui.details import section_lines
 from rex_tui.tui.panes import DetailsPane, ListPane
-from rex_tui.tui.rows import Column, LazyRows, Row, platforms_marker, status_icon
+from rex_tui.tui.registries import RegistriesPane, registry_row
+from rex_tui.tui.rows import Column, LazyRows, Row, platforms_marker
 from rex_tui.tui.statusbar import PaneFacts, StatusBar, tui_hint
 from rex_tui.tui.workers import Workers
 
@@ -63,17 +66,11 @@ _TAG_COLUMNS = (
            min_width=11),
 )  # fmt: skip
 _REPO_COLUMNS = (Column("TAGS", 5, "right", keep=2), Column("UPDATED", 11, keep=1))
-_STATUS_COLUMN = Column("STATUS", 14, short=1, shorten=status_icon)
 # Dates and ages ("2026-10-16", "3 weeks ago") fit in 11 columns.
 _REPO_STYLES = (None, "details.date")
 _TAG_STYLES = ("details.digest", "details.size", "details.date", "details.platform")
-_STATUS_STYLES = {
-    "online": "registry.online",
-    "auth required": "registry.auth",
-    "auth failed": "registry.auth",
-    "offline": "registry.offline",
-    "catalog closed": "registry.closed",
-}
+_DOWN = ("offline", "rate-limited")
+"""Statuses a fresh answer from the registry ends."""
 _SETTLE = 0.25
 """Seconds the selection must rest before the tags around it are counted."""
 _TYPING_PAUSE = 1.0
@@ -184,14 +181,16 @@ class Browser:
         """Draw the screen now (set by the app): a list on screen before other work runs."""
         self.started = trio.Event()
         """Set once the first repository list (or why there is none) is on screen."""
-        # A registry's status matters more than its name's tail: it may be cut to "auth r…".
-        self.registries = ListPane("registries", "Registries", (_STATUS_COLUMN,))
+        self.registries = RegistriesPane()
         self.repos = ListPane(
             "repositories", "Repositories", _REPO_COLUMNS, on_move=self._repo_moved
         )
         self.tags = ListPane("tags", "Tags", _TAG_COLUMNS, on_move=self._tag_moved, name_cap=24)
         self.details = DetailsPane()
         self.registry_status: dict[str, str] = {}
+        self.dashboard: dict[str, RegistryStatus] = {}
+        """Each registry's last check (latency, auth, counts, rate limit, last error)."""
+        self._dashboard_seen: tuple[object, ...] = ()
         self._repo_names: list[str] = []
         self._repo_facts: dict[tuple[str, str], RepoFacts] = {}
         self._repo_rows = LazyRows([], lambda name: Row(name))
@@ -260,7 +259,7 @@ class Browser:
         """Data for `subject` landed in `context`'s pane: its age, and whether a refresh runs."""
         refreshing = fetched.refresh is not None and not fetched.refresh.done
         registry = subject[0] if subject else None
-        if fetched.age is None and registry and self.registry_status.get(registry) == "offline":
+        if fetched.age is None and registry and self.registry_status.get(registry) in _DOWN:
             self.set_registry_status(registry, "online")  # it answered just now: it is back
         self._freshness[context] = Freshness(fetched.age, refreshing=refreshing)
         self._fresh_subject[context] = subject
@@ -315,11 +314,12 @@ class Browser:
         error: RexError,
         show: Callable[[RexError], None] | None,
     ) -> None:
-        """A read failed: say so once; a registry that went away turns offline, and what
-        is on screen stays."""
+        """A read failed: say so once; a registry that went away turns offline (one that
+        refuses with 429, rate-limited), and what is on screen stays."""
         registry = subject[0] if subject else None
         if isinstance(error, NetworkError) and registry in self.registry_status:
-            self.set_registry_status(registry, "offline")
+            limited = isinstance(error, RateLimitError)
+            self.set_registry_status(registry, "rate-limited" if limited else "offline")
         self._refresh_ended(context, subject)
         if show is not None:
             show(error)
@@ -346,34 +346,56 @@ class Browser:
             )
 
     async def _ping(self, name: str) -> str:
-        """online, auth required, auth failed or offline: what the registries pane shows."""
+        """online, auth required, auth failed, rate-limited or offline (the registries
+        pane's status); the rest of the check goes to the dashboard's columns."""
         # A ping's first request imports the HTTP stack (~50 ms): cached names go first.
         with trio.move_on_after(_PING_DELAY_MAX):
             await self.started.wait()
-        try:
-            return (await self.rex.ping(name)).status
-        except AuthenticationError:
-            return "auth failed"
-        except RexError:
-            return "offline"
+        checked = await self.rex.registry_status(name)
+        self.dashboard[name] = checked
+        return "offline" if checked.status in ("not a registry", "error") else checked.status
 
     def set_registry_status(self, name: str, status: str) -> None:
         if self.registry_status.get(name) == "catalog closed" and status == "online":
-            return  # the catalog's answer says more than the ping's
-        if self.registry_status.get(name) == status:
-            return
+            status = "catalog closed"  # the catalog's answer says more than the ping's
         self.registry_status[name] = status
         self.show_registries()
 
-    def show_registries(self) -> None:
-        rows = []
-        for name in self.registry_names:
-            status = self.registry_status.get(name, "…")
-            marker = "● " if name == self.registry else "  "
-            rows.append(
-                Row(marker + name, (status,), key=name, styles=(_STATUS_STYLES.get(status),))
+    def show_registries(self, keep: object = None) -> None:
+        now = time.time()
+        rows = [
+            registry_row(
+                name,
+                current=name == self.registry,
+                status=self.registry_status.get(name, "…"),
+                dashboard=self.dashboard.get(name),
+                rate_limit=self.rex.rate_limit(name) if name in self.dashboard else None,
+                now=now,
             )
-        self.registries.set_rows(rows, keep=self.registry)
+            for name in self.registry_names
+        ]
+        self.registries.set_rows(rows, keep=self.registry if keep is None else keep)
+
+    def refresh_dashboard(self, now: float | None = None) -> None:
+        """Called once a second: shows the rate limits registries stated since, and
+        ages a minute older; the selection stays where it is."""
+        now = time.time() if now is None else now
+        seen = (
+            int(now // 60),
+            *(self.rex.rate_limit(n) for n in self.registry_names if n in self.dashboard),
+        )
+        if seen != self._dashboard_seen:
+            self._dashboard_seen = seen
+            focused = self.registries.focused_row
+            self.show_registries(keep=focused.key if focused is not None else None)
+
+    def _synced(self, registry: str, count: int, age: float | None) -> None:
+        """The repositories just listed: the dashboard's count and last sync follow."""
+        checked = self.dashboard.get(registry)
+        if checked is not None:
+            synced = time.time() - (age or 0.0)
+            self.dashboard[registry] = replace(checked, repositories=count, synced_at=synced)
+            self.show_registries()
 
     def use_registry(self, name: str) -> None:
         if name == self.registry:
@@ -416,6 +438,7 @@ class Browser:
         if registry != self.registry:
             return
         self._repo_names = fetched.value
+        self._synced(registry, len(fetched.value), fetched.age)
         configured = list(self.rex.registry_config(registry).repositories)
         closed = bool(configured) and self._repo_names == configured
         if closed and self.registry_status.get(registry) != "catalog closed":

@@ -39,6 +39,12 @@ COMMANDS: Mapping[str, Command] = {
         Command("logout", None, "Remove the stored login of the current registry", "logout"),
         Command("add-registry", None, "Add a registry to the config (a dialog)", "add_registry"),
         Command("remove-registry", "registry", "Remove a registry from the config"),
+        Command(
+            "storage",
+            None,
+            "Storage per namespace, repository and tag (shared layers once)",
+            "storage",
+        ),
         Command("refresh", None, "Ask the registry again for what is shown", "refresh"),
         Command("log", None, "Show or hide the log panel", "toggle_log"),
         Command("help", None, "Show the keys and commands", "help"),

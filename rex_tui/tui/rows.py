@@ -177,12 +177,13 @@ _STATUS_ICONS = {
     "auth failed": "!",
     "offline": "✗",
     "catalog closed": "◌",
+    "rate-limited": "⧖",
 }
 
 
 def status_icon(status: str) -> str:
     """A registry's status as one character: ✓ online, ? auth required, ! auth failed,
-    ✗ offline, ◌ catalog closed, … not known yet."""
+    ✗ offline, ◌ catalog closed, ⧖ rate-limited, … not known yet."""
     return _STATUS_ICONS.get(status, status[:1])
 
 

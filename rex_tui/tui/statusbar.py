@@ -8,6 +8,9 @@ The first line is always there; the error line appears after a failure and
 stays until the next success or Esc. Both may quote a registry (a name, an
 error message): every part is escaped as it is set.
 
+When the shown registry states a rate limit, the state line ends with it:
+`rate limit 76/100 (resets in 5h 12m)`, as a warning once it runs low.
+
 The counts, filter and age are the focused pane's (`pane_facts`); the age
 ticks once a second (`clock`), and a notice fades after `NOTICE_SECONDS`.
 Engine errors carry CLI hints ("Run again with -vv", "--platform"): the bar
@@ -26,19 +29,31 @@ from engine import (
     AuthenticationError,
     NetworkError,
     NotFoundError,
+    RateLimit,
     RateLimitError,
     Remedy,
     RexError,
     ServerError,
 )
+from rex_tui.dashboard import rate_limit_text
 from rex_tui.untrusted import visible
 
-__all__ = ["NOTICE_SECONDS", "PaneFacts", "StatusBar", "StatusState", "describe_age", "tui_hint"]
+__all__ = [
+    "NOTICE_SECONDS",
+    "PaneFacts",
+    "StatusBar",
+    "StatusState",
+    "describe_age",
+    "rate_limit_part",
+    "tui_hint",
+]
 
 NOTICE_SECONDS = 5.0
 """How long a notice stays on the state line."""
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+LOW_RATE_LIMIT = 0.1
+"""A rate limit with this share of its requests left (or fewer) shows as a warning."""
 _SEP = " │ "
 
 
@@ -132,6 +147,8 @@ class StatusBar(urwid.WidgetWrap[urwid.Pile]):
         """The focused pane's counts, filter and age (set by the app); None: use `state`."""
         self.key_for: Callable[[str], str] = str
         """The key that runs an action, for hints (set by the app)."""
+        self.rate_limit: Callable[[], RateLimit | None] = lambda: None
+        """The shown registry's last stated rate limit (set by the app)."""
         self._notice_seen = ""
         self._notice_since = 0.0
         self._frame = 0
@@ -194,6 +211,9 @@ class StatusBar(urwid.WidgetWrap[urwid.Pile]):
         if s.notice:
             parts.append(("status.warning", s.notice))
         parts.extend(s.extras)
+        limit = self.rate_limit()
+        if limit is not None:
+            parts.append(rate_limit_part(limit, time.time()))
         markup: list[str | tuple[str, str]] = []
         for i, part in enumerate(parts):
             if i:
@@ -214,3 +234,14 @@ class StatusBar(urwid.WidgetWrap[urwid.Pile]):
             if error is not None:
                 items.append(urwid.AttrMap(self._error, "status"))
             self._pile.contents = [(w, self._pile.options("pack")) for w in items]
+
+
+def rate_limit_part(limit: RateLimit, now: float) -> str | tuple[str, str]:
+    """'rate limit 76/100 (resets in 5h 12m)': a warning when exhausted or running low."""
+    text = f"rate limit {rate_limit_text(limit, now)}"
+    low = limit.exhausted(now) or (
+        limit.remaining is not None
+        and limit.limit is not None
+        and limit.remaining <= limit.limit * LOW_RATE_LIMIT
+    )
+    return ("status.warning", text) if low else text

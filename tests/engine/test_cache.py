@@ -580,6 +580,7 @@ def test_stats_by_tier_type_and_registry(root: Path, clock: FakeClock) -> None:
         "tags": (1, mine.by_type["tags"][1]),
         "manifests": (2, mine.by_type["manifests"][1]),
         "configs": (1, mine.by_type["configs"][1]),
+        "storage": (0, 0),
     }
     as_json = mine.to_dict()
     assert list(as_json) == [

@@ -10,12 +10,11 @@ import pytest
 from tests.print.harness import REPO, Rex
 
 
-@pytest.fixture
-def rex(tmp_path: Path) -> Iterator[Rex]:
-    root = tmp_path / "rex"
+def sandbox(root: Path) -> Rex:
+    """A `rex` with its own HOME, XDG dirs, keyring and (empty) config file under `root`."""
     home = root / "home"
     home.mkdir(parents=True)
-    sandbox = Rex(
+    made = Rex(
         root,
         {
             "HOME": str(home),
@@ -28,5 +27,10 @@ def rex(tmp_path: Path) -> Iterator[Rex]:
             "REX_TEST_KEYRING": str(root / "keyring.json"),
         },
     )
-    sandbox.config.write_text("")
-    yield sandbox
+    made.config.write_text("")
+    return made
+
+
+@pytest.fixture
+def rex(tmp_path: Path) -> Iterator[Rex]:
+    yield sandbox(tmp_path / "rex")

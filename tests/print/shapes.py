@@ -67,9 +67,37 @@ VERSION = {
     "profile": str,
 }
 
+_NULLABLE_INT = (int, type(None))
+_NULLABLE_NUMBER = (int, float, type(None))
 REGISTRIES = {
     "current": NULLABLE_STR,
-    "registries": [{"name": str, "url": str, "current": bool, "status": str}],
+    "registries": [
+        {
+            "name": str,
+            "url": str,
+            "current": bool,
+            "status": str,
+            # The dashboard (issue 14 §2): null where not known.
+            "latency_ms": _NULLABLE_NUMBER,
+            "auth": NULLABLE_STR,
+            "api_version": NULLABLE_STR,
+            "repositories": _NULLABLE_INT,
+            "storage_bytes": _NULLABLE_INT,
+            "last_sync": NULLABLE_STR,
+            "last_sync_age_seconds": _NULLABLE_INT,
+            "last_error": NULLABLE_STR,
+            "last_error_at": NULLABLE_STR,
+            "rate_limit": (dict, type(None)),
+        }
+    ],
+}
+RATE_LIMIT = {
+    "limit": _NULLABLE_INT,
+    "remaining": _NULLABLE_INT,
+    "window_seconds": _NULLABLE_NUMBER,
+    "resets_at": NULLABLE_STR,
+    "resets_in_seconds": _NULLABLE_INT,
+    "limited": bool,
 }
 
 _BY_TYPE_ENTRY = {"entries": int, "size": int}

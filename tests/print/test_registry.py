@@ -124,10 +124,16 @@ def test_list_pretty_and_documents(
     pretty = rex("-f", "pretty", "registry", "list", env={"REX_TIMEOUT": "2"})
     assert pretty.returncode == 0
     lines = pretty.stdout.splitlines()
-    assert lines[0].split() == ["CURRENT", "NAME", "URL", "STATUS"]
-    assert lines[1].split() == ["*", "local", registry.url, "online"]
-    assert lines[2].split() == ["secure", basic_registry.url, "auth", "required"]
-    assert lines[3].split() == ["gone", stopped_registry_url, "offline"]
+    assert lines[0].split() == [
+        "CURRENT", "NAME", "URL", "STATUS", "LATENCY", "AUTH", "REPOS", "STORAGE", "SYNCED",
+        "RATE", "LIMIT", "LAST", "ERROR",
+    ]  # fmt: skip
+    assert lines[1].split()[:4] == ["*", "local", registry.url, "online"]
+    assert lines[1].split()[5:7] == ["ms", "anonymous"]
+    assert lines[2].split()[:4] == ["secure", basic_registry.url, "auth", "required"]
+    assert lines[2].split()[6] == "basic"
+    assert lines[3].split()[:3] == ["gone", stopped_registry_url, "offline"]
+    assert "connection refused" in lines[3]
     for fmt in FORMATS:
         document = parse(rex("-f", fmt, "registry", "ls"), fmt)
         assert_shape(document, shapes.REGISTRIES)

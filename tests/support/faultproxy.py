@@ -10,6 +10,9 @@ regular expression searched in the path (no query; `query=` searches the raw que
 A fault lets its first `skip` matches through, then fires `times` times (None: forever),
 then passes requests through again. One request fires at most one fault.
 
+`add_headers` sets headers on every answer from then on (upstream's or a fault's, whatever
+fault fires), as a registry that states its rate limit on each answer does.
+
 Hostile answers: `endless` streams a chunked body that never ends, `drip` sends upstream's
 body a byte at a time, `set_headers` injects headers (a wrong Docker-Content-Digest, a Link),
 `redirect` sends the request to another origin, and `endless_pages` answers a listing whose
@@ -195,6 +198,7 @@ class FaultProxy:
         self._faults: list[Fault] = []
         self._requests: list[ProxiedRequest] = []
         self._page_size: int | None = None
+        self._added: list[tuple[re.Pattern[str], dict[str, str]]] = []
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
@@ -468,6 +472,22 @@ class FaultProxy:
         with self._lock:
             return list(self._faults)
 
+    def add_headers(self, headers: Mapping[str, str], *, path: str = "") -> None:
+        """Set `headers` on every answer whose path matches `path` (a regex searched), from
+        now until `clear_added_headers`; a later call wins for a header both set."""
+        with self._lock:
+            self._added.append((re.compile(path), dict(headers)))
+
+    def clear_added_headers(self) -> None:
+        with self._lock:
+            self._added.clear()
+
+    def _headers_for(self, path: str) -> list[tuple[str, str]]:
+        with self._lock:
+            return [
+                (k, v) for rx, added in self._added if rx.search(path) for k, v in added.items()
+            ]
+
     def page_tags(self, page_size: int | None) -> None:
         """Serve tag lists sorted and paged by `page_size` (None: pass through again)."""
         if page_size is not None and page_size < 1:
@@ -728,6 +748,8 @@ class _ProxyHandler(BaseHTTPRequestHandler):
 
     def _send(self, response: _Response, keep: int | None = None) -> None:
         """Write the response with an exact Content-Length (HEAD keeps upstream's)."""
+        for name, value in self.server.proxy._headers_for(urlsplit(self.path).path):
+            response.set_header(name, value)
         self.send_response_only(response.status, response.reason or None)
         length = response.get_header("Content-Length") if response.head else None
         for name, value in response.headers:

@@ -82,6 +82,7 @@ def test_the_requested_actions_exist() -> None:
     assert asked <= set(ACTIONS)
     extra = {"copy_digest", "redraw", "command_complete_prev", "logout", "remove_registry", "zoom"}
     extra |= {"files", "mark_tag", "diff_marked"}  # issue 15: files inside images, diffs
+    extra |= {"storage"}  # issue 14's storage view
     assert set(ACTIONS) - asked == extra
 
 

@@ -16,7 +16,7 @@ from rex_tui.cli.prompts import confirm
 
 __all__ = ["register"]
 
-TYPES = ("catalog", "tags", "manifest", "config")
+TYPES = ("catalog", "tags", "manifest", "config", "storage")
 _TYPE_LABELS = (
     ("catalogs", "Catalogs"),
     ("tags", "Tags"),

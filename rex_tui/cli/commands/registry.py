@@ -26,7 +26,7 @@ from rex_tui.cli.parser import COMMANDS, RexParser, add_command
 from rex_tui.cli.prompts import ask, ask_secret, confirm
 
 if TYPE_CHECKING:
-    from engine import PingResult, Rex
+    from engine import PingResult, RegistryStatus, Rex
 
 __all__ = ["register"]
 
@@ -167,60 +167,57 @@ def _status_of(exc: RexError) -> str:
 
 
 def list_registries(ctx: Context, args: argparse.Namespace) -> int:
+    """Every registry's dashboard row: pinged side by side, each within a short deadline.
+
+    A registry that is down, slow or refusing is a status, not a failure: the
+    command lists them all and exits 0.
+    """
+    import time
+
+    from rex_tui.dashboard import COLUMNS, cells
+
     registries = ctx.config.registries
     current = ctx.config.current
-
-    async def ping_all(rex: Rex) -> dict[str, str]:
-        import trio
-
-        statuses: dict[str, str] = {}
-
-        async def ping(rc: RegistryConfig) -> None:
-            try:
-                statuses[rc.name] = (await rex.ping(rc.name)).status
-            except RexError as exc:
-                statuses[rc.name] = _status_of(exc)
-
-        async with trio.open_nursery() as nursery:
-            for rc in registries:
-                nursery.start_soon(ping, rc)
-        return statuses
-
     if ctx.printer.quiet and (ctx.printer.pretty or not ctx.format_chosen):
         ctx.printer.names([r.name for r in registries])
         return 0
-    statuses = ctx.run(ping_all) if registries else {}
+
+    async def check(rex: Rex) -> list[RegistryStatus]:
+        return await rex.registry_statuses([rc.name for rc in registries])
+
+    statuses = ctx.run(check) if registries else []
+    now = time.time()
     rows = [
-        {
-            "name": rc.name,
-            "url": url_of(rc),
-            "current": rc.name == current,
-            "status": statuses.get(rc.name, "error"),
-        }
-        for rc in registries
+        {"name": rc.name, "url": url_of(rc), "current": rc.name == current, **st.to_dict(now)}
+        for rc, st in zip(registries, statuses, strict=True)
     ]
 
     def pretty(palette: Palette) -> str:
         if not rows:
             return "No registries configured. Add one with: rex registry init NAME URL"
-        paint = {"online": palette.ok, "auth required": palette.warn}
-        columns = [Column("CURRENT"), Column("NAME", palette.name), Column("URL"), Column("STATUS")]
-        cells = [
-            ["*" if r["current"] else "", str(r["name"]), str(r["url"]), str(r["status"])]
-            for r in rows
+        paint = {"online": palette.ok, "auth required": palette.warn, "rate-limited": palette.warn}
+
+        def status_style(text: str) -> str:
+            return paint.get(text, palette.bad)(text)
+
+        columns = [Column("CURRENT"), Column("NAME", palette.name), Column("URL")]
+        columns += [
+            Column(title, status_style)
+            if title == "STATUS"
+            else Column(title, align_right=title in _RIGHT_ALIGNED)
+            for title in COLUMNS
         ]
-        table = render_table(columns, cells, palette)
-        # Status colours depend on the value, so they are applied after alignment.
-        lines = table.split("\n")
-        for i, r in enumerate(rows, 1):
-            status = str(r["status"])
-            style = paint.get(status, palette.bad)
-            if lines[i].endswith(status):
-                lines[i] = lines[i][: -len(status)] + style(status)
-        return "\n".join(lines)
+        table = [
+            ["*" if rc.name == current else "", rc.name, url_of(rc), *cells(st, now)]
+            for rc, st in zip(registries, statuses, strict=True)
+        ]
+        return render_table(columns, table, palette)
 
     ctx.printer.emit({"current": current, "registries": rows}, pretty)
     return 0
+
+
+_RIGHT_ALIGNED = frozenset({"LATENCY", "REPOS", "STORAGE"})
 
 
 def _password(args: argparse.Namespace, ctx: Context) -> str:
