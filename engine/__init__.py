@@ -84,6 +84,15 @@ _WHERE = {
     "TransferResult": "engine.transfer",
     "TransferWatcher": "engine.transfer",
     "ValidationError": "engine.errors",
+    "ConfigChange": "engine.layers.diff",
+    "FileChange": "engine.layers.diff",
+    "FileEntry": "engine.layers.entries",
+    "ImageDiff": "engine.layers.diff",
+    "ImageFiles": "engine.layers.reader",
+    "LayerFiles": "engine.layers.reader",
+    "MergedFiles": "engine.layers.merge",
+    "Waste": "engine.layers.merge",
+    "file_mode": "engine.layers.entries:mode_text",
     "absolute_time": "engine.format",
     "add_registry": "engine.config.settings",
     "add_repository": "engine.config.settings",
@@ -170,6 +179,11 @@ if TYPE_CHECKING:
         primary,
     )
     from engine.format import absolute_time, group_digits, human_size, relative_time
+    from engine.layers.diff import ConfigChange, FileChange, ImageDiff
+    from engine.layers.entries import FileEntry
+    from engine.layers.entries import mode_text as file_mode
+    from engine.layers.merge import MergedFiles, Waste
+    from engine.layers.reader import ImageFiles, LayerFiles
     from engine.oci.annotations import Description
     from engine.oci.digest import Digest
     from engine.oci.manifests import Descriptor, ImageConfig, ImageIndex, ImageManifest, Platform
@@ -269,6 +283,7 @@ __all__ = [
     "CacheKey",
     "CacheKind",
     "Config",
+    "ConfigChange",
     "ConfigurationError",
     "Consistency",
     "ContentError",
@@ -280,16 +295,22 @@ __all__ = [
     "DigestGroup",
     "Endpoint",
     "Fetched",
+    "FileChange",
+    "FileEntry",
     "FilterResult",
     "ImageConfig",
+    "ImageDiff",
+    "ImageFiles",
     "ImageIndex",
     "ImageInfo",
     "ImageManifest",
     "ImageSize",
     "IncrementalFilter",
+    "LayerFiles",
     "LoadedConfig",
     "Manifest",
     "Match",
+    "MergedFiles",
     "NamespaceUsage",
     "NeedsNetwork",
     "NetworkConfig",
@@ -325,6 +346,7 @@ __all__ = [
     "TransferResult",
     "TransferWatcher",
     "ValidationError",
+    "Waste",
     "__version__",
     "absolute_time",
     "add_registry",
@@ -332,6 +354,7 @@ __all__ = [
     "cached_storage_total",
     "config_key",
     "default_config_path",
+    "file_mode",
     "flag_overrides",
     "get_setting",
     "group_by_digest",

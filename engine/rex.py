@@ -48,6 +48,10 @@ from engine.transport.tokens import TokenCache
 if TYPE_CHECKING:  # the network stack is imported on the first request, not before
     import httpx
 
+    from engine.layers.diff import ImageDiff
+    from engine.layers.entries import FileEntry
+    from engine.layers.reader import ImageFiles, LayerFiles, LayerReader
+    from engine.layers.stream import ByteProgress
     from engine.status import RegistryStatus
     from engine.storage.accounting import StorageReport
     from engine.storage.totals import StorageTotal
@@ -559,6 +563,100 @@ class Rex:
         progress: Progress | None = None,
     ) -> list[TagMatch]:
         return await overview.search_tags(self, query, registry, image, exact, limit, progress)
+
+    # -- files inside images (engine.layers) ---------------------------------------------
+
+    async def _layer_reader(self, ref: Reference) -> LayerReader:
+        from engine.layers.reader import LayerReader
+
+        return LayerReader(await self._client_for(ref), ref.registry, ref.repository, self._cache)
+
+    async def image_files(
+        self,
+        reference: str | Reference,
+        *,
+        platform: str | None = None,
+        progress: ByteProgress | None = None,
+    ) -> ImageFiles:
+        """Every layer's files and the merged filesystem, layers streamed (or cached)."""
+        from engine.layers.reader import ImageFiles
+
+        ref = self.reference(reference)
+        info = await self.inspect(ref, platform=platform)
+        reader = await self._layer_reader(ref)
+        listings, merged = await reader.merged(info.layers, progress)
+        return ImageFiles(info, tuple(listings), merged)
+
+    async def layer_files(
+        self,
+        reference: str | Reference,
+        layer: int | str,
+        *,
+        platform: str | None = None,
+        progress: ByteProgress | None = None,
+    ) -> tuple[ImageInfo, LayerFiles]:
+        """One layer's entries as its tar lists them (whiteouts included)."""
+        from engine.layers.reader import pick_layer
+
+        ref = self.reference(reference)
+        info = await self.inspect(ref, platform=platform)
+        number = pick_layer(info.layers, layer)
+        reader = await self._layer_reader(ref)
+        return info, await reader.layer(number, info.layers[number - 1], progress)
+
+    async def read_file(
+        self,
+        reference: str | Reference,
+        path: str,
+        sink: Callable[[bytes], None],
+        *,
+        platform: str | None = None,
+        files: ImageFiles | None = None,
+        progress: ByteProgress | None = None,
+    ) -> FileEntry:
+        """Send one file's content to `sink` (on a worker thread), stopping once it is read.
+
+        `files`, from `image_files` on the same reference, saves listing the layers again.
+        """
+        ref = self.reference(reference)
+        reader = await self._layer_reader(ref)
+        if files is None:
+            files = await self.image_files(ref, platform=platform, progress=progress)
+        return await reader.read(files.image.layers, files.merged, path, sink)
+
+    async def diff_images(
+        self,
+        a: str | Reference,
+        b: str | Reference,
+        *,
+        platform: str | None = None,
+        files: bool = True,
+        progress: ByteProgress | None = None,
+    ) -> ImageDiff:
+        """What changes from A to B; with `files`, their merged filesystems too."""
+        from engine.layers.diff import diff_images
+
+        ref_a, ref_b = self.reference(a), self.reference(b)
+        info_a = await self.inspect(ref_a, platform=platform)
+        info_b = await self.inspect(ref_b, platform=platform)
+        if not files:
+            return diff_images(info_a, info_b)
+        reader_a, reader_b = await self._layer_reader(ref_a), await self._layer_reader(ref_b)
+        layers = [*info_a.layers, *info_b.layers]
+        total = sum(d.size for d in layers)
+        done = {"a": 0, "b": 0}
+
+        def part(side: str) -> ByteProgress:
+            def report(so_far: int, _total: int) -> None:
+                done[side] = so_far
+                if progress is not None:
+                    progress(done["a"] + done["b"], total)
+
+            return report
+
+        _, merged_a = await reader_a.merged(info_a.layers, part("a"))
+        _, merged_b = await reader_b.merged(info_b.layers, part("b"))
+        return diff_images(info_a, info_b, (merged_a, merged_b))
 
     # -- the registry dashboard (engine.status) ----------------------------------
 

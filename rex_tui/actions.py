@@ -54,6 +54,7 @@ _CONTEXTS = (
     Context("details", "the Details pane of the selected tag"),
     Context("log", "the Log panel, when it has the focus"),
     Context("help", "the help screen"),
+    Context("files", "the Files browser of an image (f on a tag)"),
     Context("filter", "the filter input line opened with the filter key", text_entry=True),
     Context("command", "the ':' command line", text_entry=True),
     Context("dialog", "login, add-registry and confirmation dialogs", text_entry=True),
@@ -66,7 +67,7 @@ TEXT_ENTRY_CONTEXTS = frozenset(c.name for c in _CONTEXTS if c.text_entry)
 _LISTS = frozenset({"registries", "repositories", "tags"})
 _PANES = _LISTS | {"details", "log"}
 _VIEWS = _PANES | {GLOBAL}
-_SCROLLABLE = _VIEWS | {"help"}
+_SCROLLABLE = _VIEWS | {"help", "files"}
 _TEXT = frozenset({"filter", "command"})
 
 
@@ -81,7 +82,7 @@ _ACTIONS = (
     _a("quit", "Quit rex-tui", _SCROLLABLE),
     _a("help", "Show the keys of the focused pane", _SCROLLABLE),
     _a("back", "Go back: close the overlay, or return to the previous pane", _SCROLLABLE),
-    _a("open", "Open the selected item", _VIEWS),
+    _a("open", "Open the selected item", _VIEWS, "files"),
     _a("focus_next", "Focus the next pane (or dialog field)", _VIEWS, "dialog"),
     _a("focus_prev", "Focus the previous pane (or dialog field)", _VIEWS, "dialog"),
     _a("focus_left", "Focus the pane to the left", _VIEWS),
@@ -147,13 +148,21 @@ _ACTIONS = (
         "tags",
         GLOBAL,
     ),
-    _a("next_section", "Show the next section of the details", "details", GLOBAL),
-    _a("prev_section", "Show the previous section of the details", "details", GLOBAL),
+    _a("next_section", "Show the next section of the details", "details", "files", GLOBAL),
+    _a("prev_section", "Show the previous section of the details", "details", "files", GLOBAL),
     _a("toggle_raw", "Show the raw JSON of the details, or the summary again", "details", GLOBAL),
     _a("pull_image", "Pull the selected tag to a directory (an OCI layout)", "tags", "details"),
     _a("copy_image", "Copy the selected tag to another repository or registry", "tags", "details"),
     _a("show_jobs", "Show the transfers (pull, copy): progress, and cancel", _VIEWS),
     _a("cancel_job", "Cancel the selected transfer (in the transfers panel)", "help"),
+    _a(
+        "files",
+        "Browse the files inside the selected image (layers streamed, no docker)",
+        {"tags", "details"},
+        GLOBAL,
+    ),
+    _a("mark_tag", "Mark the selected tag, to diff another one against it", "tags", GLOBAL),
+    _a("diff_marked", "Diff the marked tag with the selected one", "tags", GLOBAL),
     _a("confirm", "Confirm the dialog", "dialog"),
     _a("cancel", "Cancel and close", "dialog", "command"),
 )

@@ -65,6 +65,7 @@ KIND_DIRS: dict[CacheKind, str] = {
     CacheKind.TAGS: "tags",
     CacheKind.MANIFEST: "manifests",
     CacheKind.CONFIG: "configs",
+    CacheKind.FILES: "files",
     CacheKind.STORAGE: "storage",
 }
 _TEMP_PREFIX, _TEMP_SUFFIX = ".", ".tmp"

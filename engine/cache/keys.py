@@ -21,12 +21,14 @@ _DIGEST = re.compile(r"(?!tag:)[a-z0-9]{1,32}:[A-Za-z0-9=_-]{1,200}", re.ASCII)
 
 
 class CacheKind(StrEnum):
-    """The four kinds of registry response the cache keeps, and storage accounting."""
+    """The kinds of registry response the cache keeps, and storage accounting."""
 
     CATALOG = "catalog"
     TAGS = "tags"
     MANIFEST = "manifest"
     CONFIG = "config"
+    FILES = "files"
+    """A layer's file listing, keyed by the layer's (immutable) digest."""
     STORAGE = "storage"
     """A registry's storage totals (no repository) or one repository's scan."""
 
@@ -41,7 +43,7 @@ class CacheKey:
     repository: str | None = None
     """None for the catalog, required for everything else."""
     name: str | None = None
-    """MANIFEST: a digest or a tag; CONFIG: a digest; otherwise None."""
+    """MANIFEST: a digest or a tag; CONFIG, FILES: a digest; otherwise None."""
 
     def __post_init__(self) -> None:
         # The name becomes part of a file path, so a key that could escape its
@@ -97,6 +99,11 @@ class CacheKey:
         return cls(CacheKind.CONFIG, registry, repository, digest)
 
     @classmethod
+    def files(cls, registry: str, repository: str, layer_digest: str) -> CacheKey:
+        """The key of a layer's file listing."""
+        return cls(CacheKind.FILES, registry, repository, layer_digest)
+
+    @classmethod
     def storage(cls, registry: str, repository: str | None = None) -> CacheKey:
         """The key of `registry`'s storage totals, or of one repository's storage scan."""
         return cls(CacheKind.STORAGE, registry, repository)
@@ -115,6 +122,8 @@ class CacheKey:
                 return f"{self.registry}/{self.repository}/tags"
             case CacheKind.MANIFEST:
                 return f"{self.registry}/{self.repository}/manifests/{self.name}"
+            case CacheKind.FILES:
+                return f"{self.registry}/{self.repository}/files/{self.name}"
             case CacheKind.STORAGE:
                 return f"{self.registry}/{self.repository or ''}/storage".replace("//", "/")
             case _:

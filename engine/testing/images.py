@@ -27,6 +27,8 @@ OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 OCI_CONFIG = "application/vnd.oci.image.config.v1+json"
 OCI_LAYER = "application/vnd.oci.image.layer.v1.tar+gzip"
+OCI_LAYER_ZSTD = "application/vnd.oci.image.layer.v1.tar+zstd"
+OCI_LAYER_TAR = "application/vnd.oci.image.layer.v1.tar"
 OCI_EMPTY = "application/vnd.oci.empty.v1+json"
 DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
 DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
@@ -147,6 +149,77 @@ def _tar(files: Mapping[str, bytes]) -> bytes:
     return buf.getvalue()
 
 
+@dataclass(frozen=True)
+class TarEntry:
+    """One tar member exactly as written: any name (hostile ones too), any type."""
+
+    name: str
+    data: bytes = b""
+    kind: str = "file"
+    """file, dir, symlink, hardlink, fifo."""
+    link: str = ""
+    mode: int | None = None
+    uid: int = 0
+    gid: int = 0
+    uname: str = "root"
+    gname: str = "root"
+
+
+def whiteout(path: str) -> TarEntry:
+    """The marker that deletes `path` from the layers below: `DIR/.wh.NAME`."""
+    directory, _, name = path.strip("/").rpartition("/")
+    return TarEntry(f"{directory}/.wh.{name}" if directory else f".wh.{name}")
+
+
+def opaque(directory: str) -> TarEntry:
+    """The marker that hides what lower layers put in `directory`: `DIR/.wh..wh..opq`."""
+    return TarEntry(f"{directory.strip('/')}/.wh..wh..opq")
+
+
+_TAR_TYPES = {
+    "file": tarfile.REGTYPE,
+    "dir": tarfile.DIRTYPE,
+    "symlink": tarfile.SYMTYPE,
+    "hardlink": tarfile.LNKTYPE,
+    "fifo": tarfile.FIFOTYPE,
+}
+_TAR_FORMATS = {"pax": tarfile.PAX_FORMAT, "gnu": tarfile.GNU_FORMAT, "ustar": tarfile.USTAR_FORMAT}
+
+
+def entries_tar(entries: Sequence[TarEntry], tar_format: str = "pax") -> bytes:
+    """A tar of `entries` in the order given (no parents added), every mtime fixed."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=_TAR_FORMATS[tar_format]) as tar:
+        for entry in entries:
+            info = tarfile.TarInfo(entry.name)
+            info.type = _TAR_TYPES[entry.kind]
+            info.mode = entry.mode if entry.mode is not None else (
+                0o755 if entry.kind == "dir" else 0o644)  # fmt: skip
+            info.uid, info.gid = entry.uid, entry.gid
+            info.uname, info.gname = entry.uname, entry.gname
+            info.mtime = LAYER_MTIME
+            info.linkname = entry.link
+            if entry.kind == "file":
+                info.size = len(entry.data)
+                tar.addfile(info, io.BytesIO(entry.data))
+            else:
+                tar.addfile(info)
+    return buf.getvalue()
+
+
+def compress(tar: bytes, compression: str) -> tuple[bytes, str]:
+    """(blob, layer media type) for a tar compressed with gzip, zstd or nothing."""
+    if compression == "gzip":
+        return gzip.compress(tar, compresslevel=6, mtime=0), OCI_LAYER
+    if compression == "zstd":
+        import zstandard
+
+        return zstandard.ZstdCompressor(level=3).compress(tar), OCI_LAYER_ZSTD
+    if compression == "none":
+        return tar, OCI_LAYER_TAR
+    raise ValueError(f"unknown compression {compression!r}")
+
+
 @dataclass(frozen=True, kw_only=True)
 class Layer(Blob):
     """A gzipped tar layer; `diff_id` is the digest of the uncompressed tar."""
@@ -165,6 +238,21 @@ class Layer(Blob):
             data=data,
             diff_id=sha256(tar),
             files=tuple(sorted(p.strip("/") for p in files)),
+            uncompressed_size=len(tar),
+        )
+
+    @classmethod
+    def from_entries(
+        cls, entries: Sequence[TarEntry], *, compression: str = "gzip", tar_format: str = "pax"
+    ) -> Layer:
+        """A layer holding exactly `entries` (whiteouts, links, hostile names...)."""
+        tar = entries_tar(entries, tar_format)
+        data, media_type = compress(tar, compression)
+        return cls(
+            media_type=media_type,
+            data=data,
+            diff_id=sha256(tar),
+            files=tuple(e.name for e in entries),
             uncompressed_size=len(tar),
         )
 

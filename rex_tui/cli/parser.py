@@ -207,6 +207,9 @@ COMMANDS = {
 IMAGE_VERBS: dict[str, str] = {
     "pull": "write an image to an OCI layout or a docker archive",
     "copy": "copy an image between registries or OCI layouts, digests kept",
+    "files": "list the files inside an image or one of its layers, without docker",
+    "cat": "print one file from inside an image",
+    "diff": "compare two images: config, layers, history, sizes and files",
 }
 """`rex image VERB ...` commands with options of their own: verb -> one-line help.
 

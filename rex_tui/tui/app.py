@@ -116,6 +116,8 @@ class App:
         self.state_path = options.state_dir / STATE_FILE if options.state_dir else None
         self.saved = load_state(self.state_path)
         self.layout_mode = self.saved.layout or rex.config.tui.layout
+        self.marked: Reference | None = None
+        """The tag `m` marked: the A side of the next diff."""
         current = options.current
         if options.cli_registry is None and self.saved.registry in options.registry_names:
             current = self.saved.registry
@@ -363,6 +365,9 @@ class App:
             "refresh": lambda: self.browser.refresh(pane, hard=False),
             "hard_refresh": lambda: self.browser.refresh(pane, hard=True),
             "toggle_referrer_tags": lambda: self.status.say(self.browser.toggle_referrer_tags()),
+            "files": self._open_files,
+            "mark_tag": self._mark_tag,
+            "diff_marked": self._diff_marked,
             "storage": self._open_storage,
             "pull_image": lambda: self._transfer_dialog(copy=False),
             "copy_image": lambda: self._transfer_dialog(copy=True),
@@ -436,7 +441,50 @@ class App:
 
     def _details_action(self, action: str) -> bool:
         """Details keys beyond moving: Enter on a platform or a referrer, / search."""
+        if action == "open" and SECTIONS[self.browser.details.section] == "Files":
+            self._open_files()
+            return True
         return details_action(self, action)
+
+    # -- files inside images, diffs of two tags ------------------------------------------
+
+    def _selected_reference(self) -> Reference | None:
+        browser = self.browser
+        if browser.repository is None or browser.tag is None:
+            self.status.state.notice = "select a tag first"
+            return None
+        return self.rex.reference(f"{browser.repository}:{browser.tag}", browser.registry)
+
+    def _open_files(self) -> None:
+        """f: the Files browser of the selected tag's image, read in the background."""
+        from rex_tui.tui.files import FilesView
+
+        ref = self._selected_reference()
+        if ref is not None:
+            view = FilesView(self, ref, self.browser.platform)
+            self.views.push(view)
+            view.load()
+
+    def _mark_tag(self) -> None:
+        """m: remember the selected tag as the A side of a diff."""
+        ref = self._selected_reference()
+        if ref is not None:
+            self.marked = ref
+            self.status.say(f"marked {self.rex.display(ref)}: select another tag, D diffs them")
+
+    def _diff_marked(self) -> None:
+        """D: diff the marked tag (A) with the selected one (B)."""
+        from rex_tui.tui.diff import DiffView
+
+        ref = self._selected_reference()
+        if ref is None:
+            return
+        if self.marked is None:
+            self.status.state.notice = "no tag marked: m marks one, then D on another diffs them"
+            return
+        view = DiffView(self, self.marked, ref, self.browser.platform)
+        self.views.push(view)
+        view.load()
 
     def _selected_registry(self) -> str:
         row = self.registries.focused_row

@@ -45,6 +45,7 @@ SECTIONS = (
     "Config",
     "History",
     "Referrers",
+    "Files",
     "Raw manifest",
     "Raw config",
 )
@@ -230,6 +231,21 @@ def _referrers(referrers: Sequence[Descriptor] | None) -> list[Line]:
     ]
 
 
+def _files(info: ImageInfo) -> list[Line]:
+    """The Files section: what Enter (or F) opens, the browser of rex_tui.tui.files."""
+    count = len(info.layers)
+    return [
+        ["Press Enter (or f) to browse this image's files: a tree with sizes, each"],
+        ["layer's own files, and the bytes later layers overwrote or deleted."],
+        [],
+        [
+            ("details.label", f"{count} layer{'s' if count != 1 else ''}, "),
+            ("details.size", f"{human_size(info.size)} to stream"),
+            ("details.label", " (listings are cached by layer digest)"),
+        ],
+    ]
+
+
 def highlight_json(raw: bytes) -> list[Line]:
     """Pretty-printed, pygments-highlighted JSON (or the raw text if it is not JSON)."""
     from pygments.lexers.data import JsonLexer  # only when a raw section is shown
@@ -268,6 +284,8 @@ def _section(section: str, info: ImageInfo, referrers: Sequence[Descriptor] | No
         return _history(info)
     if section == "Referrers":
         return _referrers(referrers)
+    if section == "Files":
+        return _files(info)
     if section == "Raw manifest":
         lines = highlight_json(info.manifest.body)
         if info.image.digest != info.manifest.digest:

@@ -54,6 +54,7 @@ def test_actions_are_well_formed() -> None:
         "filter",
         "command",
         "help",
+        "files",
         "dialog",
         "log",
     }
@@ -81,6 +82,7 @@ def test_the_requested_actions_exist() -> None:
     assert asked <= set(ACTIONS)
     extra = {"copy_digest", "copy_menu", "redraw", "command_complete_prev", "logout"}
     extra |= {"remove_registry", "zoom"}
+    extra |= {"files", "mark_tag", "diff_marked"}  # issue 15: files inside images, diffs
     extra |= {"storage"}  # issue 14's storage view
     extra |= {"pull_image", "copy_image", "show_jobs", "cancel_job"}  # issue 15
     assert set(ACTIONS) - asked == extra
