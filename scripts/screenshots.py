@@ -219,6 +219,43 @@ def _filter(term: Terminal) -> None:
     term.wait_for("acme/worker", absent=("library/alpine",))
 
 
+def _storage(term: Terminal) -> None:
+    """`u` on the registries pane: the storage view once the crawl has its totals."""
+    term.wait_for("Repositories (", "● demo")
+    term.press("h", "u")
+    term.wait_for("NAMESPACE", "blobs, manifests")
+    term.press("Enter")  # the biggest namespace's repositories
+    term.wait_for("REPOSITORY")
+
+
+def _dashboard(term: Terminal) -> None:
+    """The registries pane zoomed: every dashboard column."""
+    term.wait_for("Repositories (", "● demo")
+    term.press("h", "z")
+    term.wait_for("LATENCY", "AUTH")
+
+
+def _files(term: Terminal) -> None:
+    """The Files browser on an image: the merged tree, one directory open."""
+    _browse("acme/api", "latest")(term)
+    term.press("f")
+    term.wait_for("Files: acme/api:latest", "▸ ")
+    term.press_until("j", "▸ etc/")
+    term.press("Enter")
+    term.wait_for("▾ etc/")
+
+
+def _diff(term: Terminal) -> None:
+    """Two tags of one repository compared: mark one, diff it with the next."""
+    _open_repository(term, "library/postgres")
+    term.press("l", "g", "g")
+    term.press_until("j", "library/postgres:16.6 ")
+    term.press("m")
+    term.wait_for("marked library/postgres:16.6")
+    term.press("j", "j", "D")
+    term.wait_for(" Diff library/postgres:16.6 -> ", "Layers")
+
+
 def _help(term: Terminal) -> None:
     _browse("acme/api", "latest")(term)
     term.press("?")
@@ -241,6 +278,12 @@ SHOTS = (
          _section("acme/api", "latest", 5, "spdx")),
     Shot("filter", "rex-tui: fuzzy filter while typing", 160, 45, _filter),
     Shot("help", "rex-tui: help from the active keymap", 160, 45, _help),
+    Shot("facts", "rex-tui: aliases, total sizes and signed/SBOM badges", 220, 60,
+         _browse("acme/api", "latest")),
+    Shot("storage", "rex-tui: where the storage goes", 160, 45, _storage),
+    Shot("dashboard", "rex-tui: the registries dashboard", 160, 45, _dashboard),
+    Shot("files", "rex-tui: files inside an image", 160, 45, _files),
+    Shot("diff", "rex-tui: two tags compared", 160, 45, _diff),
 )  # fmt: skip
 
 

@@ -62,7 +62,9 @@ def test_every_kind_maps_to_a_namespaced_key() -> None:
     keys = {
         redis_key(CacheKey(kind, REG, None if kind is CacheKind.CATALOG else "r", name))
         for kind in CacheKind
-        for name in ([None] if kind in (CacheKind.CATALOG, CacheKind.TAGS) else [DIGEST])
+        for name in (
+            [None] if kind in (CacheKind.CATALOG, CacheKind.TAGS, CacheKind.STORAGE) else [DIGEST]
+        )
     }
     assert len(keys) == len(CacheKind)
 
