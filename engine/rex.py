@@ -569,7 +569,9 @@ class Rex:
     async def _layer_reader(self, ref: Reference) -> LayerReader:
         from engine.layers.reader import LayerReader
 
-        return LayerReader(await self._client_for(ref), ref.registry, ref.repository, self._cache)
+        client = await self._client_for(ref)
+        fresh = not self._consistency(None).reads_cache  # --no-cache: stream, write through
+        return LayerReader(client, ref.registry, ref.repository, self._cache, read_cache=not fresh)
 
     async def image_files(
         self,

@@ -127,16 +127,24 @@ class LayerReader:
     """Reads the layers of images in one repository, with the cache when there is one."""
 
     def __init__(
-        self, client: RegistryClient, registry: str, repository: str, cache: Cache | None
+        self,
+        client: RegistryClient,
+        registry: str,
+        repository: str,
+        cache: Cache | None,
+        *,
+        read_cache: bool = True,
     ) -> None:
         self._client = client
         self._registry = registry
         self._repository = repository
         self._cache = cache
+        self._read_cache = read_cache
+        """False under --no-cache: listings are streamed afresh, and written through."""
 
     def _cached(self, number: int, layer: Descriptor) -> tuple[FileEntry, ...] | None:
         cache = self._cache
-        if cache is None:
+        if cache is None or not self._read_cache:
             return None
         key = CacheKey.files(self._registry, self._repository, layer.digest)
         entry = cache.get(key)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from engine.testing.images import Layer, TarEntry, build_image, make_config
@@ -9,6 +11,7 @@ from engine.testing.pusher import Pusher
 from engine.testing.registry import RegistryProcess
 from tests.files.images import APP_V2, LONG_NAME, push_files_images
 from tests.print.harness import Rex, parse
+from tests.support.faultproxy import FaultProxy
 
 
 @pytest.fixture
@@ -121,3 +124,22 @@ def test_diff_pretty_and_json(rex: Rex, url: str) -> None:
     quick = rex("-r", url, "-f", "yaml", "image", "diff", "files/app:1", "files/app:2",
                 "--no-files").yaml()  # fmt: skip
     assert "files" not in quick and quick["config"]
+
+
+def test_no_cache_streams_the_layers_again(
+    rex: Rex, fresh_registry: RegistryProcess, fault_proxy_factory: Callable[..., FaultProxy]
+) -> None:
+    """A cached listing answers the next run; --no-cache reads the layers afresh."""
+    push_files_images(fresh_registry.url)
+    proxy = fault_proxy_factory(fresh_registry.url)
+
+    def blob_gets() -> int:
+        return sum(r.method == "GET" and "/blobs/" in r.path for r in proxy.requests)
+
+    assert rex("-r", proxy.url, "-q", "image", "files", "files/app:1").returncode == 0
+    proxy.clear_requests()
+    assert rex("-r", proxy.url, "-q", "image", "files", "files/app:1").returncode == 0
+    assert blob_gets() == 0  # three listings and the config from the cache
+    fresh = rex("-r", proxy.url, "-q", "--no-cache", "image", "files", "files/app:1")
+    assert fresh.returncode == 0 and "/app/main.py" in fresh.stdout
+    assert blob_gets() == 4  # the config and the three layers
