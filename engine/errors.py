@@ -46,6 +46,7 @@ __all__ = [
     "ContentError",
     "NetworkError",
     "NotFoundError",
+    "OfflineMiss",
     "PermissionDeniedError",
     "RateLimitError",
     "RegistryErrorDetail",
@@ -247,3 +248,10 @@ class ConfigurationError(RexError):
 class CacheError(RexError):
     default_hint = "Check the cache directory's permissions, or bypass the cache."
     default_remedy: ClassVar[Remedy | None] = Remedy.BYPASS_CACHE
+
+
+class OfflineMiss(CacheError):
+    """Offline, and the cache lacks what the answer needs."""
+
+    default_hint = "The cache does not hold it; ask the registry."
+    default_remedy = Remedy.GO_ONLINE

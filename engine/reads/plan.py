@@ -41,7 +41,7 @@ from typing import Any, Generic, TypeVar
 
 from engine.cache.format import verify_body
 from engine.cache.store import CacheEntry, CacheKey
-from engine.errors import CacheError, ContentError, NotFoundError, Remedy, RexError, ValidationError
+from engine.errors import ContentError, NotFoundError, OfflineMiss, RexError, ValidationError
 from engine.oci import manifests
 from engine.oci.models import ImageInfo, Manifest, RepoInfo, TagInfo
 from engine.oci.reference import Reference
@@ -115,13 +115,6 @@ class Consistency(StrEnum):
     def trusts_cache(self) -> bool:
         """Whether a cached mutable entry is an answer, stale or not, without asking."""
         return self in (Consistency.EVENTUAL, Consistency.OFFLINE)
-
-
-class OfflineMiss(CacheError):
-    """Offline, and the cache lacks what the answer needs."""
-
-    default_hint = "The cache does not hold it; ask the registry."
-    default_remedy = Remedy.GO_ONLINE
 
 
 # -- steps -------------------------------------------------------------------

@@ -17,11 +17,11 @@ import trio
 from engine.cache.disk import DiskStore
 from engine.cache.store import Cache, CacheKey
 from engine.config.model import CacheConfig
-from engine.errors import CacheError
+from engine.errors import CacheError, OfflineMiss
 from engine.oci.manifests import Platform
 from engine.oci.reference import Reference
 from engine.reads.cacheonly import run_cached
-from engine.reads.plan import Consistency, OfflineMiss, image_plan
+from engine.reads.plan import Consistency, image_plan
 from engine.testing.images import BuiltImage, Layer, build_image, make_config
 from engine.testing.pusher import Pusher
 from tests.engine.helpers import make_rex
