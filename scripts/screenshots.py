@@ -273,7 +273,7 @@ SHOTS = (
     Shot("details-config", "rex-tui: an image's config", 160, 45,
          _section("library/postgres", "17.2", 3, "5432/tcp")),
     Shot("details-raw-manifest", "rex-tui: the raw manifest, highlighted", 160, 45,
-         _section("library/alpine", "latest", 6, '"schemaVersion"')),
+         _section("library/alpine", "latest", 7, '"schemaVersion"')),
     Shot("details-referrers", "rex-tui: signature and SBOM referrers", 160, 45,
          _section("acme/api", "latest", 5, "spdx")),
     Shot("filter", "rex-tui: fuzzy filter while typing", 160, 45, _filter),
