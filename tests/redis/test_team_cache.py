@@ -89,7 +89,7 @@ def test_a_redis_killed_mid_run_leaves_the_command_working(
     alice = home_factory("alice", fault_proxy.url, redis_server.url)
     # The config blob is held back while Redis is killed: rex has read from Redis
     # (misses) by then, and writes to it, and reads more, after.
-    held = fault_proxy.delay(3, method="GET", path="/blobs/")
+    held = fault_proxy.delay(DEADLINE, method="GET", path="/blobs/")
     process = subprocess.Popen(
         alice.command(["-f", "json", "image", "oci/single"]),
         env=alice.environment(),
@@ -109,10 +109,16 @@ def test_a_redis_killed_mid_run_leaves_the_command_working(
         killer.join(DEADLINE)
         assert not redis_server.running
         assert not any("/blobs/" in r.path for r in fault_proxy.requests)  # still held
+        held.release()
         stdout, stderr = process.communicate(timeout=DEADLINE)
     finally:
+        held.release()
         if process.poll() is None:
             process.kill()
+            process.wait(DEADLINE)
+        for pipe in (process.stdout, process.stderr):
+            if pipe is not None:
+                pipe.close()  # a failed assertion above must not leak them into later tests
     assert process.returncode == 0, stderr
     assert json.loads(stdout) == expected
     (warning,) = redis_warnings(stderr)

@@ -95,6 +95,12 @@ class Fault:
     sent: int = 0
     """Body bytes offered for this fault (endless, drip) until the client hung up: what
     was written plus the one write that failed."""
+    released: threading.Event = field(default_factory=threading.Event)
+    """A delay ends early once this is set (`release()`), or when the proxy stops."""
+
+    def release(self) -> None:
+        """Let a held (delayed) request go on now: a test's condition, not a timer."""
+        self.released.set()
 
     def matches(self, method: str, path: str, query: str) -> bool:
         if self.method is not None and self.method.upper() != method:
@@ -223,6 +229,8 @@ class FaultProxy:
         if server is None:
             return
         self._stopping.set()
+        for fault in self.faults:
+            fault.release()
         server.shutdown()
         with self._lock:
             connections = list(self._connections.items())
@@ -707,9 +715,11 @@ class _ProxyHandler(BaseHTTPRequestHandler):
             record(fault.status or 200)
             self._hostile(fault, path, query)
             return
-        if fault is not None and fault.kind == "delay" and proxy._stopping.wait(fault.seconds):
-            self.close_connection = True
-            return
+        if fault is not None and fault.kind == "delay":
+            fault.released.wait(fault.seconds)
+            if proxy._stopping.is_set():
+                self.close_connection = True
+                return
 
         target = self.path if not split.scheme else split.path + (f"?{query}" if query else "")
         tags = _TAGS_PATH.match(path)

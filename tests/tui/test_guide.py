@@ -1,4 +1,4 @@
-"""The examples in docs/guide.md work: its theme and keymap snippets load without errors."""
+"""The examples in docs/guide.md work: its theme, keymap and config snippets load cleanly."""
 
 from __future__ import annotations
 
@@ -14,12 +14,29 @@ GUIDE = (ROOT / "docs" / "guide.md").read_text()
 TOML_BLOCKS = re.findall(r"```toml\n(.*?)```", GUIDE, re.DOTALL)
 
 
-def test_the_guide_has_a_theme_and_a_keymap_example() -> None:
-    assert len(TOML_BLOCKS) == 2
+def example(heading: str) -> str:
+    """The first TOML block of the guide's section `heading`."""
+    section = GUIDE.split(f"\n## {heading}\n", 1)[1].split("\n## ", 1)[0]
+    (first, *_) = re.findall(r"```toml\n(.*?)```", section, re.DOTALL)
+    return str(first)
+
+
+def test_every_toml_example_is_one_of_these() -> None:
+    shown = {example(h) for h in ("Your own themes", "Your own keymap", "A team cache on Redis")}
+    assert set(TOML_BLOCKS) == shown
+
+
+def test_the_redis_example_is_a_valid_config(tmp_path: Path) -> None:
+    from engine import load_config
+
+    path = tmp_path / "config.toml"
+    path.write_text(example("A team cache on Redis"))
+    cache = load_config(path, env={}).config.cache
+    assert cache.backend == "redis" and (cache.redis_url or "").startswith("rediss://")
 
 
 def test_the_theme_example_loads(tmp_path: Path) -> None:
-    (tmp_path / "mine.toml").write_text(TOML_BLOCKS[0])
+    (tmp_path / "mine.toml").write_text(example("Your own themes"))
     result = load_theme("mine", user_dir=tmp_path)
     assert result.errors == []
     assert result.theme.name == "mine"
@@ -28,7 +45,7 @@ def test_the_theme_example_loads(tmp_path: Path) -> None:
 def test_the_keymap_example_added_to_a_copy_of_vim_loads(tmp_path: Path) -> None:
     copy = tmp_path / "vim.toml"
     shutil.copy(ROOT / "keymaps" / "vim.toml", copy)
-    copy.write_text(copy.read_text() + "\n" + TOML_BLOCKS[1])
+    copy.write_text(copy.read_text() + "\n" + example("Your own keymap"))
     result = load_keymap("vim", user_dir=tmp_path)
     assert result.errors == []
     assert result.keymap.lookup("global", "ctrl r") == "hard_refresh"
