@@ -128,7 +128,7 @@ class ChunkPipe:
     def drain(self) -> None:
         """Read to the end, discarding: the download must reach the end to be verified."""
         while self.read(_CHUNK):
-            pass
+            continue  # the bytes only feed the digest check
 
 
 class _Gunzip:

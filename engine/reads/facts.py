@@ -19,13 +19,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
 
 from engine.oci import manifests
 from engine.oci.models import ImageInfo, TagInfo
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = [
     "ArtifactMarks",

@@ -73,7 +73,22 @@ def _manifest(digest: str, body: bytes, media_type: str) -> Manifest:
     return Manifest(digest, parsed.media_type, body, parsed)
 
 
-class RegistrySource:
+class _Streaming:
+    """`stream` from `chunks`, which each source opens its own way."""
+
+    def chunks(
+        self, blob: manifests.Descriptor
+    ) -> AbstractAsyncContextManager[AsyncIterator[bytes]]:
+        raise NotImplementedError
+
+    async def stream(self, blob: manifests.Descriptor, write: Write) -> None:
+        # Chunks as they arrive (no re-chunking copies); verified after the last.
+        async with self.chunks(blob) as chunks:
+            async for chunk in chunks:
+                await write(chunk)
+
+
+class RegistrySource(_Streaming):
     def __init__(self, client: RegistryClient, ref: Reference) -> None:
         self.client = client
         self.ref = ref
@@ -87,19 +102,13 @@ class RegistrySource:
     async def child(self, digest: str) -> Manifest:
         return await self.client.get_manifest(self.ref.repository, digest)
 
-    async def stream(self, blob: manifests.Descriptor, write: Write) -> None:
-        # Chunks as they arrive (no re-chunking copies); verified after the last.
-        async with self.chunks(blob) as chunks:
-            async for chunk in chunks:
-                await write(chunk)
-
     def chunks(
         self, blob: manifests.Descriptor
     ) -> AbstractAsyncContextManager[AsyncIterator[bytes]]:
         return self.client.open_blob(self.ref.repository, blob.digest)
 
 
-class LayoutSource:
+class LayoutSource(_Streaming):
     def __init__(self, layout: OciLayout, name: str | None) -> None:
         self.layout = layout
         self.name = name
@@ -116,11 +125,6 @@ class LayoutSource:
             self.layout.read_small, digest, manifests.MAX_MANIFEST_BYTES
         )
         return _manifest(digest, body, media_type)
-
-    async def stream(self, blob: manifests.Descriptor, write: Write) -> None:
-        async with self.chunks(blob) as chunks:
-            async for chunk in chunks:
-                await write(chunk)
 
     def chunks(
         self, blob: manifests.Descriptor
@@ -179,7 +183,7 @@ class RegistryDestination:
         return self.ref.familiar()
 
     async def prepare(self) -> None:
-        pass
+        """Nothing to set up: a registry repository exists once something is pushed."""
 
     async def receive(self, blob: manifests.Descriptor, source: Source, write: Write) -> Outcome:
         repository = self.ref.repository
@@ -234,7 +238,7 @@ class RegistryDestination:
         )
 
     async def finish(self, root: Manifest) -> None:
-        pass
+        """Nothing to write: pushing the root manifest under its tag was the last step."""
 
 
 def layout_at(text: str) -> tuple[Path, str | None] | None:

@@ -36,14 +36,16 @@ class TransferWatcher(Protocol):
 
 
 class _Quiet:
+    """Hears everything and shows nothing (no CLI bar, no TUI job)."""
+
     def planned(self, blobs: Sequence[Descriptor]) -> None:
-        pass
+        return None
 
     def advanced(self, digest: str, done: int) -> None:
-        pass
+        return None
 
     def finished(self, digest: str, outcome: Outcome) -> None:
-        pass
+        return None
 
 
 quiet: TransferWatcher = _Quiet()
