@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from rex_tui.cli.commands.transfer import jobs_arg, show_result, transfer_bars
+from rex_tui.cli.commands.transfer import jobs_arg, run_transfer
 from rex_tui.cli.context import Context
 from rex_tui.cli.errors import UsageError
 from rex_tui.cli.parser import IMAGE_VERBS, RexParser, add_command
 
 if TYPE_CHECKING:
-    from engine import Rex, TransferResult
+    from engine import Rex, TransferResult, TransferWatcher
 
 __all__ = ["register"]
 
@@ -53,19 +53,15 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     for name in ("source", "destination"):
         if not getattr(args, name).strip():
             raise UsageError(f"image copy: {name.upper()[:3]} is empty")
-    bars = transfer_bars(ctx, args.source)
 
-    async def copy(rex: Rex) -> TransferResult:
-        with bars:
-            return await rex.copy(
-                args.source,
-                args.destination,
-                platform=args.platform,
-                all_platforms=args.all_platforms,
-                jobs=args.jobs,
-                watcher=bars,
-            )
+    async def copy(rex: Rex, watcher: TransferWatcher) -> TransferResult:
+        return await rex.copy(
+            args.source,
+            args.destination,
+            platform=args.platform,
+            all_platforms=args.all_platforms,
+            jobs=args.jobs,
+            watcher=watcher,
+        )
 
-    result = ctx.run(copy)
-    show_result(ctx, "copied", result)
-    return 0
+    return run_transfer(ctx, args.source, "copied", copy)

@@ -12,14 +12,14 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from engine import TRANSFER_LAYOUTS
-from rex_tui.cli.commands.transfer import jobs_arg, show_result, transfer_bars
+from rex_tui.cli.commands.transfer import jobs_arg, run_transfer
 from rex_tui.cli.context import Context
 from rex_tui.cli.errors import UsageError
 from rex_tui.cli.output.printer import FORMATS
 from rex_tui.cli.parser import IMAGE_VERBS, RexParser, add_command
 
 if TYPE_CHECKING:
-    from engine import Rex, TransferResult
+    from engine import Rex, TransferResult, TransferWatcher
 
 __all__ = ["LAYOUTS", "register"]
 
@@ -95,20 +95,16 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
             "--all-platforms does not apply to a docker archive, which holds one platform",
             hint="Name one with --platform, or write an OCI layout (--format oci).",
         )
-    bars = transfer_bars(ctx, args.reference)
 
-    async def pull(rex: Rex) -> TransferResult:
-        with bars:
-            return await rex.pull(
-                args.reference,
-                args.output,
-                layout=args.layout,
-                platform=args.platform,
-                all_platforms=args.all_platforms,
-                jobs=args.jobs,
-                watcher=bars,
-            )
+    async def pull(rex: Rex, watcher: TransferWatcher) -> TransferResult:
+        return await rex.pull(
+            args.reference,
+            args.output,
+            layout=args.layout,
+            platform=args.platform,
+            all_platforms=args.all_platforms,
+            jobs=args.jobs,
+            watcher=watcher,
+        )
 
-    result = ctx.run(pull)
-    show_result(ctx, "pulled", result)
-    return 0
+    return run_transfer(ctx, args.reference, "pulled", pull)

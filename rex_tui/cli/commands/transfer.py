@@ -12,9 +12,11 @@ from rex_tui.cli.context import Context
 from rex_tui.cli.transfer_progress import TransferBars
 
 if TYPE_CHECKING:
-    from engine import TransferResult
+    from collections.abc import Awaitable, Callable
 
-__all__ = ["jobs_arg", "show_result", "transfer_bars"]
+    from engine import Rex, TransferResult, TransferWatcher
+
+__all__ = ["jobs_arg", "run_transfer"]
 
 MAX_JOBS = 64
 
@@ -27,11 +29,24 @@ def jobs_arg(text: str) -> int:
     return value
 
 
-def transfer_bars(ctx: Context, label: str) -> TransferBars:
-    return TransferBars(sys.stderr, enabled=ctx.progress.enabled, label=label)
+def run_transfer(
+    ctx: Context,
+    label: str,
+    verb: str,
+    start: Callable[[Rex, TransferWatcher], Awaitable[TransferResult]],
+) -> int:
+    """Run `start` (a pull or a copy) with bars on stderr, then print what it did."""
+    bars = TransferBars(sys.stderr, enabled=ctx.progress.enabled, label=label)
+
+    async def transfer(rex: Rex) -> TransferResult:
+        with bars:
+            return await start(rex, bars)
+
+    _show_result(ctx, verb, ctx.run(transfer))
+    return 0
 
 
-def show_result(ctx: Context, verb: str, result: TransferResult) -> None:
+def _show_result(ctx: Context, verb: str, result: TransferResult) -> None:
     def pretty(_palette: object) -> str:
         parts = [f"{result.blobs} blobs", f"{human_size(result.bytes_moved)} moved"]
         if result.present:
